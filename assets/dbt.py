@@ -1,0 +1,46 @@
+"""Score and assess steps: the dbt models, run for one cycle at a time."""
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.partitions import cycle_window, quarterly_partitions
+from orchestration.project import dbt_project
+from orchestration.settings import AssessmentSettings
+
+
+class AssessmentDbtTranslator(DagsterDbtTranslator):
+    """Group dbt models by the method's steps: staging and intermediate models belong to
+    scoring, marts to assessment."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return "assess" if "marts" in fqn else "score"
+
+
+def partitioned_dbt_args(
+    partition_key: str, method_settings: Mapping[str, object] | None = None
+) -> list[str]:
+    """``dbt build`` arguments for one cycle: the method settings, then the half-open
+    window and cycle key as vars."""
+    dbt_vars = {**(method_settings or {}), **cycle_window(partition_key).dbt_vars()}
+    return ["build", "--vars", json.dumps(dbt_vars, sort_keys=True)]
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    partitions_def=quarterly_partitions,
+    dagster_dbt_translator=AssessmentDbtTranslator(),
+)
+def assessment_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AssessmentSettings
+) -> Iterator:
+    # dbt runs in its project folder: give it the warehouse as an absolute path.
+    os.environ["ASSESSMENT_WAREHOUSE"] = str(settings.warehouse_path())
+    args = partitioned_dbt_args(context.partition_key, settings.method_settings())
+    yield from dbt.cli(args, context=context).stream()

@@ -1,0 +1,121 @@
+"""Ingest step: one Dagster asset per landing kind, partitioned by quarterly cycle.
+
+Each asset replaces its partition in ``raw.<kind>``; re-materialising never appends twice.
+"""
+
+import dagster as dg
+
+from assets.landing import FileCounts, ingest_kind, store_rubrics
+from assets.rubric import load_rubrics
+from assets.warehouse import connect
+from orchestration.partitions import cycle_window, quarterly_partitions
+from orchestration.settings import AssessmentSettings
+
+INGEST_GROUP = "ingest"
+
+
+def _counts_metadata(
+    con, kind: str, cycle: str, counts: list[FileCounts]
+) -> dict[str, dg.MetadataValue]:
+    total = {
+        "rows_read": sum(c.rows_read for c in counts),
+        "rows_accepted": sum(c.accepted for c in counts),
+        "rows_quarantined": sum(c.quarantined for c in counts),
+        "rows_other_partition": sum(c.other_partition for c in counts),
+    }
+    metadata: dict[str, dg.MetadataValue] = {
+        name: dg.MetadataValue.int(value) for name, value in total.items()
+    }
+    metadata["dagster/row_count"] = dg.MetadataValue.int(total["rows_accepted"])
+    files = "\n".join(
+        f"| {c.file} | {c.rows_read} | {c.accepted} | {c.quarantined} | {c.other_partition} |"
+        for c in counts
+    )
+    metadata["files"] = dg.MetadataValue.md(
+        "| file | read | accepted | quarantined | other partitions |\n|---|---|---|---|---|\n"
+        + (files or "| (no file) | 0 | 0 | 0 | 0 |")
+    )
+    rules = con.execute(
+        "select rule, count(*), any_value(file), min(row_number) from raw.quarantine "
+        "where cycle = $cycle and kind = $kind group by rule order by 2 desc",
+        {"cycle": cycle, "kind": kind},
+    ).fetchall()
+    if rules:
+        metadata["quarantine"] = dg.MetadataValue.md(
+            "| rule | rows | example file | first row |\n|---|---|---|---|\n"
+            + "\n".join(f"| {rule} | {n} | {file} | {row} |" for rule, n, file, row in rules)
+        )
+    return metadata
+
+
+def _build_ingest_asset(kind: str, deps: list[str], description: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=kind,
+        key_prefix="raw",
+        group_name=INGEST_GROUP,
+        partitions_def=quarterly_partitions,
+        deps=[dg.AssetKey(["raw", dep]) for dep in deps],
+        description=description,
+        kinds={"duckdb"},
+    )
+    def _ingest(
+        context: dg.AssetExecutionContext, settings: AssessmentSettings
+    ) -> dg.MaterializeResult:
+        window = cycle_window(context.partition_key)
+        landing = settings.landing_path()
+        with connect(settings.warehouse_path()) as con:
+            counts = ingest_kind(
+                con, kind, landing, cycle=window.cycle, start=window.start, end=window.end
+            )
+            metadata = _counts_metadata(con, kind, window.cycle, counts)
+        quarantined = metadata["rows_quarantined"].value
+        if quarantined:
+            context.log.warning(
+                f"{kind} {window.cycle}: {quarantined} row(s) quarantined, see raw.quarantine"
+            )
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _ingest
+
+
+@dg.asset(
+    name="rubric",
+    key_prefix="raw",
+    group_name=INGEST_GROUP,
+    partitions_def=quarterly_partitions,
+    description="Step 1: every rubric version (criteria, weights, anchors), validated.",
+    kinds={"duckdb"},
+)
+def rubric(context: dg.AssetExecutionContext, settings: AssessmentSettings) -> dg.MaterializeResult:
+    window = cycle_window(context.partition_key)
+    rubrics = load_rubrics(settings.landing_path())
+    with connect(settings.warehouse_path()) as con:
+        n_criteria = store_rubrics(con, rubrics, window.cycle)
+    table = "\n".join(f"| {r.version} | {c.id} | {c.weight} |" for r in rubrics for c in r.criteria)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(n_criteria),
+            "versions": dg.MetadataValue.text(", ".join(r.version for r in rubrics)),
+            "criteria": dg.MetadataValue.md(
+                "| version | criterion | weight |\n|---|---|---|\n" + table
+            ),
+        }
+    )
+
+
+reps = _build_ingest_asset("reps", [], "Reps and their managers (a snapshot per cycle).")
+calls = _build_ingest_asset("calls", ["reps"], "Calls that started in the cycle's window.")
+utterances = _build_ingest_asset(
+    "utterances", ["calls"], "Transcript sentences of the cycle's calls."
+)
+scores = _build_ingest_asset(
+    "scores", ["calls", "rubric"], "Criterion scores of the cycle's calls, every scorer kept."
+)
+opportunities = _build_ingest_asset(
+    "opportunities", ["reps"], "CRM opportunities (a snapshot per cycle)."
+)
+coaching_sessions = _build_ingest_asset(
+    "coaching_sessions", ["reps", "rubric"], "Feedback meetings delivered for the cycle."
+)
+
+ingest_assets = [rubric, reps, calls, utterances, scores, opportunities, coaching_sessions]

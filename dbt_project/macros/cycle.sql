@@ -1,0 +1,25 @@
+{#- The partition's window and key, passed by Dagster as vars (defaults in dbt_project.yml).
+    Windows are half-open: start <= t < end. -#}
+{% macro cycle_key() -%}
+    '{{ var("cycle") }}'
+{%- endmacro %}
+
+{% macro in_cycle_window(column) -%}
+    ({{ column }} >= cast('{{ var("cycle_start") }}' as timestamp with time zone)
+    and {{ column }} < cast('{{ var("cycle_end") }}' as timestamp with time zone))
+{%- endmacro %}
+
+{% macro cycle_start_date() -%}
+    cast(cast('{{ var("cycle_start") }}' as timestamp with time zone) as date)
+{%- endmacro %}
+
+{% macro cycle_end_date() -%}
+    cast(cast('{{ var("cycle_end") }}' as timestamp with time zone) as date)
+{%- endmacro %}
+
+{#- Marts keep every cycle; a run replaces only its own cycle's rows (idempotent). -#}
+{% macro delete_cycle_rows() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where cycle = {{ cycle_key() }}
+    {%- endif -%}
+{%- endmacro %}

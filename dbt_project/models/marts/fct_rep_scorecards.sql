@@ -1,0 +1,128 @@
+-- One row per rep and cycle: the sample (Step 2), the weighted score and every criterion
+-- next to the team benchmark (Step 3), and the close rate next to the team's.
+with
+
+reps as (
+    select * from {{ ref('stg_raw__reps') }}
+),
+
+criterion_scores as (
+    select * from {{ ref('int_rep_criterion_scores') }}
+),
+
+calls as (
+    select * from {{ ref('fct_call_scores') }}
+),
+
+cycle_rubric as (
+    select distinct rubric_version, scale_min, scale_max
+    from {{ ref('int_rubric_criteria_in_force') }}
+),
+
+opportunities as (
+    select * from {{ ref('stg_raw__opportunities') }}
+    where
+        is_closed
+        and close_date >= {{ cycle_start_date() }}
+        and close_date < {{ cycle_end_date() }}
+),
+
+call_counts as (
+    select
+        calls.rep_id,
+        count(*) as n_calls,
+        count(*) filter (
+            where calls.is_fully_scored and calls.rubric_version = cycle_rubric.rubric_version
+        ) as n_scored_calls
+    from calls
+    cross join cycle_rubric
+    group by calls.rep_id
+),
+
+rep_weighted as (
+    select
+        rep_id,
+        case
+            when count(rep_score) = count(*) then sum(rep_score * weight) / 100.0
+        end as weighted_score,
+        case
+            when count(team_benchmark) = count(*) then sum(team_benchmark * weight) / 100.0
+        end as team_weighted_score,
+        {{ json_object_agg('criterion_id', 'rep_score') }} as criterion_scores,
+        {{ json_object_agg('criterion_id', 'team_benchmark') }} as team_benchmarks
+    from criterion_scores
+    group by rep_id
+),
+
+rep_outcomes as (
+    select
+        owner_rep_id as rep_id,
+        count(*) as n_closed_opportunities,
+        count(*) filter (where is_won) as n_won_opportunities
+    from opportunities
+    group by owner_rep_id
+),
+
+scorecards as (
+    select
+        reps.rep_id,
+        reps.rep_name,
+        reps.manager_id,
+        reps.manager_name,
+        reps.team,
+        coalesce(call_counts.n_calls, 0) as n_calls,
+        coalesce(call_counts.n_scored_calls, 0) as n_scored_calls,
+        rep_weighted.weighted_score,
+        rep_weighted.team_weighted_score,
+        rep_weighted.criterion_scores,
+        rep_weighted.team_benchmarks,
+        coalesce(rep_outcomes.n_closed_opportunities, 0) as n_closed_opportunities,
+        coalesce(rep_outcomes.n_won_opportunities, 0) as n_won_opportunities
+    from reps
+    left join call_counts on reps.rep_id = call_counts.rep_id
+    left join rep_weighted on reps.rep_id = rep_weighted.rep_id
+    left join rep_outcomes on reps.rep_id = rep_outcomes.rep_id
+),
+
+team_outcomes as (
+    select
+        team,
+        sum(n_won_opportunities) as team_won,
+        sum(n_closed_opportunities) as team_closed
+    from scorecards
+    group by team
+)
+
+select
+    scorecards.rep_id,
+    {{ cycle_key() }} as cycle,
+    scorecards.rep_name,
+    scorecards.manager_id,
+    scorecards.manager_name,
+    scorecards.team,
+    cycle_rubric.rubric_version,
+    scorecards.n_calls,
+    scorecards.n_scored_calls,
+    case
+        when scorecards.n_scored_calls >= {{ var("min_scored_calls") }} then 'ok'
+        else 'insufficient_sample'
+    end as sample_status,
+    scorecards.weighted_score,
+    100.0 * (scorecards.weighted_score - cycle_rubric.scale_min)
+    / (cycle_rubric.scale_max - cycle_rubric.scale_min) as weighted_score_100,
+    scorecards.team_weighted_score,
+    scorecards.criterion_scores,
+    scorecards.team_benchmarks,
+    scorecards.n_closed_opportunities,
+    scorecards.n_won_opportunities,
+    case
+        when scorecards.n_closed_opportunities > 0
+            then scorecards.n_won_opportunities * 1.0 / scorecards.n_closed_opportunities
+    end as close_rate,
+    case
+        when team_outcomes.team_closed > 0
+            then team_outcomes.team_won * 1.0 / team_outcomes.team_closed
+    end as team_close_rate
+from scorecards
+inner join team_outcomes on scorecards.team = team_outcomes.team
+cross join cycle_rubric

@@ -1,0 +1,25 @@
+"""The Dagster code location: one function assembling Definitions from small modules."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.dbt import assessment_dbt_models
+from assets.ingest import ingest_assets
+from orchestration.jobs import assess_cycle_job
+from orchestration.resources import build_resources
+from orchestration.schedules import quarterly_assessment_schedule
+
+
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*ingest_assets, assessment_dbt_models],
+        jobs=[assess_cycle_job],
+        schedules=[quarterly_assessment_schedule],
+        resources=build_resources(),
+        # One DuckDB file allows one writer: the steps of a run execute one after another.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions()

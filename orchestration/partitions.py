@@ -1,0 +1,87 @@
+"""Quarterly assessment cycles.
+
+Dagster has no quarterly partitions class; a cycle is a time window on the cron
+``0 0 1 */3 *`` (the first day of January, April, July and October, UTC). Partition
+keys are the quarter's first day (``YYYY-MM-DD``); marts carry the cycle key ``YYYY-Qn``.
+Windows are half-open: ``start <= started_at < end``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+
+CYCLE_CRON = "0 0 1 */3 *"
+FIRST_CYCLE = "2022-01-01"
+
+quarterly_partitions = dg.TimeWindowPartitionsDefinition(
+    cron_schedule=CYCLE_CRON,
+    fmt="%Y-%m-%d",
+    start=FIRST_CYCLE,
+    timezone="UTC",
+)
+
+
+@dataclass(frozen=True)
+class CycleWindow:
+    """One assessment cycle: its key and its half-open time window."""
+
+    partition_key: str
+    cycle: str
+    start: datetime
+    end: datetime
+
+    @property
+    def assessment_date(self) -> date:
+        """The first day after the cycle's quarter."""
+        return self.end.date()
+
+    def dbt_vars(self) -> dict[str, str]:
+        """The vars every partitioned dbt invocation receives."""
+        return {
+            "cycle": self.cycle,
+            "cycle_start": self.start.isoformat(),
+            "cycle_end": self.end.isoformat(),
+        }
+
+
+def cycle_key(day: date) -> str:
+    """``YYYY-Qn`` of the calendar quarter containing ``day``."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def next_quarter_start(day: date) -> date:
+    start = quarter_start(day)
+    return quarter_start(start + timedelta(days=95))
+
+
+def cycle_window(partition_key: str) -> CycleWindow:
+    """The cycle of a partition key (the quarter's first day, ``YYYY-MM-DD``)."""
+    try:
+        first_day = date.fromisoformat(partition_key)
+    except ValueError as error:
+        raise ValueError(
+            f"partition key {partition_key!r} is not a date YYYY-MM-DD (a quarter's first day)"
+        ) from error
+    if first_day != quarter_start(first_day):
+        raise ValueError(
+            f"partition key {partition_key!r} is not the first day of a calendar quarter"
+        )
+    end = next_quarter_start(first_day)
+    return CycleWindow(
+        partition_key=partition_key,
+        cycle=cycle_key(first_day),
+        start=datetime(first_day.year, first_day.month, 1, tzinfo=UTC),
+        end=datetime(end.year, end.month, 1, tzinfo=UTC),
+    )
+
+
+def latest_complete_partition(today: date) -> str:
+    """The first day of the last quarter that ended on or before ``today``."""
+    return (quarter_start(quarter_start(today) - timedelta(days=1))).isoformat()

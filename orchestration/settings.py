@@ -1,0 +1,56 @@
+"""Configuration, read from the environment when a run needs it (never at import).
+
+``ASSESSMENT_LANDING_DIR`` (default ``data/landing``), ``ASSESSMENT_WAREHOUSE``
+(default ``data/warehouse.duckdb``) and ``ASSESSMENT_CONFIG`` (optional YAML file of method
+settings overriding the dbt vars' defaults in ``dbt_project/dbt_project.yml``, e.g.
+``min_scored_calls: 12``); relative paths are resolved against the project root.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_LANDING_DIR = "data/landing"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+
+
+def _resolve(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+class AssessmentSettings(dg.ConfigurableResource):
+    """Where the landing files are and which DuckDB file is the warehouse.
+
+    Empty fields fall back to the environment variables, then to the defaults.
+    """
+
+    landing_dir: str = ""
+    warehouse: str = ""
+    config_file: str = ""
+
+    def landing_path(self) -> Path:
+        return _resolve(
+            self.landing_dir or os.environ.get("ASSESSMENT_LANDING_DIR") or DEFAULT_LANDING_DIR
+        )
+
+    def warehouse_path(self) -> Path:
+        return _resolve(
+            self.warehouse or os.environ.get("ASSESSMENT_WAREHOUSE") or DEFAULT_WAREHOUSE
+        )
+
+    def method_settings(self) -> dict[str, object]:
+        """Overrides of the method's numbers (dbt vars), from ``ASSESSMENT_CONFIG``."""
+        value = self.config_file or os.environ.get("ASSESSMENT_CONFIG") or ""
+        if not value:
+            return {}
+        path = _resolve(value)
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(document, dict):
+            raise ValueError(f"{path}: the method settings file must hold one YAML mapping")
+        return document
