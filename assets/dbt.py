@@ -36,6 +36,8 @@ def partitioned_dbt_args(
     project=dbt_project,
     partitions_def=quarterly_partitions,
     dagster_dbt_translator=AssessmentDbtTranslator(),
+    # dbt runs for one cycle's window at a time: no single-run backfills
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
 def assessment_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AssessmentSettings

@@ -48,16 +48,28 @@ def _counts_metadata(
     return metadata
 
 
-def _build_ingest_asset(kind: str, deps: list[str], description: str) -> dg.AssetsDefinition:
-    @dg.asset(
-        name=kind,
-        key_prefix="raw",
+def _ingest_spec(kind: str, deps: list[str], description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=dg.AssetKey(["raw", kind]),
         group_name=INGEST_GROUP,
-        partitions_def=quarterly_partitions,
         deps=[dg.AssetKey(["raw", dep]) for dep in deps],
         description=description,
         kinds={"duckdb"},
     )
+
+
+def _partitioned(spec: dg.AssetSpec):
+    """A cycle-partitioned asset; a backfill runs one cycle per run, like the dbt models."""
+    return dg.multi_asset(
+        name=f"raw__{spec.key.path[-1]}",
+        specs=[spec],
+        partitions_def=quarterly_partitions,
+        backfill_policy=dg.BackfillPolicy.multi_run(1),
+    )
+
+
+def _build_ingest_asset(kind: str, deps: list[str], description: str) -> dg.AssetsDefinition:
+    @_partitioned(_ingest_spec(kind, deps, description))
     def _ingest(
         context: dg.AssetExecutionContext, settings: AssessmentSettings
     ) -> dg.MaterializeResult:
@@ -78,13 +90,10 @@ def _build_ingest_asset(kind: str, deps: list[str], description: str) -> dg.Asse
     return _ingest
 
 
-@dg.asset(
-    name="rubric",
-    key_prefix="raw",
-    group_name=INGEST_GROUP,
-    partitions_def=quarterly_partitions,
-    description="Step 1: every rubric version (criteria, weights, anchors), validated.",
-    kinds={"duckdb"},
+@_partitioned(
+    _ingest_spec(
+        "rubric", [], "Step 1: every rubric version (criteria, weights, anchors), validated."
+    )
 )
 def rubric(context: dg.AssetExecutionContext, settings: AssessmentSettings) -> dg.MaterializeResult:
     window = cycle_window(context.partition_key)

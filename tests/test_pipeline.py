@@ -1,0 +1,142 @@
+"""Layer 3: a real materialisation of one cycle on the small hand-computed fixture.
+
+tests/fixtures/small_landing, cycle 2026-Q3 (rubric a=40, b=30, c=20, d=10 on 1..5):
+- c1 (r1): human a4 b3 c5 d2 (auto scores ignored: humans decide) -> 3.70, 67.5
+- c2 (r1): two humans a(2,4) b(4,4) c(3,3) d(5,3) -> a3 b4 c3 d4 -> 3.40, 60.0
+- c4 (r2): external a3 b2 c4 d4 -> 3.00, 50.0
+- c7 (r2): external a1 beats auto a5; auto b5 c5 d5 -> 3.40, 60.0
+- c6 (r3): unscored. c3 starts 2026-10-01T01:30Z and c5 2026-06-30T23:59:59Z: other
+  quarters. c8: unknown rep, c9: no offset -> quarantine.
+Rep scores: r1 a3.5 b3.5 c4 d3 -> 3.55; r2 a2 b3.5 c4.5 d4.5 -> 3.20; r3 none.
+Team benchmark: a2.75 b3.5 c4.25 d3.75 -> 3.375.
+Close rates: r1 o1 won + o2 lost in Q3 (o3 closes in Q4) -> 0.5; r2 o4 lost -> 0.0;
+r3 none (o6 won-but-not-closed is quarantined); team 1/3.
+"""
+
+import json
+
+import pytest
+
+from tests.conftest import FIXTURE_PARTITION, materialize_cycle, query
+
+
+@pytest.fixture(scope="module")
+def warehouse(environment):
+    result = materialize_cycle(FIXTURE_PARTITION)
+    assert result.success
+    return environment["warehouse"]
+
+
+def test_call_scores_match_hand_computation(warehouse):
+    rows = query(
+        warehouse,
+        "select call_id, rep_id, cycle, n_criteria_scored, is_fully_scored, score_source, "
+        "weighted_score, weighted_score_100 from marts.fct_call_scores order by call_id",
+    )
+    assert [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
+        ("c1", "r1", "2026-Q3", 4, True, "human"),
+        ("c2", "r1", "2026-Q3", 4, True, "human"),
+        ("c4", "r2", "2026-Q3", 4, True, "external"),
+        ("c6", "r3", "2026-Q3", 0, False, None),
+        ("c7", "r2", "2026-Q3", 4, True, "mixed"),
+    ]
+    scores = {r[0]: (r[6], r[7]) for r in rows}
+    assert scores["c1"] == pytest.approx((3.70, 67.5), abs=1e-12)
+    assert scores["c2"] == pytest.approx((3.40, 60.0), abs=1e-12)
+    assert scores["c4"] == pytest.approx((3.00, 50.0), abs=1e-12)
+    assert scores["c7"] == pytest.approx((3.40, 60.0), abs=1e-12)
+    assert scores["c6"] == (None, None)
+    (criteria,) = query(
+        warehouse, "select criterion_scores from marts.fct_call_scores where call_id = 'c7'"
+    )[0]
+    assert json.loads(criteria) == {"a": 1.0, "b": 5.0, "c": 5.0, "d": 5.0}
+
+
+def test_rep_scorecards_match_hand_computation(warehouse):
+    rows = query(
+        warehouse,
+        "select rep_id, n_calls, n_scored_calls, sample_status, weighted_score, "
+        "team_weighted_score, close_rate, team_close_rate, n_closed_opportunities "
+        "from marts.fct_rep_scorecards where cycle = '2026-Q3' order by rep_id",
+    )
+    expected = [
+        ("r1", 2, 2, "ok", 3.55, 3.375, 0.5, 1 / 3, 2),
+        ("r2", 2, 2, "ok", 3.20, 3.375, 0.0, 1 / 3, 1),
+        ("r3", 1, 0, "insufficient_sample", None, 3.375, None, 1 / 3, 0),
+    ]
+    assert len(rows) == len(expected)
+    for row, want in zip(rows, expected, strict=True):
+        assert row[:4] == want[:4]
+        for got, value in zip(row[4:], want[4:], strict=True):
+            assert got == (None if value is None else pytest.approx(value, abs=1e-12))
+
+
+def test_criterion_scores_and_team_benchmarks(warehouse):
+    rows = query(
+        warehouse,
+        "select rep_id, criterion_id, rep_score, team_benchmark, weighted_gap "
+        "from marts.fct_rep_criterion_scores where rep_id = 'r2' order by criterion_id",
+    )
+    assert rows == [
+        ("r2", "a", 2.0, 2.75, pytest.approx(0.75 * 40)),
+        ("r2", "b", 3.5, 3.5, 0.0),
+        ("r2", "c", 4.5, 4.25, pytest.approx(-0.25 * 20)),
+        ("r2", "d", 4.5, 3.75, pytest.approx(-0.75 * 10)),
+    ]
+
+
+def test_bad_rows_are_quarantined_with_file_row_and_rule(warehouse):
+    rows = query(
+        warehouse,
+        "select kind, regexp_extract(file, '[^/]+$'), row_number, rule, "
+        "raw_content ->> '$.call_id' from raw.quarantine order by kind, row_number",
+    )
+    assert rows == [
+        ("calls", "calls.csv", 8, "unknown_rep", "c8"),
+        ("calls", "calls.csv", 9, "timestamp_without_offset:started_at", "c9"),
+        ("opportunities", "opportunities.csv", 6, "won_but_not_closed", None),
+        ("scores", "scores.csv", 26, "score_outside_scale", "c4"),
+        ("scores", "scores.csv", 27, "unknown_criterion", "c4"),
+        ("scores", "scores.csv", 29, "duplicate_key", "c1"),
+    ]
+
+
+def test_counts_reconcile_per_file(warehouse):
+    rows = query(
+        warehouse,
+        "select kind, rows_read, rows_accepted, rows_quarantined, rows_other_partition "
+        "from raw.load_log order by kind",
+    )
+    assert rows == [
+        ("calls", 9, 5, 2, 2),
+        ("opportunities", 6, 5, 1, 0),
+        ("reps", 3, 3, 0, 0),
+        ("scores", 29, 25, 3, 1),
+    ]
+    for _, read, accepted, quarantined, other in rows:
+        assert read == accepted + quarantined + other
+
+
+def test_extra_columns_are_kept(warehouse):
+    assert query(warehouse, "select extra from raw.reps where rep_id = 'r1'") == [
+        ('{"region":"west"}',)
+    ]
+
+
+def test_rematerialising_a_partition_replaces_it(warehouse):
+    tables = ["raw.calls", "raw.scores", "raw.quarantine", "raw.load_log"]
+    tables += ["marts.fct_call_scores", "marts.fct_rep_scorecards"]
+    before = {table: query(warehouse, f"select count(*) from {table}")[0][0] for table in tables}
+    assert materialize_cycle(FIXTURE_PARTITION).success
+    after = {table: query(warehouse, f"select count(*) from {table}")[0][0] for table in tables}
+    assert after == before
+    assert before["marts.fct_call_scores"] == 5
+
+
+def test_another_cycle_is_kept_beside(warehouse):
+    assert materialize_cycle("2026-04-01").success
+    rows = query(
+        warehouse,
+        "select cycle, count(*) from marts.fct_call_scores group by cycle order by cycle",
+    )
+    assert rows == [("2026-Q2", 1), ("2026-Q3", 5)]
