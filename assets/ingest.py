@@ -58,11 +58,11 @@ def _ingest_spec(kind: str, deps: list[str], description: str) -> dg.AssetSpec:
     )
 
 
-def _partitioned(spec: dg.AssetSpec):
+def _partitioned(*specs: dg.AssetSpec, name: str | None = None):
     """A cycle-partitioned asset; a backfill runs one cycle per run, like the dbt models."""
     return dg.multi_asset(
-        name=f"raw__{spec.key.path[-1]}",
-        specs=[spec],
+        name=name or f"raw__{specs[0].key.path[-1]}",
+        specs=list(specs),
         partitions_def=quarterly_partitions,
         backfill_policy=dg.BackfillPolicy.multi_run(1),
     )
@@ -92,23 +92,33 @@ def _build_ingest_asset(kind: str, deps: list[str], description: str) -> dg.Asse
 
 @_partitioned(
     _ingest_spec(
-        "rubric", [], "Step 1: every rubric version (criteria, weights, anchors), validated."
-    )
+        "rubric_criteria",
+        [],
+        "Step 1: criteria and weights of every rubric version, validated.",
+    ),
+    _ingest_spec("rubric_anchors", [], "Step 1: the behavioural anchor of every level."),
+    name="raw__rubric",
 )
-def rubric(context: dg.AssetExecutionContext, settings: AssessmentSettings) -> dg.MaterializeResult:
+def rubric(context: dg.AssetExecutionContext, settings: AssessmentSettings):
     window = cycle_window(context.partition_key)
     rubrics = load_rubrics(settings.landing_path())
     with connect(settings.warehouse_path()) as con:
         n_criteria = store_rubrics(con, rubrics, window.cycle)
     table = "\n".join(f"| {r.version} | {c.id} | {c.weight} |" for r in rubrics for c in r.criteria)
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key=dg.AssetKey(["raw", "rubric_criteria"]),
         metadata={
             "dagster/row_count": dg.MetadataValue.int(n_criteria),
             "versions": dg.MetadataValue.text(", ".join(r.version for r in rubrics)),
             "criteria": dg.MetadataValue.md(
                 "| version | criterion | weight |\n|---|---|---|\n" + table
             ),
-        }
+        },
+    )
+    n_anchors = sum(len(c.anchors) for r in rubrics for c in r.criteria)
+    yield dg.MaterializeResult(
+        asset_key=dg.AssetKey(["raw", "rubric_anchors"]),
+        metadata={"dagster/row_count": dg.MetadataValue.int(n_anchors)},
     )
 
 
@@ -118,13 +128,15 @@ utterances = _build_ingest_asset(
     "utterances", ["calls"], "Transcript sentences of the cycle's calls."
 )
 scores = _build_ingest_asset(
-    "scores", ["calls", "rubric"], "Criterion scores of the cycle's calls, every scorer kept."
+    "scores",
+    ["calls", "rubric_criteria"],
+    "Criterion scores of the cycle's calls, every scorer kept.",
 )
 opportunities = _build_ingest_asset(
     "opportunities", ["reps"], "CRM opportunities (a snapshot per cycle)."
 )
 coaching_sessions = _build_ingest_asset(
-    "coaching_sessions", ["reps", "rubric"], "Feedback meetings delivered for the cycle."
+    "coaching_sessions", ["reps", "rubric_criteria"], "Feedback meetings delivered for the cycle."
 )
 
 ingest_assets = [rubric, reps, calls, utterances, scores, opportunities, coaching_sessions]

@@ -6,7 +6,8 @@ from orchestration.definitions import build_definitions
 from orchestration.partitions import quarterly_partitions
 
 EXPECTED_RAW = {
-    "rubric",
+    "rubric_criteria",
+    "rubric_anchors",
     "reps",
     "calls",
     "utterances",

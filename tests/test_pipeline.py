@@ -31,7 +31,8 @@ def test_call_scores_match_hand_computation(warehouse):
     rows = query(
         warehouse,
         "select call_id, rep_id, cycle, n_criteria_scored, is_fully_scored, score_source, "
-        "weighted_score, weighted_score_100 from marts.fct_call_scores order by call_id",
+        "weighted_score, weighted_score_100 from marts.fct_call_scores where cycle = '2026-Q3' "
+        "order by call_id",
     )
     assert [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
         ("c1", "r1", "2026-Q3", 4, True, "human"),
@@ -75,7 +76,8 @@ def test_criterion_scores_and_team_benchmarks(warehouse):
     rows = query(
         warehouse,
         "select rep_id, criterion_id, rep_score, team_benchmark, weighted_gap "
-        "from marts.fct_rep_criterion_scores where rep_id = 'r2' order by criterion_id",
+        "from marts.fct_rep_criterion_scores where rep_id = 'r2' and cycle = '2026-Q3' "
+        "order by criterion_id",
     )
     assert rows == [
         ("r2", "a", 2.0, 2.75, pytest.approx(0.75 * 40)),
@@ -89,7 +91,8 @@ def test_bad_rows_are_quarantined_with_file_row_and_rule(warehouse):
     rows = query(
         warehouse,
         "select kind, regexp_extract(file, '[^/]+$'), row_number, rule, "
-        "raw_content ->> '$.call_id' from raw.quarantine order by kind, row_number",
+        "raw_content ->> '$.call_id' from raw.quarantine where cycle = '2026-Q3' "
+        "order by kind, row_number",
     )
     assert rows == [
         ("calls", "calls.csv", 8, "unknown_rep", "c8"),
@@ -98,6 +101,7 @@ def test_bad_rows_are_quarantined_with_file_row_and_rule(warehouse):
         ("scores", "scores.csv", 26, "score_outside_scale", "c4"),
         ("scores", "scores.csv", 27, "unknown_criterion", "c4"),
         ("scores", "scores.csv", 29, "duplicate_key", "c1"),
+        ("utterances", "utterances.csv", 8, "end_before_start", "c2"),
     ]
 
 
@@ -105,13 +109,14 @@ def test_counts_reconcile_per_file(warehouse):
     rows = query(
         warehouse,
         "select kind, rows_read, rows_accepted, rows_quarantined, rows_other_partition "
-        "from raw.load_log order by kind",
+        "from raw.load_log where cycle = '2026-Q3' order by kind",
     )
     assert rows == [
         ("calls", 9, 5, 2, 2),
         ("opportunities", 6, 5, 1, 0),
         ("reps", 3, 3, 0, 0),
         ("scores", 29, 25, 3, 1),
+        ("utterances", 8, 6, 1, 1),
     ]
     for _, read, accepted, quarantined, other in rows:
         assert read == accepted + quarantined + other
@@ -131,6 +136,110 @@ def test_rematerialising_a_partition_replaces_it(warehouse):
     after = {table: query(warehouse, f"select count(*) from {table}")[0][0] for table in tables}
     assert after == before
     assert before["marts.fct_call_scores"] == 5
+
+
+def test_coaching_priorities_are_the_largest_positive_weighted_gaps(warehouse):
+    # r1: a (2.75-3.5)x40=-30, b 0, c (4.25-4)x20=5, d (3.75-3)x10=7.5 -> d, then c
+    # r2: a (2.75-2)x40=30; b 0; c, d negative -> a only. r3: insufficient_sample -> none.
+    rows = query(
+        warehouse,
+        "select rep_id, rank, criterion_id, rep_score, team_score, weight, weighted_gap "
+        "from marts.fct_coaching_priorities where cycle = '2026-Q3' order by rep_id, rank",
+    )
+    assert rows == [
+        ("r1", 1, "d", 3.0, 3.75, 10, 7.5),
+        ("r1", 2, "c", 4.0, 4.25, 20, 5.0),
+        ("r2", 1, "a", 2.0, 2.75, 40, 30.0),
+    ]
+
+
+def test_evidence_moment_excerpt_is_redacted(warehouse):
+    rows = query(
+        warehouse,
+        "select call_id, evidence_rank, criterion_id, call_date::varchar, moment_ms, "
+        "moment_mm_ss, excerpt, evidence_status from marts.fct_coaching_evidence "
+        "where rep_id = 'r1' and cycle = '2026-Q3' order by evidence_rank",
+    )
+    assert rows == [
+        (
+            "c1",
+            1,
+            "d",
+            "2026-07-02",
+            65000,
+            "01:05",
+            "prospect: We have used our current vendor for 3 years. / rep: Let me walk you "
+            "through pricing. Card [card] is fine. / prospect: Okay, call me on [phone] or "
+            "[email].",
+            "ok",
+        ),
+        ("c2", 2, "d", "2026-08-10", None, None, None, "no_transcript"),
+    ]
+
+
+def test_practice_scenario_targets_the_level_4_anchor(warehouse):
+    rows = query(
+        warehouse,
+        "select rank, criterion_id, call_id, moment_mm_ss, prospect_words, rep_words, "
+        "target_level, target_behaviour from marts.fct_practice_scenarios "
+        "where rep_id = 'r1' and cycle = '2026-Q3' order by rank",
+    )
+    assert rows == [
+        (
+            1,
+            "d",
+            "c1",
+            "01:05",
+            "We have used our current vendor for 3 years.",
+            "Let me walk you through pricing. Card [card] is fine.",
+            4,
+            "d4",
+        ),
+        (2, "c", "c2", None, None, None, 4, "c4"),
+    ]
+
+
+def test_top_bottom_gaps_fall_back_to_weighted_score(warehouse):
+    # Only r1 and r2 have a weighted score and fewer than 4 reps have a close rate:
+    # ranked by weighted score, r1 (3.55) is the top group and r2 (3.20) the bottom.
+    rows = query(
+        warehouse,
+        "select criterion_id, ranked_by, top_mean, bottom_mean, gap, rank, is_team_priority "
+        "from marts.fct_top_bottom_gaps where cycle = '2026-Q3' order by rank",
+    )
+    assert rows == [
+        ("a", "weighted_score", 3.5, 2.0, 1.5, 1, True),
+        ("b", "weighted_score", 3.5, 3.5, 0.0, 2, True),
+        ("c", "weighted_score", 4.0, 4.5, -0.5, 3, False),
+        ("d", "weighted_score", 3.0, 4.5, -1.5, 4, False),
+    ]
+
+
+def test_scoring_coverage_by_scorer_kind(warehouse):
+    # 5 calls; c1 c2 c4 c7 carry scores; humans scored c1 and c2, external c4 and c7,
+    # auto c1 and c7. 3 reps over 13 weeks (92 days) -> 5 / 3 / (92 / 7) calls/rep/week.
+    rows = query(
+        warehouse,
+        "select team, n_reps, n_calls, n_scored, scored_share, human_share, external_share, "
+        "auto_share, calls_per_rep_per_week, warning from marts.fct_scoring_coverage "
+        "where cycle = '2026-Q3'",
+    )
+    assert rows == [("t", 3, 5, 4, 0.8, 0.4, 0.4, 0.4, pytest.approx(5 / 3 / (92 / 7)), None)]
+
+
+def test_review_queue_is_stratified_by_iso_week_and_reproducible(warehouse):
+    rows = query(
+        warehouse,
+        "select rep_id, call_id, queue_position, iso_week, already_human_scored "
+        "from marts.fct_review_queue where cycle = '2026-Q3' order by rep_id, queue_position",
+    )
+    assert [(r[0], r[1], r[3], r[4]) for r in rows] == [
+        ("r1", "c1", "2026-W27", True),
+        ("r1", "c2", "2026-W33", True),
+        ("r2", "c4", "2026-W29", False),
+        ("r2", "c7", "2026-W34", False),
+        ("r3", "c6", "2026-W36", False),
+    ]
 
 
 def test_another_cycle_is_kept_beside(warehouse):

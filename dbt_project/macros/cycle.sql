@@ -23,3 +23,20 @@
         delete from {{ this }} where cycle = {{ cycle_key() }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- ISO year and week of a date, e.g. 2026-W27. -#}
+{% macro iso_week_key(day) -%}
+    {{ return(adapter.dispatch("iso_week_key", "sales_assessment")(day)) }}
+{%- endmacro %}
+
+{% macro default__iso_week_key(day) -%}
+    strftime({{ day }}, '%G-W%V')
+{%- endmacro %}
+
+{% macro spark__iso_week_key(day) -%}
+    concat(
+        cast(year(date_add({{ day }}, 3 - ((dayofweek({{ day }}) + 5) % 7))) as string),
+        '-W',
+        lpad(cast(weekofyear({{ day }}) as string), 2, '0')
+    )
+{%- endmacro %}

@@ -10,8 +10,8 @@ criterion_scores as (
     select * from {{ ref('int_rep_criterion_scores') }}
 ),
 
-calls as (
-    select * from {{ ref('fct_call_scores') }}
+samples as (
+    select * from {{ ref('int_rep_samples') }}
 ),
 
 cycle_rubric as (
@@ -25,18 +25,6 @@ opportunities as (
         is_closed
         and close_date >= {{ cycle_start_date() }}
         and close_date < {{ cycle_end_date() }}
-),
-
-call_counts as (
-    select
-        calls.rep_id,
-        count(*) as n_calls,
-        count(*) filter (
-            where calls.is_fully_scored and calls.rubric_version = cycle_rubric.rubric_version
-        ) as n_scored_calls
-    from calls
-    cross join cycle_rubric
-    group by calls.rep_id
 ),
 
 rep_weighted as (
@@ -70,8 +58,10 @@ scorecards as (
         reps.manager_id,
         reps.manager_name,
         reps.team,
-        coalesce(call_counts.n_calls, 0) as n_calls,
-        coalesce(call_counts.n_scored_calls, 0) as n_scored_calls,
+        samples.n_calls,
+        samples.n_calls_with_score,
+        samples.n_scored_calls,
+        samples.sample_status,
         rep_weighted.weighted_score,
         rep_weighted.team_weighted_score,
         rep_weighted.criterion_scores,
@@ -79,7 +69,7 @@ scorecards as (
         coalesce(rep_outcomes.n_closed_opportunities, 0) as n_closed_opportunities,
         coalesce(rep_outcomes.n_won_opportunities, 0) as n_won_opportunities
     from reps
-    left join call_counts on reps.rep_id = call_counts.rep_id
+    inner join samples on reps.rep_id = samples.rep_id
     left join rep_weighted on reps.rep_id = rep_weighted.rep_id
     left join rep_outcomes on reps.rep_id = rep_outcomes.rep_id
 ),
@@ -103,10 +93,11 @@ select
     cycle_rubric.rubric_version,
     scorecards.n_calls,
     scorecards.n_scored_calls,
+    scorecards.sample_status,
     case
-        when scorecards.n_scored_calls >= {{ var("min_scored_calls") }} then 'ok'
-        else 'insufficient_sample'
-    end as sample_status,
+        when scorecards.n_calls > 0
+            then scorecards.n_calls_with_score * 1.0 / scorecards.n_calls
+    end as scored_share,
     scorecards.weighted_score,
     100.0 * (scorecards.weighted_score - cycle_rubric.scale_min)
     / (cycle_rubric.scale_max - cycle_rubric.scale_min) as weighted_score_100,

@@ -1,0 +1,35 @@
+"""One benchmark phase in its own process: materialise a group selection for a cycle."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import dagster as dg
+
+from orchestration.definitions import build_definitions
+
+PHASES = {
+    "ingest": dg.AssetSelection.groups("ingest"),
+    "marts": dg.AssetSelection.groups("score", "assess"),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--phase", choices=sorted(PHASES), required=True)
+    parser.add_argument("--partition", required=True)
+    args = parser.parse_args()
+    defs = build_definitions()
+    job = dg.define_asset_job(f"bench_{args.phase}", selection=PHASES[args.phase])
+    resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
+    started = time.perf_counter()
+    result = resolved.execute_in_process(partition_key=args.partition)
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        raise SystemExit(f"phase {args.phase} failed")
+    print(f"PHASE_SECONDS {elapsed:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""`make bench`: benchmarks on generated data; medians of several runs and peak memory.
+
+Backbone benchmark: one quarter of 1,000,000 calls, every call scored on 5 criteria
+(5,000,000 score rows, no transcripts). It times ingestion (landing files -> raw) and the
+marts (raw -> every dbt model and test) separately, each in a fresh process whose process
+tree's resident memory is sampled every 50 ms. Target: marts in 20 s or less, under 3 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from assets.demo_data import generate
+
+PARTITION = "2026-07-01"
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += member.memory_info().rss
+    return total
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, seconds reported by the phase, peak RSS bytes of the process tree)."""
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        watched = psutil.Process(child.pid)
+        peak = 0
+        while child.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, _tree_rss(watched))
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        log.seek(0)
+        output = log.read().decode(errors="replace")
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{output[-4000:]}")
+    reported = float(re.search(r"PHASE_SECONDS ([0-9.]+)", output).group(1))
+    return wall, reported, peak
+
+
+def backbone(runs: int, reps: int, calls_per_rep: int, workdir: Path) -> None:
+    landing = workdir / "landing"
+    started = time.perf_counter()
+    counts = generate(
+        landing,
+        seed=11,
+        reps=reps,
+        quarters=1,
+        calls_per_rep=calls_per_rep,
+        last_quarter=PARTITION,
+        transcripts=False,
+        human_share=1.0,
+    )
+    print(f"generated {counts} in {time.perf_counter() - started:.1f} s")
+    results: dict[str, list[tuple[float, float, int]]] = {"ingest": [], "marts": []}
+    for run in range(runs):
+        warehouse = workdir / f"warehouse_{run}.duckdb"
+        env = {
+            **os.environ,
+            "ASSESSMENT_LANDING_DIR": str(landing),
+            "ASSESSMENT_WAREHOUSE": str(warehouse),
+            "DAGSTER_HOME": str(workdir / "dagster_home"),
+        }
+        (workdir / "dagster_home").mkdir(exist_ok=True)
+        for phase in ("ingest", "marts"):
+            command = [sys.executable, "-m", "bench.phase", "--phase", phase]
+            results[phase].append(run_measured([*command, "--partition", PARTITION], env))
+        warehouse.unlink()
+    print(f"\nBackbone benchmark: {runs} runs, partition {PARTITION}")
+    print(f"{'phase':<8} {'median wall s':>14} {'median in-run s':>16} {'peak RSS MB':>12}")
+    for phase, measured in results.items():
+        wall = statistics.median(m[0] for m in measured)
+        reported = statistics.median(m[1] for m in measured)
+        peak = max(m[2] for m in measured) / 2**20
+        print(f"{phase:<8} {wall:>14.1f} {reported:>16.1f} {peak:>12.0f}")
+        print(f"         runs (wall s): {', '.join(f'{m[0]:.1f}' for m in measured)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=400)
+    parser.add_argument("--calls-per-rep", type=int, default=2500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="assessment_bench_") as folder:
+        backbone(args.runs, args.reps, args.calls_per_rep, Path(folder))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+-- Step 1 weight calibration sample: the var('calibration_won_opportunities') (default 50)
+-- most recently closed-won opportunities closed before the cycle's end, and the
+-- closed-lost ones closed in the same span; per opportunity and criterion, the mean of
+-- its calls' scores (all assessed cycles so far).
+with
+
+opportunities as (
+    select * from {{ ref('stg_raw__opportunities') }}
+    where is_closed and close_date < {{ cycle_end_date() }}
+),
+
+call_scores as (
+    select * from {{ ref('fct_call_criterion_scores') }}
+    where started_at < cast('{{ var("cycle_end") }}' as timestamp with time zone)
+),
+
+criteria as (
+    select * from {{ ref('int_rubric_criteria_in_force') }}
+),
+
+scored_opportunities as (
+    select opportunities.*
+    from opportunities
+    where opportunity_id in (select distinct opportunity_id from call_scores)
+),
+
+recent_won as (
+    select
+        opportunity_id,
+        close_date,
+        row_number() over (order by close_date desc, opportunity_id desc) as recency
+    from scored_opportunities
+    where is_won
+),
+
+span as (
+    select min(close_date) as span_start
+    from recent_won
+    where recency <= {{ var("calibration_won_opportunities") }}
+),
+
+sample as (
+    select scored_opportunities.opportunity_id, scored_opportunities.is_won
+    from scored_opportunities
+    cross join span
+    where
+        scored_opportunities.opportunity_id in (
+            select opportunity_id from recent_won
+            where recency <= {{ var("calibration_won_opportunities") }}
+        )
+        or (not scored_opportunities.is_won and scored_opportunities.close_date >= span.span_start)
+)
+
+select
+    {{ cycle_key() }} as cycle,
+    criteria.criterion_id,
+    criteria.weight as current_weight,
+    sample.opportunity_id,
+    case when sample.is_won then 1 else 0 end as won,
+    avg(call_scores.score) as mean_score
+from sample
+inner join call_scores on sample.opportunity_id = call_scores.opportunity_id
+inner join criteria on call_scores.criterion_id = criteria.criterion_id
+group by criteria.criterion_id, criteria.weight, sample.opportunity_id, sample.is_won
