@@ -15,6 +15,7 @@ import dagster as dg
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
 DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 
@@ -54,3 +55,10 @@ class AssessmentSettings(dg.ConfigurableResource):
         if not isinstance(document, dict):
             raise ValueError(f"{path}: the method settings file must hold one YAML mapping")
         return document
+
+    def method(self) -> dict[str, object]:
+        """Every number of the method: the dbt vars' defaults (dbt_project/dbt_project.yml,
+        the one place they are written) with the ``ASSESSMENT_CONFIG`` overrides on top.
+        Python assets read their numbers here, so SQL and Python share one setting."""
+        defaults = yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8"))["vars"]
+        return {**defaults, **self.method_settings()}

@@ -1,0 +1,272 @@
+"""Validity of the criteria and Step 1 weight calibration: the statistics SQL cannot do.
+
+dbt prepares the inputs (``int_criterion_outcome_pairs``, ``int_weight_calibration_sample``);
+this asset computes point-biserial r, its p-value and Fisher-z interval with scipy, the
+``not_predictive`` flag over two consecutive cycles, and the suggested weights, and writes
+``marts.fct_criterion_win_correlation`` and ``marts.fct_weight_calibration``.
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import dagster as dg
+import duckdb
+
+from assets.statistics import point_biserial
+from assets.warehouse import connect
+from orchestration.partitions import cycle_window, quarterly_partitions
+from orchestration.settings import AssessmentSettings
+
+CORRELATION_TABLE = "marts.fct_criterion_win_correlation"
+CALIBRATION_TABLE = "marts.fct_weight_calibration"
+
+
+def previous_cycle(cycle: str) -> str:
+    year, quarter = int(cycle[:4]), int(cycle[-1])
+    return f"{year - 1}-Q4" if quarter == 1 else f"{year}-Q{quarter - 1}"
+
+
+def suggested_weights(correlations: Mapping[str, float | None], floor: int) -> dict[str, int]:
+    """Step 1: positive r normalised to 100 in whole percents; r <= 0 (or unknown) gets
+    ``floor``. Whole percents by largest remainder (ties: larger r, then criterion id); a
+    positive criterion whose share would fall under the floor is raised to it."""
+    ids = sorted(correlations)
+    positive = {c: correlations[c] for c in ids if (correlations[c] or 0) > 0}
+    if not positive:
+        raise ValueError("no criterion correlates positively with won deals")
+    fixed = {c: floor for c in ids if c not in positive}
+    while True:
+        budget = 100 - sum(fixed.values())
+        free = {c: r for c, r in positive.items() if c not in fixed}
+        if budget < 0 or not free:
+            raise ValueError(f"the weight floor {floor} leaves no room for {len(ids)} criteria")
+        total = sum(free.values())
+        raw = {c: budget * r / total for c, r in free.items()}
+        below = [c for c, share in raw.items() if share < floor]
+        if not below:
+            break
+        fixed.update({c: floor for c in below})
+    weights = {c: math.floor(share) for c, share in raw.items()}
+    left = budget - sum(weights.values())
+    order = sorted(raw, key=lambda c: (-(raw[c] - weights[c]), -free[c], c))
+    for criterion in order[:left]:
+        weights[criterion] += 1
+    return {c: (fixed | weights)[c] for c in ids}
+
+
+@dataclass(frozen=True)
+class CriterionCorrelation:
+    criterion_id: str
+    r: float | None
+    p_value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    reason: str | None
+
+
+def correlate(
+    pairs: Sequence[tuple[str, float, int]], confidence: float
+) -> dict[str, CriterionCorrelation]:
+    """Point-biserial r per criterion from (criterion_id, score, won) rows."""
+    by_criterion: dict[str, tuple[list[float], list[int]]] = {}
+    for criterion, score, won in pairs:
+        scores, outcomes = by_criterion.setdefault(criterion, ([], []))
+        scores.append(score)
+        outcomes.append(won)
+    results = {}
+    for criterion, (scores, outcomes) in sorted(by_criterion.items()):
+        result = point_biserial(scores, outcomes, confidence=confidence)
+        results[criterion] = CriterionCorrelation(
+            criterion,
+            result.r,
+            result.p_value,
+            result.ci_low,
+            result.ci_high,
+            result.n,
+            result.reason,
+        )
+    return results
+
+
+def _replace_cycle(con: duckdb.DuckDBPyConnection, table: str, ddl: str, cycle: str, rows):
+    con.execute(f"create table if not exists {table} ({ddl})")
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {table} where cycle = $cycle", {"cycle": cycle})
+        if rows:
+            marks = ", ".join("?" for _ in rows[0])
+            con.executemany(f"insert into {table} values ({marks})", rows)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _significant_positive(r: float | None, p: float | None, alpha: float) -> bool:
+    return r is not None and p is not None and r > 0 and p < alpha
+
+
+def build_correlation_rows(con, cycle: str, method: Mapping[str, object]) -> list[tuple]:
+    alpha = float(method["correlation_alpha"])
+    pairs = con.execute(
+        "select criterion_id, score, won from intermediate.int_criterion_outcome_pairs "
+        "where cycle = $cycle",
+        {"cycle": cycle},
+    ).fetchall()
+    criteria = [
+        row[0]
+        for row in con.execute(
+            "select criterion_id from intermediate.int_rubric_criteria_in_force "
+            "order by criterion_position"
+        ).fetchall()
+    ]
+    results = correlate(pairs, float(method["correlation_confidence"]))
+    previous = {}
+    if con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'fct_criterion_win_correlation'"
+    ).fetchone()[0]:
+        previous = {
+            criterion: _significant_positive(r, p, alpha)
+            for criterion, r, p in con.execute(
+                f"select criterion_id, r, p_value from {CORRELATION_TABLE} where cycle = $cycle",
+                {"cycle": previous_cycle(cycle)},
+            ).fetchall()
+        }
+    rows = []
+    for criterion in criteria:
+        result = results.get(criterion) or CriterionCorrelation(
+            criterion, None, None, None, None, 0, "no_closed_opportunities"
+        )
+        significant = _significant_positive(result.r, result.p_value, alpha)
+        previously = previous.get(criterion)
+        rows.append(
+            (
+                criterion,
+                cycle,
+                result.r,
+                result.p_value,
+                result.ci_low,
+                result.ci_high,
+                result.n,
+                significant,
+                previously,
+                (not significant) and previously is False,
+                result.reason,
+            )
+        )
+    return rows
+
+
+def build_calibration_rows(con, cycle: str, method: Mapping[str, object]) -> list[tuple]:
+    sample = con.execute(
+        "select criterion_id, opportunity_id, mean_score, won "
+        "from intermediate.int_weight_calibration_sample where cycle = $cycle",
+        {"cycle": cycle},
+    ).fetchall()
+    criteria = con.execute(
+        "select criterion_id, weight from intermediate.int_rubric_criteria_in_force "
+        "order by criterion_position"
+    ).fetchall()
+    results = correlate(
+        [(c, score, won) for c, _, score, won in sample], float(method["correlation_confidence"])
+    )
+    correlations = {c: (results[c].r if c in results else None) for c, _ in criteria}
+    try:
+        suggested = suggested_weights(correlations, int(method["calibration_weight_floor"]))
+        status = "ok"
+    except ValueError as error:
+        suggested = {c: w for c, w in criteria}
+        status = f"kept_current_weights: {error}"
+    n_won = len({opportunity for _, opportunity, _, won in sample if won})
+    rows = []
+    for criterion, weight in criteria:
+        result = results.get(criterion)
+        rows.append(
+            (
+                criterion,
+                cycle,
+                weight,
+                suggested[criterion],
+                result.r if result else None,
+                result.p_value if result else None,
+                result.n if result else 0,
+                n_won,
+                status if result is None or result.reason is None else result.reason,
+            )
+        )
+    return rows
+
+
+CORRELATION_DDL = (
+    "criterion_id varchar, cycle varchar, r double, p_value double, ci_low double, "
+    "ci_high double, n bigint, significant_positive boolean, "
+    "previous_cycle_significant_positive boolean, not_predictive boolean, note varchar"
+)
+CALIBRATION_DDL = (
+    "criterion_id varchar, cycle varchar, current_weight integer, suggested_weight integer, "
+    "r double, p_value double, n bigint, n_won_opportunities bigint, note varchar"
+)
+
+
+def _preview(rows: list[tuple], columns: list[str]) -> dg.MetadataValue:
+    def cell(value):
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row[: len(columns)]) + " |" for row in rows]
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+@dg.multi_asset(
+    name="criterion_validity",
+    specs=[
+        dg.AssetSpec(
+            key=dg.AssetKey(["marts", "fct_criterion_win_correlation"]),
+            group_name="assess",
+            deps=[dg.AssetKey(["intermediate", "int_criterion_outcome_pairs"])],
+            description="Validity: point-biserial r of each criterion with won deals, "
+            "p-value, Fisher-z interval, n, not_predictive over two consecutive cycles.",
+            kinds={"python", "duckdb"},
+        ),
+        dg.AssetSpec(
+            key=dg.AssetKey(["marts", "fct_weight_calibration"]),
+            group_name="assess",
+            deps=[dg.AssetKey(["intermediate", "int_weight_calibration_sample"])],
+            description="Step 1 weight calibration: current vs suggested weights from "
+            "the most recent won and lost opportunities.",
+            kinds={"python", "duckdb"},
+        ),
+    ],
+    partitions_def=quarterly_partitions,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+)
+def criterion_validity(context: dg.AssetExecutionContext, settings: AssessmentSettings):
+    cycle = cycle_window(context.partition_key).cycle
+    method = settings.method()
+    with connect(settings.warehouse_path()) as con:
+        correlation = build_correlation_rows(con, cycle, method)
+        _replace_cycle(con, CORRELATION_TABLE, CORRELATION_DDL, cycle, correlation)
+        calibration = build_calibration_rows(con, cycle, method)
+        _replace_cycle(con, CALIBRATION_TABLE, CALIBRATION_DDL, cycle, calibration)
+    yield dg.MaterializeResult(
+        asset_key=dg.AssetKey(["marts", "fct_criterion_win_correlation"]),
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(correlation)),
+            "preview": _preview(
+                correlation, ["criterion_id", "cycle", "r", "p_value", "ci_low", "ci_high", "n"]
+            ),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=dg.AssetKey(["marts", "fct_weight_calibration"]),
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(calibration)),
+            "preview": _preview(
+                calibration,
+                ["criterion_id", "cycle", "current_weight", "suggested_weight", "r", "p_value"],
+            ),
+        },
+    )
