@@ -249,3 +249,31 @@ def test_another_cycle_is_kept_beside(warehouse):
         "select cycle, count(*) from marts.fct_call_scores group by cycle order by cycle",
     )
     assert rows == [("2026-Q2", 1), ("2026-Q3", 5)]
+
+
+def test_priorities_from_an_uncalibrated_rubric_are_marked_with_the_reason(warehouse):
+    # c2 is the only call scored by two humans: a (2 vs 4) and d (5 vs 3) differ by 2,
+    # b (4, 4) and c (3, 3) agree, so version 1 is not calibrated on a and d.
+    rows = query(
+        warehouse,
+        "select distinct calibration_status, calibration_reason "
+        "from marts.fct_coaching_priorities where cycle = '2026-Q3'",
+    )
+    assert rows == [
+        (
+            "not_calibrated",
+            "rubric version 1: within-1 agreement under 80% on: a (0%), d (0%)",
+        )
+    ]
+    agreement = query(
+        warehouse,
+        "select criterion_id, n_calls, n_pairs, within_one_rate, max_disagreement, "
+        "anchors_too_vague from intermediate.int_rubric_agreement "
+        "where comparison = 'human' order by criterion_id",
+    )
+    assert agreement == [
+        ("a", 1, 1, 0.0, 2.0, True),
+        ("b", 1, 1, 1.0, 0.0, False),
+        ("c", 1, 1, 1.0, 0.0, False),
+        ("d", 1, 1, 0.0, 2.0, True),
+    ]

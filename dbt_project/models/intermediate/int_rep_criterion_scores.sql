@@ -24,7 +24,8 @@ rep_scores as (
         calls.rep_id,
         consolidated.criterion_id,
         avg(consolidated.score) as rep_score,
-        count(*) as n_scored_calls
+        count(*) as n_scored_calls,
+        count(*) filter (where consolidated.score_source = 'auto') as n_auto_scored_calls
     from consolidated
     inner join calls
         on consolidated.call_id = calls.call_id
@@ -47,7 +48,8 @@ rep_grid as (
         criteria.scale_min,
         criteria.scale_max,
         rep_scores.rep_score,
-        coalesce(rep_scores.n_scored_calls, 0) as n_scored_calls
+        coalesce(rep_scores.n_scored_calls, 0) as n_scored_calls,
+        coalesce(rep_scores.n_auto_scored_calls, 0) as n_auto_scored_calls
     from reps
     cross join criteria
     left join rep_scores
