@@ -242,15 +242,6 @@ def test_review_queue_is_stratified_by_iso_week_and_reproducible(warehouse):
     ]
 
 
-def test_another_cycle_is_kept_beside(warehouse):
-    assert materialize_cycle("2026-04-01").success
-    rows = query(
-        warehouse,
-        "select cycle, count(*) from marts.fct_call_scores group by cycle order by cycle",
-    )
-    assert rows == [("2026-Q2", 1), ("2026-Q3", 5)]
-
-
 def test_priorities_from_an_uncalibrated_rubric_are_marked_with_the_reason(warehouse):
     # c2 is the only call scored by two humans: a (2 vs 4) and d (5 vs 3) differ by 2,
     # b (4, 4) and c (3, 3) agree, so version 1 is not calibrated on a and d.
@@ -277,3 +268,12 @@ def test_priorities_from_an_uncalibrated_rubric_are_marked_with_the_reason(wareh
         ("c", 1, 1, 1.0, 0.0, False),
         ("d", 1, 1, 0.0, 2.0, True),
     ]
+
+
+def test_another_cycle_is_kept_beside(warehouse):
+    assert materialize_cycle("2026-04-01").success
+    rows = query(
+        warehouse,
+        "select cycle, count(*) from marts.fct_call_scores group by cycle order by cycle",
+    )
+    assert rows == [("2026-Q2", 1), ("2026-Q3", 5)]

@@ -38,3 +38,34 @@
         '{{ separator }}'
     )
 {%- endmacro %}
+
+{#- Score consolidation policy, the one place it is written: of the scorer kinds that
+    scored a call on a criterion, the first in var('score_source_priority') (default human,
+    then external, then auto) decides; several scorers of that kind are averaged. Only
+    scores given under the call's rubric version count. `calls` needs call_id and
+    rubric_version; `scores` needs call_id, criterion_id, score, scorer_kind and
+    rubric_version. -#}
+{% macro consolidated_scores(calls, scores) -%}
+    select
+        call_id,
+        criterion_id,
+        any_value(rubric_version) as rubric_version,
+        any_value(scorer_kind) as score_source,
+        avg(score) as score,
+        count(*) as n_scorers
+    from (
+        select
+            scored.*,
+            {{ score_source_rank('scored.scorer_kind') }} as source_rank,
+            min({{ score_source_rank('scored.scorer_kind') }}) over (
+                partition by scored.call_id, scored.criterion_id
+            ) as best_source_rank
+        from {{ scores }} as scored
+        inner join {{ calls }} as called
+            on
+                scored.call_id = called.call_id
+                and scored.rubric_version = called.rubric_version
+    ) as ranked
+    where source_rank = best_source_rank
+    group by call_id, criterion_id
+{%- endmacro %}
