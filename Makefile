@@ -37,7 +37,7 @@ demo: install
 	$(PY) -m orchestration.summary --partition $(PARTITION)
 
 assess: install
-	$(VENV)/bin/dagster asset materialize -m orchestration.definitions --select '*' --partition $(PARTITION)
+	$(PY) -m orchestration.assess --partition $(PARTITION)
 
 test: install
 	$(VENV)/bin/pytest -q

@@ -15,10 +15,12 @@ from orchestration.settings import AssessmentSettings
 
 class AssessmentDbtTranslator(DagsterDbtTranslator):
     """Group dbt models by the method's steps: staging and intermediate models belong to
-    scoring, marts to assessment."""
+    scoring, marts to assessment, the follow-up models to the follow-up."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
+        if "followup" in fqn:
+            return "follow_up"
         return "assess" if "marts" in fqn else "score"
 
 
@@ -34,6 +36,7 @@ def partitioned_dbt_args(
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    exclude="tag:followup",
     partitions_def=quarterly_partitions,
     dagster_dbt_translator=AssessmentDbtTranslator(),
     # dbt runs for one cycle's window at a time: no single-run backfills
@@ -42,6 +45,25 @@ def partitioned_dbt_args(
 def assessment_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AssessmentSettings
 ) -> Iterator:
+    yield from _run_dbt(context, dbt, settings)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="tag:followup",
+    name="followup_dbt_models",
+    partitions_def=quarterly_partitions,
+    dagster_dbt_translator=AssessmentDbtTranslator(),
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+)
+def followup_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AssessmentSettings
+) -> Iterator:
+    yield from _run_dbt(context, dbt, settings)
+
+
+def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings) -> Iterator:
     # dbt runs in its project folder: give it the warehouse as an absolute path.
     os.environ["ASSESSMENT_WAREHOUSE"] = str(settings.warehouse_path())
     args = partitioned_dbt_args(context.partition_key, settings.method_settings())

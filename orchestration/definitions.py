@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.dbt import assessment_dbt_models
+from assets.dbt import assessment_dbt_models, followup_dbt_models
+from assets.followup import followup
 from assets.ingest import ingest_assets
-from orchestration.jobs import assess_cycle_job
+from assets.validity import criterion_validity
+from orchestration.jobs import assess_cycle_job, followup_job
 from orchestration.resources import build_resources
-from orchestration.schedules import quarterly_assessment_schedule
+from orchestration.schedules import followup_schedule, quarterly_assessment_schedule
 
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[*ingest_assets, assessment_dbt_models],
-        jobs=[assess_cycle_job],
-        schedules=[quarterly_assessment_schedule],
+        assets=[
+            *ingest_assets,
+            assessment_dbt_models,
+            criterion_validity,
+            followup,
+            followup_dbt_models,
+        ],
+        jobs=[assess_cycle_job, followup_job],
+        schedules=[quarterly_assessment_schedule, followup_schedule],
         resources=build_resources(),
         # One DuckDB file allows one writer: the steps of a run execute one after another.
         executor=dg.in_process_executor,

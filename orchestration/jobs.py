@@ -1,11 +1,19 @@
-"""Jobs: one cycle's full assessment."""
+"""Jobs: one cycle's assessment, and its follow-up once the window has closed."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+FOLLOWUP = dg.AssetSelection.groups("follow_up")
+
 assess_cycle_job = dg.define_asset_job(
     name="assess_cycle",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - FOLLOWUP,
     description="Ingest, score and assess one quarterly cycle.",
+)
+
+followup_job = dg.define_asset_job(
+    name="followup_cycle",
+    selection=FOLLOWUP,
+    description="Step 5: re-score a cycle's coached reps on the 30 days after it.",
 )

@@ -9,6 +9,7 @@ settings overriding the dbt vars' defaults in ``dbt_project/dbt_project.yml``, e
 from __future__ import annotations
 
 import os
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -34,6 +35,7 @@ class AssessmentSettings(dg.ConfigurableResource):
     landing_dir: str = ""
     warehouse: str = ""
     config_file: str = ""
+    today: str = ""
 
     def landing_path(self) -> Path:
         return _resolve(
@@ -62,3 +64,8 @@ class AssessmentSettings(dg.ConfigurableResource):
         Python assets read their numbers here, so SQL and Python share one setting."""
         defaults = yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8"))["vars"]
         return {**defaults, **self.method_settings()}
+
+    def as_of(self) -> date:
+        """Today (UTC), or ``ASSESSMENT_TODAY`` (YYYY-MM-DD) to replay a past day."""
+        value = self.today or os.environ.get("ASSESSMENT_TODAY") or ""
+        return date.fromisoformat(value) if value else datetime.now(UTC).date()

@@ -40,3 +40,15 @@
         lpad(cast(weekofyear({{ day }}) as string), 2, '0')
     )
 {%- endmacro %}
+
+{#- The partition label of the cycle's follow-up window in the raw tables. -#}
+{% macro followup_label() -%}
+    '{{ var("cycle") }}-followup'
+{%- endmacro %}
+
+{#- The cycle before this one, e.g. 2026-Q1 -> 2025-Q4. -#}
+{% macro previous_cycle_key() -%}
+    {%- set year = var("cycle")[:4] | int -%}
+    {%- set quarter = var("cycle")[-1:] | int -%}
+    {%- if quarter == 1 -%}'{{ year - 1 }}-Q4'{%- else -%}'{{ year }}-Q{{ quarter - 1 }}'{%- endif -%}
+{%- endmacro %}

@@ -13,7 +13,8 @@ scores as (
         scorer_kind,
         rubric_version_resolved as rubric_version
     from {{ source('raw', 'scores') }}
-    where cycle <= {{ cycle_key() }}
+    -- cycle partitions only (not follow-up windows, which repeat the next cycle's calls)
+    where cycle <= {{ cycle_key() }} and cycle not like '%-followup'
 ),
 
 pairs as (

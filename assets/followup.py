@@ -1,0 +1,101 @@
+"""Step 5 follow-up: the 30 days after each assessment, ingested once the window closed.
+
+The follow-up window of a cycle starts on the assessment date (or, per rep, on the
+recorded coaching session date) and lasts ``followup_days``; it closes for the cycle when
+the last rep's window has ended. The ``raw/followup`` asset refuses to run before that
+(no partial numbers), then loads the rubric, reps, calls and scores of the window into the
+``raw`` tables under the partition label ``<cycle>-followup`` for the follow-up models.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+import duckdb
+
+from assets.landing import ingest_kind, store_rubrics
+from assets.rubric import load_rubrics
+from assets.warehouse import connect, ensure_raw_schema
+from orchestration.partitions import CycleWindow, cycle_window, quarterly_partitions
+from orchestration.settings import AssessmentSettings
+
+FOLLOWUP_GROUP = "follow_up"
+
+
+def followup_label(cycle: str) -> str:
+    return f"{cycle}-followup"
+
+
+def latest_coaching_date(con: duckdb.DuckDBPyConnection, cycle: str) -> date | None:
+    ensure_raw_schema(con)
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'coaching_sessions'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    return con.execute(
+        "select max(delivered_on) from raw.coaching_sessions where cycle = $cycle",
+        {"cycle": cycle},
+    ).fetchone()[0]
+
+
+def followup_window_end(window: CycleWindow, last_coaching: date | None, days: int) -> date:
+    """The day the cycle's follow-up window has closed: every rep's window
+    [start, start + days) has ended, start = the assessment date or a later coaching date."""
+    start = max(window.assessment_date, last_coaching or window.assessment_date)
+    return start + timedelta(days=days)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@dg.multi_asset(
+    name="raw__followup",
+    specs=[
+        dg.AssetSpec(
+            key=dg.AssetKey(["raw", "followup"]),
+            group_name=FOLLOWUP_GROUP,
+            deps=[dg.AssetKey(["raw", "coaching_sessions"])],
+            description="Step 5: rubric, reps, calls and scores of the 30 days after the "
+            "assessment, loaded once the follow-up window has closed.",
+            kinds={"duckdb"},
+        )
+    ],
+    partitions_def=quarterly_partitions,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+)
+def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
+    window = cycle_window(context.partition_key)
+    days = int(settings.method()["followup_days"])
+    label = followup_label(window.cycle)
+    landing = settings.landing_path()
+    with connect(settings.warehouse_path()) as con:
+        closes_on = followup_window_end(window, latest_coaching_date(con, window.cycle), days)
+        today = settings.as_of()
+        if today < closes_on:
+            raise dg.Failure(
+                description=(
+                    f"The follow-up window of {window.cycle} is still open: it closes on "
+                    f"{closes_on.isoformat()} ({days} days after the assessment date "
+                    f"{window.assessment_date.isoformat()} or the last coaching session), "
+                    f"and today is {today.isoformat()}. Materialise the follow-up then; "
+                    "nothing was written, so no partial numbers are published."
+                ),
+                allow_retries=False,
+            )
+        store_rubrics(con, load_rubrics(landing), label)
+        start, end = _midnight(window.assessment_date), _midnight(closes_on)
+        counts = {
+            kind: ingest_kind(con, kind, landing, cycle=label, start=start, end=end)
+            for kind in ("reps", "calls", "scores")
+        }
+    metadata = {
+        f"{kind}_accepted": dg.MetadataValue.int(sum(c.accepted for c in items))
+        for kind, items in counts.items()
+    }
+    metadata["window"] = dg.MetadataValue.text(
+        f"{window.assessment_date.isoformat()} .. {closes_on.isoformat()} (exclusive)"
+    )
+    metadata["dagster/row_count"] = metadata["calls_accepted"]
+    yield dg.MaterializeResult(asset_key=dg.AssetKey(["raw", "followup"]), metadata=metadata)

@@ -1,0 +1,44 @@
+-- Step 5 manager effectiveness: per manager, the share of coached reps (a primary
+-- priority and a follow-up verdict) who improved on it: >= var('effectiveness_working_share')
+-- working, <= var('effectiveness_needs_adjustment_share') needs_adjustment, else mixed.
+-- The row manager_id = 'team' is the team-wide figure.
+with
+
+deltas as (
+    select * from {{ ref('fct_rescore_deltas') }}
+    where cycle = {{ cycle_key() }}
+),
+
+per_manager as (
+    select
+        manager_id,
+        count(*) filter (where status in ('improved', 'not_improved')) as n_coached,
+        count(*) filter (where status = 'improved') as n_improved,
+        count(*) filter (where status = 'insufficient_followup') as n_insufficient_followup
+    from deltas
+    group by manager_id
+    union all
+    select
+        'team' as manager_id,
+        count(*) filter (where status in ('improved', 'not_improved')) as n_coached,
+        count(*) filter (where status = 'improved') as n_improved,
+        count(*) filter (where status = 'insufficient_followup') as n_insufficient_followup
+    from deltas
+)
+
+select
+    manager_id,
+    {{ cycle_key() }} as cycle,
+    n_coached,
+    n_improved,
+    n_insufficient_followup,
+    case when n_coached > 0 then n_improved * 1.0 / n_coached end as improved_share,
+    case
+        when n_coached = 0 then 'no_followup'
+        when n_improved * 1.0 / n_coached >= {{ var("effectiveness_working_share") }}
+            then 'working'
+        when n_improved * 1.0 / n_coached <= {{ var("effectiveness_needs_adjustment_share") }}
+            then 'needs_adjustment'
+        else 'mixed'
+    end as status
+from per_manager

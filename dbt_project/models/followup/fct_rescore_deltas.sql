@@ -1,0 +1,129 @@
+-- Step 5 re-score: per rep with a primary coaching priority in the cycle, the mean of the
+-- primary criterion over the rep's var('followup_calls') most recent scored calls in the
+-- var('followup_days') days from the assessment date (or from the rep's coaching session
+-- for the cycle, where one is recorded); window [start, start + days). Delta = follow-up -
+-- cycle score; improved when delta >= var('improvement_threshold'); fewer than
+-- var('followup_min_calls') calls is insufficient_followup, not "not improved".
+-- change_coaching_approach: not improved on the same primary criterion in this cycle and
+-- the one before.
+with
+
+priorities as (
+    select * from {{ ref('fct_coaching_priorities') }}
+    where cycle = {{ cycle_key() }} and rank = 1
+),
+
+reps as (
+    select rep_id, manager_id from {{ source('raw', 'reps') }}
+    where cycle = {{ cycle_key() }}
+),
+
+sessions as (
+    select
+        rep_id,
+        min(delivered_on) as delivered_on
+    from {{ source('raw', 'coaching_sessions') }}
+    where cycle = {{ cycle_key() }}
+    group by rep_id
+),
+
+followup_scores as (
+    select * from {{ ref('int_followup_call_scores') }}
+),
+
+windows as (
+    select
+        priorities.rep_id,
+        reps.manager_id,
+        priorities.criterion_id,
+        priorities.rep_score as cycle_score,
+        sessions.delivered_on as coaching_delivered_on,
+        cast(
+            coalesce(sessions.delivered_on, {{ cycle_end_date() }}) as timestamp with time zone
+        ) as window_start
+    from priorities
+    left join reps on priorities.rep_id = reps.rep_id
+    left join sessions on priorities.rep_id = sessions.rep_id
+),
+
+window_calls as (
+    select
+        windows.rep_id,
+        followup_scores.score,
+        row_number() over (
+            partition by windows.rep_id
+            order by followup_scores.started_at desc, followup_scores.call_id desc
+        ) as recency
+    from windows
+    inner join followup_scores
+        on
+            windows.rep_id = followup_scores.rep_id
+            and windows.criterion_id = followup_scores.criterion_id
+            and followup_scores.started_at >= windows.window_start
+            and followup_scores.started_at
+            < windows.window_start + interval '{{ var("followup_days") }} days'
+),
+
+followup as (
+    select
+        rep_id,
+        avg(score) as followup_score,
+        count(*) as n_followup_calls
+    from window_calls
+    where recency <= {{ var("followup_calls") }}
+    group by rep_id
+),
+
+deltas as (
+    select
+        windows.*,
+        followup.followup_score,
+        coalesce(followup.n_followup_calls, 0) as n_followup_calls,
+        case
+            when coalesce(followup.n_followup_calls, 0) < {{ var("followup_min_calls") }}
+                then 'insufficient_followup'
+            when followup.followup_score - windows.cycle_score
+                >= {{ var("improvement_threshold") }}
+                then 'improved'
+            else 'not_improved'
+        end as status
+    from windows
+    left join followup on windows.rep_id = followup.rep_id
+),
+
+{% if is_incremental() %}
+previous as (
+    select rep_id, criterion_id, status
+    from {{ this }}
+    where cycle = {{ previous_cycle_key() }}
+)
+{% else %}
+previous as (
+    select
+        cast(null as varchar) as rep_id,
+        cast(null as varchar) as criterion_id,
+        cast(null as varchar) as status
+    where false
+)
+{% endif %}
+
+select
+    deltas.rep_id,
+    {{ cycle_key() }} as cycle,
+    deltas.manager_id,
+    deltas.criterion_id,
+    deltas.cycle_score,
+    deltas.followup_score,
+    deltas.n_followup_calls,
+    deltas.followup_score - deltas.cycle_score as delta,
+    deltas.status,
+    cast(deltas.window_start as date) as followup_start,
+    deltas.coaching_delivered_on,
+    coalesce(
+        deltas.status = 'not_improved'
+        and previous.status = 'not_improved'
+        and previous.criterion_id = deltas.criterion_id,
+        false
+    ) as change_coaching_approach
+from deltas
+left join previous on deltas.rep_id = previous.rep_id
