@@ -11,10 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
-import duckdb
 
 from assets.statistics import point_biserial
-from assets.warehouse import connect
+from assets.warehouse import connect, markdown_table, replace_cycle_rows
 from orchestration.partitions import cycle_window, quarterly_partitions
 from orchestration.settings import AssessmentSettings
 
@@ -88,20 +87,6 @@ def correlate(
             result.reason,
         )
     return results
-
-
-def _replace_cycle(con: duckdb.DuckDBPyConnection, table: str, ddl: str, cycle: str, rows):
-    con.execute(f"create table if not exists {table} ({ddl})")
-    con.execute("begin transaction")
-    try:
-        con.execute(f"delete from {table} where cycle = $cycle", {"cycle": cycle})
-        if rows:
-            marks = ", ".join("?" for _ in rows[0])
-            con.executemany(f"insert into {table} values ({marks})", rows)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def _significant_positive(r: float | None, p: float | None, alpha: float) -> bool:
@@ -211,15 +196,6 @@ CALIBRATION_DDL = (
 )
 
 
-def _preview(rows: list[tuple], columns: list[str]) -> dg.MetadataValue:
-    def cell(value):
-        return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row[: len(columns)]) + " |" for row in rows]
-    return dg.MetadataValue.md("\n".join(lines))
-
-
 @dg.multi_asset(
     name="criterion_validity",
     specs=[
@@ -248,14 +224,14 @@ def criterion_validity(context: dg.AssetExecutionContext, settings: AssessmentSe
     method = settings.method()
     with connect(settings.warehouse_path()) as con:
         correlation = build_correlation_rows(con, cycle, method)
-        _replace_cycle(con, CORRELATION_TABLE, CORRELATION_DDL, cycle, correlation)
+        replace_cycle_rows(con, CORRELATION_TABLE, CORRELATION_DDL, cycle, correlation)
         calibration = build_calibration_rows(con, cycle, method)
-        _replace_cycle(con, CALIBRATION_TABLE, CALIBRATION_DDL, cycle, calibration)
+        replace_cycle_rows(con, CALIBRATION_TABLE, CALIBRATION_DDL, cycle, calibration)
     yield dg.MaterializeResult(
         asset_key=dg.AssetKey(["marts", "fct_criterion_win_correlation"]),
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(correlation)),
-            "preview": _preview(
+            "preview": markdown_table(
                 correlation, ["criterion_id", "cycle", "r", "p_value", "ci_low", "ci_high", "n"]
             ),
         },
@@ -264,7 +240,7 @@ def criterion_validity(context: dg.AssetExecutionContext, settings: AssessmentSe
         asset_key=dg.AssetKey(["marts", "fct_weight_calibration"]),
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(calibration)),
-            "preview": _preview(
+            "preview": markdown_table(
                 calibration,
                 ["criterion_id", "cycle", "current_weight", "suggested_weight", "r", "p_value"],
             ),

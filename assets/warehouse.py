@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 
 
@@ -39,3 +41,31 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         "create table if not exists raw.rubric_anchors (cycle varchar, rubric_version varchar, "
         "criterion_id varchar, level integer, anchor varchar, loaded_at timestamptz)"
     )
+
+
+def replace_cycle_rows(
+    con: duckdb.DuckDBPyConnection, table: str, ddl: str, cycle: str, rows: Sequence[tuple]
+) -> None:
+    """Replace one cycle's rows of a table written from Python, in one transaction."""
+    con.execute(f"create table if not exists {table} ({ddl})")
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {table} where cycle = $cycle", {"cycle": cycle})
+        if rows:
+            marks = ", ".join("?" for _ in rows[0])
+            con.executemany(f"insert into {table} values ({marks})", rows)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def markdown_table(rows: Sequence[tuple], columns: Sequence[str]) -> dg.MetadataValue:
+    """The first columns of some rows as a markdown table, for asset metadata."""
+
+    def cell(value) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row[: len(columns)]) + " |" for row in rows]
+    return dg.MetadataValue.md("\n".join(lines))

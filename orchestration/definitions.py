@@ -7,6 +7,7 @@ import dagster as dg
 from assets.dbt import assessment_dbt_models, followup_dbt_models
 from assets.followup import followup
 from assets.ingest import ingest_assets
+from assets.reliability import rubric_reliability
 from assets.validity import criterion_validity
 from orchestration.jobs import assess_cycle_job, followup_job
 from orchestration.resources import build_resources
@@ -19,6 +20,7 @@ def build_definitions() -> dg.Definitions:
             *ingest_assets,
             assessment_dbt_models,
             criterion_validity,
+            rubric_reliability,
             followup,
             followup_dbt_models,
         ],

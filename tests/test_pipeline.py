@@ -270,6 +270,34 @@ def test_priorities_from_an_uncalibrated_rubric_are_marked_with_the_reason(wareh
     ]
 
 
+def test_reliability_statistics_on_the_fixture(warehouse):
+    # Human pairs (all on c2): a (2, 4), b (4, 4), c (3, 3), d (5, 3).
+    # Kappa (quadratic, levels 1..5): observed mean (i-j)^2 = 8/4 = 2; expected over the
+    # 4x4 cross of marginals {2,4,3,5} x {4,4,3,3} = 24/16 = 1.5 -> 1 - 2/1.5 = -1/3.
+    # Interval alpha: Do = (2x2^2 + 2x2^2)/8 = 2; De = 2 x 8 x 6 / (8 x 7) = 12/7 -> -1/6.
+    rows = query(
+        warehouse,
+        "select n_calls, n_pairs, within_one_rate, max_disagreement, anchors_too_vague, "
+        "quadratic_weighted_kappa, krippendorff_alpha_interval, calibrated "
+        "from marts.fct_rubric_reliability "
+        "where criterion_id = 'overall' and comparison = 'human' and cycle = '2026-Q3'",
+    )
+    assert rows == [(1, 4, 0.5, 2.0, True, pytest.approx(-1 / 3), pytest.approx(-1 / 6), False)]
+
+
+def test_calibration_review_lists_the_most_disagreeing_pairs(warehouse):
+    rows = query(
+        warehouse,
+        "select comparison, criterion_id, review_rank, call_id, scorer_a, score_a, "
+        "scorer_b, score_b from marts.fct_calibration_review "
+        "where cycle = '2026-Q3' and comparison = 'human' order by criterion_id",
+    )
+    assert rows == [
+        ("human", "a", 1, "c2", "h1", 2.0, "h2", 4.0),
+        ("human", "d", 1, "c2", "h1", 5.0, "h2", 3.0),
+    ]
+
+
 def test_another_cycle_is_kept_beside(warehouse):
     assert materialize_cycle("2026-04-01").success
     rows = query(
