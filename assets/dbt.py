@@ -28,9 +28,16 @@ def partitioned_dbt_args(
     partition_key: str, method_settings: Mapping[str, object] | None = None
 ) -> list[str]:
     """``dbt build`` arguments for one cycle: the method settings, then the half-open
-    window and cycle key as vars."""
+    window and cycle key as vars. Unit tests are design-time checks run by the test suite
+    (tests/test_dbt_unit.py), not part of a production build."""
     dbt_vars = {**(method_settings or {}), **cycle_window(partition_key).dbt_vars()}
-    return ["build", "--vars", json.dumps(dbt_vars, sort_keys=True)]
+    return [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps(dbt_vars, sort_keys=True),
+    ]
 
 
 @dbt_assets(

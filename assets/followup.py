@@ -4,7 +4,8 @@ The follow-up window of a cycle starts on the assessment date (or, per rep, on t
 recorded coaching session date) and lasts ``followup_days``; it closes for the cycle when
 the last rep's window has ended. The ``raw/followup`` asset refuses to run before that
 (no partial numbers), then loads the rubric, reps, calls and scores of the window into the
-``raw`` tables under the partition label ``<cycle>-followup`` for the follow-up models.
+``raw`` tables under the partition label ``<cycle>-followup`` for the follow-up models,
+and records the window in ``raw.followup_windows``.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -14,11 +15,12 @@ import duckdb
 
 from assets.landing import ingest_kind, store_rubrics
 from assets.rubric import load_rubrics
-from assets.warehouse import connect, ensure_raw_schema
+from assets.warehouse import connect, ensure_raw_schema, replace_cycle_rows
 from orchestration.partitions import CycleWindow, cycle_window, quarterly_partitions
 from orchestration.settings import AssessmentSettings
 
 FOLLOWUP_GROUP = "follow_up"
+FOLLOWUP_KEY = dg.AssetKey(["raw", "followup_windows"])
 
 
 def followup_label(cycle: str) -> str:
@@ -54,7 +56,7 @@ def _midnight(day: date) -> datetime:
     name="raw__followup",
     specs=[
         dg.AssetSpec(
-            key=dg.AssetKey(["raw", "followup"]),
+            key=FOLLOWUP_KEY,
             group_name=FOLLOWUP_GROUP,
             deps=[dg.AssetKey(["raw", "coaching_sessions"])],
             description="Step 5: rubric, reps, calls and scores of the 30 days after the "
@@ -90,6 +92,14 @@ def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
             kind: ingest_kind(con, kind, landing, cycle=label, start=start, end=end)
             for kind in ("reps", "calls", "scores")
         }
+        replace_cycle_rows(
+            con,
+            "raw.followup_windows",
+            "cycle varchar, label varchar, window_start date, closes_on date, "
+            "followup_days integer, loaded_at timestamptz",
+            window.cycle,
+            [(window.cycle, label, window.assessment_date, closes_on, days, datetime.now(UTC))],
+        )
     metadata = {
         f"{kind}_accepted": dg.MetadataValue.int(sum(c.accepted for c in items))
         for kind, items in counts.items()
@@ -98,4 +108,4 @@ def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
         f"{window.assessment_date.isoformat()} .. {closes_on.isoformat()} (exclusive)"
     )
     metadata["dagster/row_count"] = metadata["calls_accepted"]
-    yield dg.MaterializeResult(asset_key=dg.AssetKey(["raw", "followup"]), metadata=metadata)
+    yield dg.MaterializeResult(asset_key=FOLLOWUP_KEY, metadata=metadata)

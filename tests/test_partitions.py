@@ -42,8 +42,8 @@ def test_cycle_keys_and_latest_complete_quarter():
 
 def test_dbt_args_carry_window_and_method_settings():
     args = partitioned_dbt_args("2026-04-01", {"min_scored_calls": 12, "cycle": "ignored"})
-    assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {
+    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
+    assert json.loads(args[4]) == {
         "cycle": "2026-Q2",
         "cycle_start": "2026-04-01T00:00:00+00:00",
         "cycle_end": "2026-07-01T00:00:00+00:00",

@@ -3,9 +3,14 @@
 -- policy as the cycle's own calls.
 with
 
+loaded_window as (
+    select label from {{ source('raw', 'followup_windows') }}
+    where cycle = {{ cycle_key() }}
+),
+
 calls as (
     select * from {{ source('raw', 'calls') }}
-    where cycle = {{ followup_label() }}
+    where cycle in (select label from loaded_window)
 ),
 
 versions as (

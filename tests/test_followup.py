@@ -1,0 +1,143 @@
+"""Step 5 on a real materialisation: the follow-up window, its date edges, and the gate.
+
+The small fixture's cycle 2026-Q3 gives r1 the primary priority d (cycle score 3.0) and
+r2 the priority a (2.0); r3 has none. Added here: r1 was coached on 2026-10-05, so r1's
+window is [2026-10-05, 2026-11-04); r2 has no session: [2026-10-01, 2026-10-31). The
+cycle's follow-up window closes on 2026-11-04.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SMALL_LANDING, materialize_cycle, query
+
+FOLLOWUP_CALLS = [
+    # call, rep, started_at, score on the rep's primary criterion
+    ("f1", "r1", "2026-10-05T00:00:00Z", 5),  # at the window's start: in
+    ("f2", "r1", "2026-11-03T23:59:59Z", 5),  # 29 days 23:59:59 later: in
+    ("f3", "r1", "2026-11-04T00:00:00Z", 1),  # exactly 30 days: out
+    ("f4", "r1", "2026-10-04T23:59:59Z", 1),  # before the coaching session: out
+    ("f5", "r1", "2026-10-10T10:00:00Z", 4),
+    ("f6", "r1", "2026-10-20T10:00:00Z", 4),
+    ("f7", "r1", "2026-10-25T10:00:00Z", 5),
+    ("g1", "r2", "2026-10-01T00:00:00Z", 2),
+    ("g2", "r2", "2026-10-15T00:00:00Z", 2),
+    ("g3", "r2", "2026-10-30T23:59:59Z", 3),
+]
+PRIMARY = {"r1": "d", "r2": "a"}
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("followup_landing")
+    shutil.copytree(SMALL_LANDING, folder, dirs_exist_ok=True)
+    with (folder / "calls.csv").open("a") as calls:
+        for call, rep, started, _ in FOLLOWUP_CALLS:
+            calls.write(f"{call},{rep},{started},600,\n")
+    with (folder / "scores.csv").open("a") as scores:
+        for call, rep, _, score in FOLLOWUP_CALLS:
+            scores.write(f"{call},{PRIMARY[rep]},{score},h1,human,\n")
+    (folder / "coaching_sessions.csv").write_text(
+        "rep_id,cycle,criterion_id,delivered_on,coach_id\nr1,2026-Q3,d,2026-10-05,m1\n"
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def warehouse(environment, landing):
+    environment["patch"].setenv("ASSESSMENT_LANDING_DIR", str(landing))
+    assert materialize_cycle("2026-07-01").success
+    return environment["warehouse"]
+
+
+def run_followup(patch, today: str):
+    from orchestration.definitions import build_definitions
+
+    patch.setenv("ASSESSMENT_TODAY", today)
+    return (
+        build_definitions()
+        .resolve_job_def("followup_cycle")
+        .execute_in_process(partition_key="2026-07-01", raise_on_error=False)
+    )
+
+
+def test_followup_before_the_window_closes_gives_a_clear_message(environment, warehouse):
+    result = run_followup(environment["patch"], "2026-11-03")
+    assert not result.success
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    message = failure.step_failure_data.user_failure_data.description
+    assert "follow-up window of 2026-Q3 is still open: it closes on 2026-11-04" in message
+    assert "today is 2026-11-03" in message
+    tables = query(
+        warehouse,
+        "select table_name from information_schema.tables where table_name = 'fct_rescore_deltas'",
+    )
+    assert tables == []
+
+
+def test_rescore_deltas_on_the_window_edges(environment, warehouse):
+    assert run_followup(environment["patch"], "2026-11-04").success
+    rows = query(
+        warehouse,
+        "select rep_id, criterion_id, cycle_score, followup_score, n_followup_calls, delta, "
+        "status, followup_start::varchar, change_coaching_approach "
+        "from marts.fct_rescore_deltas where cycle = '2026-Q3' order by rep_id",
+    )
+    # r1: f1 f2 f5 f6 f7 = 5, 5, 4, 4, 5 -> 4.6; 4.6 - 3.0 = 1.6 -> improved.
+    # r2: g1 g2 g3 = 3 calls < 5 -> insufficient_followup (mean 7/3).
+    assert rows == [
+        (
+            "r1",
+            "d",
+            3.0,
+            pytest.approx(4.6),
+            5,
+            pytest.approx(1.6),
+            "improved",
+            "2026-10-05",
+            False,
+        ),
+        (
+            "r2",
+            "a",
+            2.0,
+            pytest.approx(7 / 3),
+            3,
+            pytest.approx(1 / 3),
+            "insufficient_followup",
+            "2026-10-01",
+            False,
+        ),
+    ]
+
+
+def test_manager_effectiveness(environment, warehouse):
+    rows = query(
+        warehouse,
+        "select manager_id, n_coached, n_improved, n_insufficient_followup, improved_share, "
+        "status from marts.fct_manager_effectiveness where cycle = '2026-Q3' "
+        "order by manager_id",
+    )
+    assert rows == [("m1", 1, 1, 1, 1.0, "working"), ("team", 1, 1, 1, 1.0, "working")]
+
+
+def test_dbt_unit_tests_pass(environment, warehouse):
+    """The method's formulas as dbt unit_tests (weighted score, consolidation, the seed's
+    priority example, re-score statuses and edges), run against this warehouse's schemas."""
+    assert run_followup(environment["patch"], "2026-11-04").success
+    dbt = Path(sys.executable).parent / "dbt"
+    project = Path(__file__).resolve().parent.parent / "dbt_project"
+    completed = subprocess.run(
+        [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ASSESSMENT_WAREHOUSE": str(warehouse)},
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "PASS=4" in completed.stdout
