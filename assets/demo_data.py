@@ -1298,7 +1298,9 @@ class TranscriptWriter:
         context = {
             **facts,
             "rep": self.team.rep_names[rep].split(" ")[0],
-            "renewal": _say(_plus_business_days(day + dt.timedelta(days=int(facts["renewal_offset"])), 0)),
+            "renewal": _say(
+                _plus_business_days(day + dt.timedelta(days=int(facts["renewal_offset"])), 0)
+            ),
             "season_start": f"{(day + dt.timedelta(days=45)):%B} 1",
             "followup_date": _say(first_followup),
             "followup_date2": _say(_plus_business_days(first_followup, rnd.randint(2, 4))),
@@ -1420,23 +1422,32 @@ class TranscriptWriter:
 
 
 # --- writing ------------------------------------------------------------------------------
-def _needs_quotes(column: pa.ChunkedArray) -> bool:
+# Columns the generator builds from ids, dates and fixed word lists: never need quoting.
+SAFE_COLUMNS = frozenset(
+    ("call_id", "rep_id", "owner_rep_id", "opportunity_id", "account_id", "started_at")
+    + ("scored_at", "title", "direction", "stage", "email", "manager_id", "coach_id")
+)
+
+
+def _needs_quotes(name: str, column: pa.ChunkedArray) -> bool:
+    if name in SAFE_COLUMNS:
+        return False
     values = column.combine_chunks()
     if pa.types.is_dictionary(values.type):
         values = values.dictionary
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+    if not pa.types.is_string(values.type):
         return False
     return bool(pc.any(pc.match_substring_regex(values, '[,"\r\n]')).as_py())
 
 
 def write_csv(table: pa.Table, path: Path) -> None:
     """CSV with a plain header; values are quoted only when a column needs it."""
-    quoting = "needed" if any(_needs_quotes(column) for column in table.columns) else "none"
+    columns = zip(table.column_names, table.columns, strict=True)
+    quoting = "needed" if any(_needs_quotes(n, c) for n, c in columns) else "none"
     with path.open("wb") as sink:
         sink.write((",".join(table.column_names) + "\n").encode())
-        pacsv.write_csv(
-            table, sink, pacsv.WriteOptions(include_header=False, quoting_style=quoting)
-        )
+        options = pacsv.WriteOptions(include_header=False, quoting_style=quoting)
+        pacsv.write_csv(table, sink, options)
 
 
 def _round(value: float) -> float:

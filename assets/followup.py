@@ -15,7 +15,8 @@ import duckdb
 
 from assets.landing import ingest_kind, store_rubrics
 from assets.rubric import load_rubrics
-from assets.warehouse import connect, ensure_raw_schema, replace_cycle_rows
+from assets.statistics import paired_change
+from assets.warehouse import connect, ensure_raw_schema, markdown_table, replace_cycle_rows
 from orchestration.partitions import CycleWindow, cycle_window, quarterly_partitions
 from orchestration.settings import AssessmentSettings
 
@@ -109,3 +110,59 @@ def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
     )
     metadata["dagster/row_count"] = metadata["calls_accepted"]
     yield dg.MaterializeResult(asset_key=FOLLOWUP_KEY, metadata=metadata)
+
+
+SIGNIFICANCE_KEY = dg.AssetKey(["marts", "fct_followup_significance"])
+SIGNIFICANCE_DDL = (
+    "cycle varchar, n bigint, mean_delta double, t_statistic double, t_p_value double, "
+    "wilcoxon_statistic double, wilcoxon_p_value double, note varchar"
+)
+
+
+def followup_significance_row(con, cycle: str) -> tuple:
+    """Paired t-test and Wilcoxon signed-rank of cycle vs follow-up score over the coached
+    reps (those with a follow-up verdict) of a cycle."""
+    pairs = con.execute(
+        "select cycle_score, followup_score from marts.fct_rescore_deltas "
+        "where cycle = $cycle and status in ('improved', 'not_improved') order by rep_id",
+        {"cycle": cycle},
+    ).fetchall()
+    result = paired_change([p[0] for p in pairs], [p[1] for p in pairs])
+    return (
+        cycle,
+        result.n,
+        result.mean_delta,
+        result.t_statistic,
+        result.t_p_value,
+        result.wilcoxon_statistic,
+        result.wilcoxon_p_value,
+        result.reason,
+    )
+
+
+@dg.multi_asset(
+    name="followup_significance",
+    specs=[
+        dg.AssetSpec(
+            key=SIGNIFICANCE_KEY,
+            group_name=FOLLOWUP_GROUP,
+            deps=[dg.AssetKey(["marts", "fct_rescore_deltas"])],
+            description="Step 5: is the coached cohort's change real? Paired t-test and "
+            "Wilcoxon signed-rank (follow-up - cycle score) with n.",
+            kinds={"python", "duckdb"},
+        )
+    ],
+    partitions_def=quarterly_partitions,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+)
+def followup_significance(context: dg.AssetExecutionContext, settings: AssessmentSettings):
+    cycle = cycle_window(context.partition_key).cycle
+    with connect(settings.warehouse_path()) as con:
+        row = followup_significance_row(con, cycle)
+        replace_cycle_rows(con, "marts.fct_followup_significance", SIGNIFICANCE_DDL, cycle, [row])
+    columns = ["cycle", "n", "mean_delta", "t_statistic", "t_p_value", "wilcoxon_statistic"]
+    columns += ["wilcoxon_p_value", "note"]
+    yield dg.MaterializeResult(
+        asset_key=SIGNIFICANCE_KEY,
+        metadata={"result": markdown_table([row], columns)},
+    )

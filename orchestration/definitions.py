@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.dbt import assessment_dbt_models, followup_dbt_models
-from assets.followup import followup
+from assets.followup import followup, followup_significance
 from assets.ingest import ingest_assets
 from assets.reliability import rubric_reliability
 from assets.validity import criterion_validity
@@ -23,6 +23,7 @@ def build_definitions() -> dg.Definitions:
             rubric_reliability,
             followup,
             followup_dbt_models,
+            followup_significance,
         ],
         jobs=[assess_cycle_job, followup_job],
         schedules=[quarterly_assessment_schedule, followup_schedule],

@@ -141,3 +141,14 @@ def test_dbt_unit_tests_pass(environment, warehouse):
     )
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert "PASS=4" in completed.stdout
+
+
+def test_followup_significance_needs_two_coached_reps(environment, warehouse):
+    # Only r1 has a follow-up verdict (r2 is insufficient_followup): n = 1, a mean
+    # change of 4.6 - 3.0 but no test.
+    rows = query(
+        warehouse,
+        "select n, mean_delta, t_p_value, note from marts.fct_followup_significance "
+        "where cycle = '2026-Q3'",
+    )
+    assert rows == [(1, pytest.approx(1.6), None, "too_few_observations")]
