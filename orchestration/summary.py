@@ -35,16 +35,116 @@ def rep_summary_lines(con, cycle: str) -> list[str]:
     return lines
 
 
+def _table_exists(con, name: str) -> bool:
+    schema, table = name.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = $schema and table_name = $table",
+            {"schema": schema, "table": table},
+        ).fetchone()[0]
+    )
+
+
+def priority_lines(con, cycle: str) -> list[str]:
+    priorities = con.execute(
+        "select rep_id, rank, criterion_id, rep_score, team_score, weight, weighted_gap, "
+        "calibration_status from marts.fct_coaching_priorities where cycle = $cycle "
+        "order by rep_id, rank",
+        {"cycle": cycle},
+    ).fetchall()
+    evidence = con.execute(
+        "select rep_id, call_date, moment_mm_ss, score, excerpt, evidence_status "
+        "from marts.fct_coaching_evidence where cycle = $cycle order by rep_id, evidence_rank",
+        {"cycle": cycle},
+    ).fetchall()
+    lines = []
+    for rep in sorted({p[0] for p in priorities}):
+        items = [
+            f"{c} (rep {rs:.2f} vs team {ts:.2f}, weight {w}%, gap {g:.1f})"
+            for r, _, c, rs, ts, w, g, _ in priorities
+            if r == rep
+        ]
+        status = next(p[7] for p in priorities if p[0] == rep)
+        flag = "" if status == "calibrated" else " [not_calibrated]"
+        lines.append(f"{rep}: " + "; ".join(items) + flag)
+        for r, day, mm_ss, score, excerpt, ev_status in evidence:
+            if r != rep:
+                continue
+            text = (excerpt or ev_status)[:150]
+            lines.append(f"    {day} at {mm_ss or '--:--'} (score {score:.1f}): {text}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--partition", required=True, help="quarter's first day, YYYY-MM-DD")
     args = parser.parse_args(argv)
     window = cycle_window(args.partition)
+    cycle = window.cycle
     settings = AssessmentSettings()
     with connect(settings.warehouse_path(), read_only=True) as con:
-        print(f"\nAssessment cycle {window.cycle} ({settings.warehouse_path()})\n")
+        print(f"\nAssessment cycle {cycle} ({settings.warehouse_path()})\n")
         print("Rep scorecards (weighted score on the rubric scale; close rate vs team)")
-        print("\n".join(rep_summary_lines(con, window.cycle)))
+        print("\n".join(rep_summary_lines(con, cycle)))
+        print("\nCoaching priorities and evidence moments (primary priority's 3 calls)")
+        print("\n".join(priority_lines(con, cycle)))
+        print("\nTeam: the two criteria with the widest top-vs-bottom gap")
+        for criterion, ranked_by, top, bottom, gap, rank in con.execute(
+            "select criterion_id, ranked_by, top_mean, bottom_mean, gap, rank "
+            "from marts.fct_top_bottom_gaps where cycle = $cycle and is_team_priority "
+            "order by rank",
+            {"cycle": cycle},
+        ).fetchall():
+            print(
+                f"  {rank}. {criterion}: top {top:.2f} vs bottom {bottom:.2f} "
+                f"(gap {gap:.2f}, reps ranked by {ranked_by})"
+            )
+        print("\nCriteria vs won deals (point-biserial r, 95% CI, n)")
+        for criterion, r, p, low, high, n, flag in con.execute(
+            "select criterion_id, r, p_value, ci_low, ci_high, n, not_predictive "
+            "from marts.fct_criterion_win_correlation where cycle = $cycle "
+            "order by r desc nulls last",
+            {"cycle": cycle},
+        ).fetchall():
+            interval = f"[{low:.2f}, {high:.2f}]" if low is not None else "[-]"
+            value = f"r={r:+.3f} p={p:.3g}" if r is not None else "r=-"
+            print(f"  {criterion:<28} {value} {interval} n={n}{' NOT PREDICTIVE' if flag else ''}")
+        print("\nInter-rater reliability (within-1 share, kappa, Krippendorff alpha ordinal)")
+        for comparison, criterion, n_pairs, rate, kappa, alpha, calibrated in con.execute(
+            "select comparison, criterion_id, n_pairs, within_one_rate, "
+            "quadratic_weighted_kappa, krippendorff_alpha_ordinal, calibrated "
+            "from marts.fct_rubric_reliability where cycle = $cycle "
+            "and comparison in ('human', 'auto_vs_human') order by comparison, criterion_id",
+            {"cycle": cycle},
+        ).fetchall():
+            print(
+                f"  {comparison:<14} {criterion:<28} pairs={n_pairs:<5} within-1={rate:.0%} "
+                f"kappa={_number(kappa, '.2f')} alpha={_number(alpha, '.2f')}"
+                + (f"  calibrated={calibrated}" if criterion == "overall" else "")
+            )
+        if _table_exists(con, "marts.fct_manager_effectiveness"):
+            print("\nFollow-up: manager effectiveness (coached reps improved >= 0.5 in 30 days)")
+            for manager, coached, improved, share, status in con.execute(
+                "select manager_id, n_coached, n_improved, improved_share, status "
+                "from marts.fct_manager_effectiveness where cycle = $cycle order by manager_id",
+                {"cycle": cycle},
+            ).fetchall():
+                print(
+                    f"  {manager:<8} {improved}/{coached} improved "
+                    f"({_number(share, '.0%')}): {status}"
+                )
+            flagged = con.execute(
+                "select rep_id, criterion_id from marts.fct_rescore_deltas "
+                "where cycle = $cycle and change_coaching_approach order by rep_id",
+                {"cycle": cycle},
+            ).fetchall()
+            print(
+                "  change_coaching_approach: "
+                + (", ".join(f"{rep} ({criterion})" for rep, criterion in flagged) or "none")
+            )
+        else:
+            print("\nFollow-up: not materialised yet for this cycle")
 
 
 if __name__ == "__main__":
