@@ -95,8 +95,7 @@ VAGUE_CRITERION = "next_step_process"
 EXTERNAL_SCORER = "gong_scorecard"
 SPARE_REVIEWER = "enablement_lead"  # second reviewer when there is a single manager
 
-SELLER = "Brightdesk"
-SELLER_DOMAIN = "brightdesk.io"
+SELLER_DOMAIN = "brightdesk.io"  # the reps sell Brightdesk, a help desk for small teams
 OFFSETS = (("+00:00", 0), ("-05:00", -300), ("+01:00", 60))
 PRICES = (39, 49, 69)  # per agent per month
 
@@ -252,18 +251,15 @@ def _timestamps(seconds: np.ndarray, offsets: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(text, offsets, "")
 
 
-def _dictionary(indices: np.ndarray, values: list[str] | pa.Array) -> pa.DictionaryArray:
-    return pa.DictionaryArray.from_arrays(
-        pa.array(indices, pa.int32()), values if isinstance(values, pa.Array) else pa.array(values)
-    )
+def _dictionary(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:
+    """A column of few distinct strings, stored once (cheap for millions of score rows)."""
+    return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), pa.array(values))
 
 
 # --- the team -----------------------------------------------------------------------------
 def _people(rng: np.random.Generator, count: int) -> list[tuple[str, str]]:
     pairs = len(FIRST_NAMES) * len(LAST_NAMES)
-    picks = np.concatenate(
-        [rng.permutation(pairs) for _ in range(count // pairs + 1)] or [np.arange(0)]
-    )[:count]
+    picks = np.concatenate([rng.permutation(pairs) for _ in range(count // pairs + 1)])[:count]
     return [(FIRST_NAMES[p // len(LAST_NAMES)], LAST_NAMES[p % len(LAST_NAMES)]) for p in picks]
 
 
@@ -448,11 +444,9 @@ class Opportunities:
     of_call: np.ndarray  # opportunity number per call
     position: np.ndarray  # 0-based position of the call within its opportunity
     size: np.ndarray  # calls per opportunity
-    owner: np.ndarray  # rep index
     company: np.ndarray  # index into the company-name combinations
     seats: np.ndarray
     price: np.ndarray
-    won_probability: np.ndarray
     table: pa.Table
 
     def company_name(self, number: int) -> str:
@@ -470,6 +464,7 @@ def _make_opportunities(
     rubric: RubricInfo,
     betas: np.ndarray,
     last_day: np.datetime64,
+    rep_ids: pa.Array,
 ) -> Opportunities:
     rng = _rng(seed, "opportunities")
     n = len(calls)
@@ -512,7 +507,6 @@ def _make_opportunities(
         last_call[order],
         mean_behaviour[order],
     )
-    owner = calls.rep[first_call]
     created = calls.day[first_call] - rng.integers(0, 22, count).astype("timedelta64[D]")
     close = calls.day[last_call] + rng.integers(5, 41, count).astype("timedelta64[D]")
     logit = WIN_INTERCEPT + ((mean_behaviour - rubric.centre) / rubric.unit) @ betas
@@ -529,7 +523,7 @@ def _make_opportunities(
     table = pa.table(
         {
             "opportunity_id": _ids("opp_", np.arange(1, count + 1), width),
-            "owner_rep_id": pa.array(owner),  # replaced by ids in generate()
+            "owner_rep_id": pc.take(rep_ids, pa.array(calls.rep[first_call])),
             "created_at": pa.array(created, pa.date32()),
             "close_date": pa.array(close, pa.date32()),
             "is_closed": pa.array(closed),
@@ -539,9 +533,7 @@ def _make_opportunities(
             "account_id": _ids("acc_", np.arange(1, count + 1), width),
         }
     )
-    return Opportunities(
-        of_call, position, size, owner, company, seats, price, won_probability, table
-    )
+    return Opportunities(of_call, position, size, company, seats, price, table)
 
 
 # --- scores -------------------------------------------------------------------------------
@@ -1224,6 +1216,7 @@ class TranscriptWriter:
             for cid, name in zip(rubric.ids, rubric.names, strict=True)
         ]
         self._prospects: dict[int, dict[str, str]] = {}
+        self.moments: dict[tuple[str, int], int] = {}
         self.columns: dict[str, list] = {
             name: []
             for name in (
@@ -1322,10 +1315,10 @@ class TranscriptWriter:
             parts["open"] += [("R", rep_line), ("P", prospect_line)]
         prices_named = False
         low, span = self.rubric.low, max(self.rubric.high - self.rubric.low, 1)
-        for bank, level in zip(self.banks, levels, strict=True):
+        for criterion, (bank, level) in enumerate(zip(self.banks, levels, strict=True)):
             band = 1 + round((level - low) * 4 / span)
             for slot, speaker, text in rnd.choice(bank[band]):
-                parts[slot].append((speaker, text))
+                parts[slot].append((speaker, text, criterion))
                 prices_named = prices_named or "{price}" in text
         if not prices_named:
             parts["pricing"] += [(speaker, text) for _, speaker, text in PRICING]
@@ -1366,11 +1359,11 @@ class TranscriptWriter:
             "R": ("rep", self.team.rep_names[rep]),
             "P": ("prospect", context["prospect_full"]),
         }
-        lines = [
-            (slot, speaker, text.format_map(context))
-            for slot in SLOTS
-            for speaker, text in parts[slot]
-        ]
+        lines, criterion_of_line = [], []
+        for slot in SLOTS:
+            for speaker, text, *criterion in parts[slot]:
+                lines.append((slot, speaker, text.format_map(context)))
+                criterion_of_line.append(criterion[0] if criterion else None)
         speak = [350 * len(text.split()) + 400 + rnd.randint(0, 600) for _, _, text in lines]
         gaps = [rnd.randint(200, 1400) for _ in lines]
         # a demo runs long on the rep's side; replies stay short
@@ -1404,6 +1397,10 @@ class TranscriptWriter:
             columns["speaker_role"].append(role)
             columns["speaker_name"].append(name)
             columns["text"].append(text)
+            criterion = criterion_of_line[seq - 1]
+            # the moment a reviewer timestamps: the criterion's first decisive line
+            if criterion is not None and (call_id, criterion) not in self.moments:
+                self.moments[(call_id, criterion)] = start
             clock, previous_end = clock + length + gap, end
 
     def table(self) -> pa.Table:
@@ -1489,10 +1486,10 @@ def generate(
     sessions = _sessions_before(calls, coaching)
     behaviour = _behaviour(seed, calls, coaching, rubric, sessions)
     last_day = _days(data_end) - np.timedelta64(1, "D")
-    opportunities = _make_opportunities(seed, calls, behaviour, rubric, betas, last_day)
+    rep_ids = pa.array(team.rep_ids)
+    opportunities = _make_opportunities(seed, calls, behaviour, rubric, betas, last_day, rep_ids)
     plan = _plan_scores(seed, calls, team, coaching, sessions, quarters, human_share)
 
-    rep_ids = pa.array(team.rep_ids)
     call_ids = _ids("call_", np.arange(1, len(calls) + 1), _width(len(calls), 6))
     offsets = pc.take(
         pa.array([text for text, _ in OFFSETS]), pa.array(team.offset_of_rep[calls.rep])
@@ -1519,9 +1516,6 @@ def generate(
             "direction": pa.array(np.where(calls.outbound, "outbound", "inbound")),
         }
     )
-    opportunities_table = opportunities.table.set_column(
-        1, "owner_rep_id", pc.take(rep_ids, opportunities.table["owner_rep_id"])
-    )
     scores_table = _score_table(seed, plan, calls, behaviour, rubric, team, call_ids)
     coaching_table = _coaching_table(team, rubric, coaching, starts)
 
@@ -1534,28 +1528,45 @@ def generate(
     for name, table in (
         ("reps.csv", team.table),
         ("calls.csv", calls_table),
-        ("scores.csv", scores_table),
-        ("opportunities.csv", opportunities_table),
+        ("opportunities.csv", opportunities.table),
         ("coaching_sessions.csv", coaching_table),
     ):
         write_csv(table, out / name)
         counts[name] = table.num_rows
+    moments: dict[tuple[str, int], int] = {}
     if transcripts:
         writer = TranscriptWriter(seed, rubric, team, opportunities)
-        levels = _levels(behaviour, rubric).tolist()
-        days = calls.day.astype(dt.date).tolist()
-        for index, call_id in enumerate(call_ids.to_pylist()):
-            writer.add_call(
-                call_id,
-                int(calls.rep[index]),
-                int(opportunities.of_call[index]),
-                days[index],
-                int(calls.duration_s[index]),
-                levels[index],
-            )
+        per_call = zip(
+            call_ids.to_pylist(),
+            calls.rep.tolist(),
+            opportunities.of_call.tolist(),
+            calls.day.astype(dt.date).tolist(),
+            calls.duration_s.tolist(),
+            _levels(behaviour, rubric).tolist(),
+            strict=True,
+        )
+        for call in per_call:
+            writer.add_call(*call)
         utterances = writer.table()
         pq.write_table(utterances, out / "utterances.parquet", compression="zstd")
         counts["utterances.parquet"] = utterances.num_rows
+        moments = writer.moments
+    if moments:
+        # reviewers note the moment that decided each score (evidence_start_ms)
+        criterion_index = {cid: i for i, cid in enumerate(rubric.ids)}
+        evidence = [
+            moments.get((call, criterion_index[criterion]))
+            for call, criterion in zip(
+                scores_table["call_id"].to_pylist(),
+                scores_table["criterion_id"].to_pylist(),
+                strict=True,
+            )
+        ]
+        scores_table = scores_table.append_column(
+            "evidence_start_ms", pa.array(evidence, pa.int64())
+        )
+    write_csv(scores_table, out / "scores.csv")
+    counts["scores.csv"] = scores_table.num_rows
 
     truth = _truth(
         seed=seed,

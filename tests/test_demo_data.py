@@ -57,6 +57,7 @@ COLUMNS = {
         "scorer_kind",
         "rubric_version",
         "scored_at",
+        "evidence_start_ms",
     ],
     "opportunities.csv": [
         "opportunity_id",
@@ -137,7 +138,7 @@ def test_reps_and_managers_are_believable(tables):
     assert reps["manager_id"].str.fullmatch(r"mgr_\d{2}").all()
     assert reps["manager_id"].nunique() == 3  # max(3, ceil(6 / 8))
     assert reps["email"].is_unique
-    assert set(reps["team"]) == {"field_sales"} and set(reps["active"]) == {"true"}
+    assert set(reps["team"]) == {"field_sales"} and set(reps["active"]) == {True}
 
 
 def test_started_at_has_an_offset_and_stays_in_the_generated_range(tables):
@@ -149,7 +150,7 @@ def test_started_at_has_an_offset_and_stays_in_the_generated_range(tables):
     )
     assert calls["utc"].min() >= DATA_START and calls["utc"].max() < DATA_END
     local = pd.to_datetime(calls["started_at"].str[:19])
-    assert (local.dt.weekday < 5).all()
+    assert (local.dt.day_of_week < 5).all()
     assert local.dt.hour.between(8, 17).all()
     assert calls.groupby("rep_id")["started_at"].agg(lambda s: s.str[19:].nunique()).eq(1).all()
     assert calls["duration_s"].between(600, 2400).all()
@@ -188,7 +189,7 @@ def test_opportunities_are_consistent_with_their_calls(tables):
 
 def test_won_implies_closed_and_open_deals_close_after_the_data(tables):
     opportunities = tables["opportunities.csv"]
-    closed, won = opportunities["is_closed"] == "true", opportunities["is_won"] == "true"
+    closed, won = opportunities["is_closed"].astype(bool), opportunities["is_won"].astype(bool)
     assert not (won & ~closed).any()
     close = pd.to_datetime(opportunities["close_date"]).dt.tz_localize("UTC")
     assert (close[closed] < DATA_END).all() and (close[~closed] >= DATA_END).all()
@@ -226,7 +227,7 @@ def test_transcripts_carry_the_behaviour_and_personal_data(tables):
     assert mean_score[mean_score.index.isin(text.index[strong])].mean() > 3.5
     assert mean_score[mean_score.index.isin(text.index[~strong])].mean() < 3.0
     prospect = utterances.loc[utterances["speaker_role"] == "prospect", "text"]
-    assert prospect.str.contains(r"[a-z]+\.[a-z]+@[a-z-]+\.(com|co|net)").any()
+    assert prospect.str.contains(r"[a-z]+\.[a-z]+@[a-z-]+\.(?:com|co|net)").any()
     assert prospect.str.contains(r"\+\d{1,2} \d{2,3} \d{3,4} \d{4}").any()
 
 
@@ -270,13 +271,30 @@ def test_one_rep_has_an_insufficient_sample_in_the_last_quarter(tables, truth):
     assert (per_rep.drop("rep_006") >= 12).all()
 
 
-def test_the_sample_is_stratified_by_iso_week(tables):
+def _iso_weeks(started: pd.Series) -> int:
+    return started.dt.isocalendar().week.nunique()
+
+
+def test_the_sample_is_stratified_by_iso_week(tmp_path):
+    generate(tmp_path, **{**SMALL, "quarters": 1, "calls_per_rep": 60}, transcripts=False)
+    tables = {
+        name: pd.read_csv(tmp_path / name) for name in ("calls.csv", "scores.csv", "reps.csv")
+    }
+    tables["calls.csv"]["utc"] = pd.to_datetime(
+        tables["calls.csv"]["started_at"], utc=True, format="ISO8601"
+    )
     scores = _primary(tables)
-    first_quarter = scores["utc"] < LAST_QUARTER[0]
-    sample = scores[first_quarter & (scores["scorer_id"] == scores["manager_id"])]
+    in_quarter = scores["utc"].between(*LAST_QUARTER, inclusive="left")
+    sample = scores[in_quarter & (scores["scorer_id"] == scores["manager_id"])]
     sample = sample.drop_duplicates("call_id")
-    weeks = sample.groupby("rep_id")["utc"].agg(lambda t: t.dt.isocalendar().week.nunique())
-    assert (weeks >= 10).all()  # 12 calls over the quarter's 13-14 weeks, not bunched
+    calls = tables["calls.csv"][tables["calls.csv"]["utc"] < LAST_QUARTER[1]]
+    with_calls = calls.groupby("rep_id")["utc"].agg(_iso_weeks)
+    sampled_weeks = sample.groupby("rep_id")["utc"].agg(_iso_weeks)
+    per_rep = sample.groupby("rep_id")["call_id"].size()
+    assert per_rep.drop("rep_006").eq(12).all() and per_rep["rep_006"] == 6
+    # 12 calls from 12 different weeks (the short sample: 6 different weeks)
+    expected = np.minimum(with_calls, per_rep)
+    assert sampled_weeks.equals(expected.rename("utc"))
 
 
 def test_calibration_pairs_and_followups(tables, truth):
@@ -325,7 +343,9 @@ def test_human_share_scores_every_call_and_overwrites(tmp_path):
     out = tmp_path / "bench"
     generate(out, **SMALL)
     (out / "calls_extra_note.txt").write_text("not ours")
-    counts = generate(out, **SMALL, transcripts=False, human_share=1.0)
+    counts = generate(
+        out, **{**SMALL, "calls_per_rep": 20, "quarters": 1}, transcripts=False, human_share=1.0
+    )
     assert not (out / "utterances.parquet").exists()
     assert (out / "calls_extra_note.txt").exists()  # only the generator's own files are replaced
     calls = pd.read_csv(out / "calls.csv")
@@ -334,7 +354,7 @@ def test_human_share_scores_every_call_and_overwrites(tmp_path):
     assert len(scores) == 5 * len(calls)
     assert set(scores["scorer_kind"]) == {"human"}
     in_quarters = pd.to_datetime(calls["started_at"], utc=True, format="ISO8601") < LAST_QUARTER[1]
-    assert in_quarters.sum() == 6 * 12 * 2  # reps x calls_per_rep x quarters, exactly
+    assert in_quarters.sum() == 6 * 20  # reps x calls_per_rep x quarters, exactly
 
 
 def test_another_rubric_gets_its_own_criteria_and_weights(tmp_path):
@@ -378,3 +398,13 @@ def test_default_last_quarter_is_the_latest_complete_one(today, expected):
 def test_last_quarter_must_start_a_quarter(tmp_path):
     with pytest.raises(ValueError, match="first day of a calendar quarter"):
         generate(tmp_path, **{**SMALL, "last_quarter": "2026-08-01"})
+
+
+def test_scores_point_at_the_transcript_moment_of_their_criterion(tables):
+    """evidence_start_ms is the start of an utterance of the scored call (the line of the
+    criterion's decisive moment), so evidence marts can show mm:ss and an excerpt."""
+    scores, utterances = tables["scores.csv"], tables["utterances.parquet"]
+    starts = set(zip(utterances["call_id"], utterances["start_ms"], strict=True))
+    assert scores["evidence_start_ms"].notna().all()
+    pairs = zip(scores["call_id"], scores["evidence_start_ms"].astype(int), strict=True)
+    assert all(pair in starts for pair in pairs)
