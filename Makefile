@@ -33,7 +33,7 @@ install: $(STAMP) $(MANIFEST)
 demo: install
 	$(PY) -m assets.demo_data --out $(ASSESSMENT_LANDING_DIR) --last-quarter $(PARTITION)
 	rm -f $(ASSESSMENT_WAREHOUSE)
-	$(MAKE) --no-print-directory assess PARTITION=$(PARTITION)
+	$(PY) -m orchestration.assess --partition $(PARTITION) --quarters 4
 	$(PY) -m orchestration.summary --partition $(PARTITION)
 
 assess: install

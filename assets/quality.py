@@ -55,16 +55,25 @@ def _gx():
 
 
 def _context():
-    """A fresh in-memory GX context without progress bars."""
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    """A fresh in-memory GX context: no data docs site, no progress bars, no analytics."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    context = _gx().get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    return context
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        analytics_enabled=False,
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
 
 
 def _version_is(version: str):
     """GX row condition: rows of one rubric version."""
+    _gx()
     from great_expectations.expectations.row_conditions import Column
 
     return Column("rubric_version") == version
@@ -643,13 +652,23 @@ def _row(frame, index) -> dict[str, Any]:
 
 
 def _describe_expectation(expectation_config) -> str:
-    kwargs = {
-        key: value
+    """``expect_...(column='x', ...)`` with its row condition, for check metadata."""
+
+    def show(value: Any) -> str:
+        if isinstance(value, (datetime, date)):
+            return value.isoformat()
+        return repr(value)
+
+    arguments = ", ".join(
+        f"{key}={show(value)}"
         for key, value in expectation_config.kwargs.items()
         if key not in ("batch_id", "row_condition", "condition_parser") and value is not None
-    }
-    arguments = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+    )
     condition = expectation_config.kwargs.get("row_condition")
+    if isinstance(condition, Mapping) and {"column", "operator", "parameter"} <= condition.keys():
+        column = condition["column"]
+        name = column.get("name") if isinstance(column, Mapping) else column
+        condition = f"{name} {condition['operator']} {condition['parameter']!r}"
     where = f" where {condition}" if condition else ""
     return f"{expectation_config.type}({arguments}){where}"
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import timedelta
 
 import dagster as dg
 
 from assets.followup import followup_window_end, latest_coaching_date
 from assets.warehouse import connect
 from orchestration.definitions import build_definitions
-from orchestration.partitions import cycle_window
+from orchestration.partitions import cycle_window, quarter_start
 from orchestration.settings import AssessmentSettings
 
 
@@ -23,33 +24,56 @@ def followup_closes_on(partition: str, settings: AssessmentSettings):
     return followup_window_end(window, last, int(settings.method()["followup_days"]))
 
 
+def partitions_ending_at(partition: str, quarters: int) -> list[str]:
+    """The ``quarters`` partition keys up to and including ``partition``, oldest first."""
+    keys = [cycle_window(partition)]
+    while len(keys) < quarters:
+        keys.insert(0, cycle_window(previous_partition(keys[0].partition_key)))
+    return [window.partition_key for window in keys]
+
+
+def previous_partition(partition: str) -> str:
+    start = cycle_window(partition).start.date()
+    return quarter_start(start - timedelta(days=1)).isoformat()
+
+
+def assess(partition: str, instance: dg.DagsterInstance, log_level: str) -> bool:
+    """The cycle's assessment, then its follow-up if the window has closed."""
+    defs = build_definitions()
+    settings = AssessmentSettings()
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    cycle = cycle_window(partition).cycle
+    print(f"assessing {cycle} (partition {partition})", flush=True)
+    result = defs.resolve_job_def("assess_cycle").execute_in_process(
+        partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+    )
+    if not result.success:
+        print(f"assessment of {cycle} failed; see the messages above")
+        return False
+    closes_on = followup_closes_on(partition, settings)
+    if settings.as_of() < closes_on:
+        print(f"follow-up of {cycle} not run: its window closes on {closes_on.isoformat()}")
+        return True
+    result = defs.resolve_job_def("followup_cycle").execute_in_process(
+        partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+    )
+    if not result.success:
+        print(f"follow-up of {cycle} failed; see the messages above")
+    return result.success
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--partition", required=True, help="quarter's first day, YYYY-MM-DD")
+    parser.add_argument(
+        "--quarters", type=int, default=1, help="also assess the quarters before, oldest first"
+    )
+    parser.add_argument("--log-level", default="WARNING", help="Dagster console log level")
     args = parser.parse_args(argv)
-    cycle_window(args.partition)
-    defs = build_definitions()
-    settings = AssessmentSettings()
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("assess_cycle").execute_in_process(
-            partition_key=args.partition, instance=instance, raise_on_error=False
-        )
-        if not result.success:
-            print(f"assessment of {args.partition} failed; see the messages above")
-            return 1
-        closes_on = followup_closes_on(args.partition, settings)
-        if settings.as_of() < closes_on:
-            print(
-                f"follow-up of {cycle_window(args.partition).cycle} not run: its window "
-                f"closes on {closes_on.isoformat()}"
-            )
-            return 0
-        result = defs.resolve_job_def("followup_cycle").execute_in_process(
-            partition_key=args.partition, instance=instance, raise_on_error=False
-        )
-        if not result.success:
-            print(f"follow-up of {args.partition} failed; see the messages above")
-            return 1
+        for partition in partitions_ending_at(args.partition, args.quarters):
+            if not assess(partition, instance, args.log_level):
+                return 1
     return 0
 
 

@@ -9,6 +9,7 @@ from assets.followup import followup, followup_significance
 from assets.ingest import ingest_assets
 from assets.reliability import rubric_reliability
 from assets.validity import criterion_validity
+from orchestration.checks import build_quality_checks
 from orchestration.jobs import assess_cycle_job, followup_job
 from orchestration.resources import build_resources
 from orchestration.schedules import followup_schedule, quarterly_assessment_schedule
@@ -25,6 +26,7 @@ def build_definitions() -> dg.Definitions:
             followup_dbt_models,
             followup_significance,
         ],
+        asset_checks=build_quality_checks(),
         jobs=[assess_cycle_job, followup_job],
         schedules=[quarterly_assessment_schedule, followup_schedule],
         resources=build_resources(),

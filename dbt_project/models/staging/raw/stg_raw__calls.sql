@@ -1,8 +1,9 @@
 with
 
+-- the cycle's partition (follow-up windows load the same calls under another label)
 source as (
     select * from {{ source('raw', 'calls') }}
-    where {{ in_cycle_window('started_at') }}
+    where cycle = {{ cycle_key() }} and {{ in_cycle_window('started_at') }}
 ),
 
 renamed as (
