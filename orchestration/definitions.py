@@ -7,6 +7,7 @@ import dagster as dg
 from assets.dbt import assessment_dbt_models, followup_dbt_models
 from assets.followup import followup, followup_significance
 from assets.ingest import ingest_assets
+from assets.publish import publish_assessment, publish_followup
 from assets.reliability import rubric_reliability
 from assets.validity import criterion_validity
 from orchestration.checks import build_quality_checks
@@ -25,6 +26,8 @@ def build_definitions() -> dg.Definitions:
             followup,
             followup_dbt_models,
             followup_significance,
+            publish_assessment,
+            publish_followup,
         ],
         asset_checks=build_quality_checks(),
         jobs=[assess_cycle_job, followup_job],

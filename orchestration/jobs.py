@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-FOLLOWUP = dg.AssetSelection.groups("follow_up")
+FOLLOWUP = dg.AssetSelection.groups("follow_up") | dg.AssetSelection.assets(
+    dg.AssetKey(["published", "followup_marts"])
+)
 
 assess_cycle_job = dg.define_asset_job(
     name="assess_cycle",

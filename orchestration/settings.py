@@ -19,6 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
 DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_PUBLISHED = "data/published.duckdb"
 
 
 def _resolve(value: str) -> Path:
@@ -36,6 +37,7 @@ class AssessmentSettings(dg.ConfigurableResource):
     warehouse: str = ""
     config_file: str = ""
     today: str = ""
+    published: str = ""
 
     def landing_path(self) -> Path:
         return _resolve(
@@ -45,6 +47,12 @@ class AssessmentSettings(dg.ConfigurableResource):
     def warehouse_path(self) -> Path:
         return _resolve(
             self.warehouse or os.environ.get("ASSESSMENT_WAREHOUSE") or DEFAULT_WAREHOUSE
+        )
+
+    def published_path(self) -> Path:
+        """The file BI tools read: marts published only after every blocking check passed."""
+        return _resolve(
+            self.published or os.environ.get("ASSESSMENT_PUBLISHED") or DEFAULT_PUBLISHED
         )
 
     def method_settings(self) -> dict[str, object]:

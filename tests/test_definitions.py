@@ -41,7 +41,7 @@ def test_quarterly_schedule_targets_the_assessment_job():
 def test_groups_read_as_the_method_steps():
     graph = build_definitions().resolve_asset_graph()
     groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == {"ingest", "score", "assess", "follow_up"}
+    assert groups == {"ingest", "score", "assess", "follow_up", "publish"}
 
 
 def test_last_complete_quarter_is_the_latest_partition():
