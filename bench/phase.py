@@ -9,9 +9,22 @@ import dagster as dg
 
 from orchestration.definitions import build_definitions
 
+DBT_MODELS = dg.AssetSelection.groups("score") | dg.AssetSelection.assets(
+    *(dg.AssetKey(["marts", name]) for name in ("fct_call_scores", "fct_rep_scorecards"))
+)
 PHASES = {
-    "ingest": dg.AssetSelection.groups("ingest"),
-    "marts": dg.AssetSelection.groups("score", "assess"),
+    # landing files -> raw tables (no checks)
+    "ingest": dg.AssetSelection.groups("ingest").without_checks(),
+    # raw -> every dbt model of the assessment (one dbt build, its dbt tests included)
+    "marts": (
+        dg.AssetSelection.groups("score", "assess") - dg.AssetSelection.kind("python")
+    ).without_checks()
+    | DBT_MODELS.without_checks(),
+    # the Python statistics over the marts (criterion validity, reliability)
+    "statistics": dg.AssetSelection.kind("python").without_checks()
+    - dg.AssetSelection.groups("follow_up"),
+    # ingestion again with its Great Expectations checks (the checks' cost is the difference)
+    "ingest_checked": dg.AssetSelection.groups("ingest"),
 }
 
 
