@@ -9,7 +9,7 @@ import dagster as dg
 
 from orchestration.definitions import build_definitions
 
-DBT_MODELS = dg.AssetSelection.groups("score") | dg.AssetSelection.assets(
+BACKBONE_MARTS = dg.AssetSelection.assets(
     *(dg.AssetKey(["marts", name]) for name in ("fct_call_scores", "fct_rep_scorecards"))
 )
 PHASES = {
@@ -18,11 +18,12 @@ PHASES = {
     # raw -> every dbt model of the assessment (one dbt build, its dbt tests included)
     "marts": (
         dg.AssetSelection.groups("score", "assess") - dg.AssetSelection.kind("python")
-    ).without_checks()
-    | DBT_MODELS.without_checks(),
+    ).without_checks(),
+    # raw -> the backbone marts only (fct_call_scores, fct_rep_scorecards and upstream)
+    "backbone_marts": BACKBONE_MARTS.upstream().without_checks()
+    - dg.AssetSelection.groups("ingest"),
     # the Python statistics over the marts (criterion validity, reliability)
-    "statistics": dg.AssetSelection.kind("python").without_checks()
-    - dg.AssetSelection.groups("follow_up"),
+    "statistics": dg.AssetSelection.kind("python") - dg.AssetSelection.groups("follow_up"),
     # ingestion again with its Great Expectations checks (the checks' cost is the difference)
     "ingest_checked": dg.AssetSelection.groups("ingest"),
 }

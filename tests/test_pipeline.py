@@ -13,8 +13,6 @@ Close rates: r1 o1 won + o2 lost in Q3 (o3 closes in Q4) -> 0.5; r2 o4 lost -> 0
 r3 none (o6 won-but-not-closed is quarantined); team 1/3.
 """
 
-import json
-
 import pytest
 
 from tests.conftest import FIXTURE_PARTITION, materialize_cycle, query
@@ -47,10 +45,17 @@ def test_call_scores_match_hand_computation(warehouse):
     assert scores["c4"] == pytest.approx((3.00, 50.0), abs=1e-12)
     assert scores["c7"] == pytest.approx((3.40, 60.0), abs=1e-12)
     assert scores["c6"] == (None, None)
-    (criteria,) = query(
-        warehouse, "select criterion_scores from marts.fct_call_scores where call_id = 'c7'"
-    )[0]
-    assert json.loads(criteria) == {"a": 1.0, "b": 5.0, "c": 5.0, "d": 5.0}
+    criteria = query(
+        warehouse,
+        "select criterion_id, score, score_source, n_scorers from marts.fct_call_criterion_scores "
+        "where call_id = 'c7' order by criterion_id",
+    )
+    assert criteria == [
+        ("a", 1.0, "external", 1),
+        ("b", 5.0, "auto", 1),
+        ("c", 5.0, "auto", 1),
+        ("d", 5.0, "auto", 1),
+    ]
 
 
 def test_rep_scorecards_match_hand_computation(warehouse):
