@@ -51,7 +51,7 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	cd dbt_project && ../$(VENV)/bin/sqlfluff lint models tests macros
+	cd dbt_project && ASSESSMENT_WAREHOUSE=/tmp/assessment_lint.duckdb ../$(VENV)/bin/sqlfluff lint models tests macros --processes 1
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache

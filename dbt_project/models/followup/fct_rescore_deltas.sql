@@ -14,7 +14,10 @@ priorities as (
 ),
 
 reps as (
-    select rep_id, manager_id from {{ source('raw', 'reps') }}
+    select
+        rep_id,
+        manager_id
+    from {{ source('raw', 'reps') }}
     where cycle = {{ cycle_key() }}
 ),
 
@@ -59,7 +62,7 @@ window_calls as (
         on
             windows.rep_id = followup_scores.rep_id
             and windows.criterion_id = followup_scores.criterion_id
-            and followup_scores.started_at >= windows.window_start
+            and windows.window_start <= followup_scores.started_at
             and followup_scores.started_at
             < windows.window_start + interval '{{ var("followup_days") }} days'
 ),
@@ -82,7 +85,8 @@ deltas as (
         case
             when coalesce(followup.n_followup_calls, 0) < {{ var("followup_min_calls") }}
                 then 'insufficient_followup'
-            when followup.followup_score - windows.cycle_score
+            when
+                followup.followup_score - windows.cycle_score
                 >= {{ var("improvement_threshold") }}
                 then 'improved'
             else 'not_improved'
@@ -98,13 +102,13 @@ previous as (
     where cycle = {{ previous_cycle_key() }}
 )
 {% else %}
-previous as (
-    select
-        cast(null as varchar) as rep_id,
-        cast(null as varchar) as criterion_id,
-        cast(null as varchar) as status
-    where false
-)
+    previous as (
+        select
+            cast(null as varchar) as rep_id,
+            cast(null as varchar) as criterion_id,
+            cast(null as varchar) as status
+        where false
+    )
 {% endif %}
 
 select

@@ -11,7 +11,11 @@ reps as (
 ),
 
 versions as (
-    select distinct rubric_version, effective_from, scale_min, scale_max
+    select distinct
+        rubric_version,
+        effective_from,
+        scale_min,
+        scale_max
     from {{ ref('stg_raw__rubric_criteria') }}
 ),
 
@@ -20,7 +24,7 @@ call_versions as (
         calls.call_id,
         max_by(versions.rubric_version, versions.effective_from) as rubric_version
     from calls
-    inner join versions on versions.effective_from <= calls.call_date
+    inner join versions on calls.call_date >= versions.effective_from
     group by calls.call_id
 )
 

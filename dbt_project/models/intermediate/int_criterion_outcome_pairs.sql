@@ -26,5 +26,7 @@ select
     case when opportunities.is_won then 1 else 0 end as won
 from scores
 inner join criteria
-    on scores.criterion_id = criteria.criterion_id and scores.rubric_version = criteria.rubric_version
+    on
+        scores.criterion_id = criteria.criterion_id
+        and scores.rubric_version = criteria.rubric_version
 inner join opportunities on scores.opportunity_id = opportunities.opportunity_id

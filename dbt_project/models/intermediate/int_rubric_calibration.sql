@@ -6,7 +6,10 @@
 with
 
 criteria as (
-    select distinct rubric_version, criterion_id, criterion_position
+    select distinct
+        rubric_version,
+        criterion_id,
+        criterion_position
     from {{ ref('stg_raw__rubric_criteria') }}
 ),
 

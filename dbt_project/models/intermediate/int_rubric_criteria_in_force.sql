@@ -9,7 +9,9 @@ criteria as (
 cycle_version as (
     select max_by(rubric_version, effective_from) as rubric_version
     from (
-        select distinct rubric_version, effective_from
+        select distinct
+            rubric_version,
+            effective_from
         from criteria
         where effective_from < {{ cycle_end_date() }}
     ) as versions

@@ -21,7 +21,9 @@ criteria as (
 scored_opportunities as (
     select opportunities.*
     from opportunities
-    where opportunity_id in (select distinct opportunity_id from call_scores)
+    where opportunities.opportunity_id in (
+        select distinct call_scores.opportunity_id from call_scores
+    )
 ),
 
 recent_won as (
@@ -40,13 +42,15 @@ span as (
 ),
 
 sample as (
-    select scored_opportunities.opportunity_id, scored_opportunities.is_won
+    select
+        scored_opportunities.opportunity_id,
+        scored_opportunities.is_won
     from scored_opportunities
     cross join span
     where
         scored_opportunities.opportunity_id in (
-            select opportunity_id from recent_won
-            where recency <= {{ var("calibration_won_opportunities") }}
+            select recent_won.opportunity_id from recent_won
+            where recent_won.recency <= {{ var("calibration_won_opportunities") }}
         )
         or (not scored_opportunities.is_won and scored_opportunities.close_date >= span.span_start)
 )

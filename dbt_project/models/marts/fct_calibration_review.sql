@@ -18,7 +18,8 @@ ranked as (
         pairs.*,
         row_number() over (
             partition by pairs.rubric_version, pairs.comparison, pairs.criterion_id
-            order by pairs.disagreement desc, pairs.call_id, pairs.scorer_a, pairs.scorer_b
+            order by
+                pairs.disagreement desc, pairs.call_id asc, pairs.scorer_a asc, pairs.scorer_b asc
         ) as review_rank
     from pairs
     inner join vague

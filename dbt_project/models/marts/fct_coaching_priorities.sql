@@ -58,8 +58,9 @@ select
     end as calibration_status,
     case
         when not coalesce(rubric.calibrated, false)
-            then 'rubric version ' || ranked.rubric_version || ': '
-            || coalesce(rubric.reason, 'no calibration')
+            then
+                'rubric version ' || ranked.rubric_version || ': '
+                || coalesce(rubric.reason, 'no calibration')
         when ranked.n_auto_scored_calls > 0 and not coalesce(auto.calibrated, false)
             then 'automated scorer: ' || coalesce(auto.reason, 'no calibration')
     end as calibration_reason

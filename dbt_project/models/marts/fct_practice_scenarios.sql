@@ -31,7 +31,7 @@ prospect_before as (
         on
             moments.call_id = utterances.call_id
             and utterances.speaker_role = 'prospect'
-            and utterances.start_ms < moments.moment_ms
+            and moments.moment_ms > utterances.start_ms
     group by moments.rep_id, moments.criterion_id
 ),
 
@@ -45,7 +45,7 @@ rep_at as (
         on
             moments.call_id = utterances.call_id
             and utterances.speaker_role = 'rep'
-            and utterances.end_ms >= moments.moment_ms
+            and moments.moment_ms <= utterances.end_ms
     group by moments.rep_id, moments.criterion_id
 )
 
@@ -72,6 +72,8 @@ left join anchors
         and moments.criterion_id = anchors.criterion_id
         and anchors.level = {{ var("practice_target_level") }}
 left join prospect_before
-    on moments.rep_id = prospect_before.rep_id and moments.criterion_id = prospect_before.criterion_id
+    on
+        moments.rep_id = prospect_before.rep_id
+        and moments.criterion_id = prospect_before.criterion_id
 left join rep_at
     on moments.rep_id = rep_at.rep_id and moments.criterion_id = rep_at.criterion_id

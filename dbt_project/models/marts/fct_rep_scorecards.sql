@@ -15,7 +15,10 @@ samples as (
 ),
 
 cycle_rubric as (
-    select distinct rubric_version, scale_min, scale_max
+    select distinct
+        rubric_version,
+        scale_min,
+        scale_max
     from {{ ref('int_rubric_criteria_in_force') }}
 ),
 

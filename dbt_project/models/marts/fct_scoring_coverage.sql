@@ -85,8 +85,9 @@ select
             and n_calls * 1.0 / nullif(n_reps, 0) / weeks_in_cycle
             >= {{ var("coverage_min_calls_per_rep_per_week") }}
             and n_human_scored * 1.0 / nullif(n_calls, 0) < {{ var("coverage_human_share_floor") }}
-            then 'automated_scoring_required: human review reaches under '
-            || cast({{ var("coverage_human_share_floor") }} * 100 as varchar)
-            || '% of calls for a team this size'
+            then
+                'automated_scoring_required: human review reaches under '
+                || cast({{ var("coverage_human_share_floor") }} * 100 as varchar)
+                || '% of calls for a team this size'
     end as warning
 from coverage

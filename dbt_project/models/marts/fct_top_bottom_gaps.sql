@@ -87,8 +87,8 @@ select
     top_mean,
     bottom_mean,
     top_mean - bottom_mean as gap,
-    row_number() over (order by top_mean - bottom_mean desc, weight desc, criterion_id) as rank,
+    row_number() over (order by top_mean - bottom_mean desc, weight desc, criterion_id asc) as rank,
     row_number() over (
-        order by top_mean - bottom_mean desc, weight desc, criterion_id
+        order by top_mean - bottom_mean desc, weight desc, criterion_id asc
     ) <= {{ var("top_bottom_criteria") }} as is_team_priority
 from group_means

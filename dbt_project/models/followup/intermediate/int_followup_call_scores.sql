@@ -10,11 +10,13 @@ loaded_window as (
 
 calls as (
     select * from {{ source('raw', 'calls') }}
-    where cycle in (select label from loaded_window)
+    where cycle in (select loaded_window.label from loaded_window)
 ),
 
 versions as (
-    select distinct rubric_version, effective_from
+    select distinct
+        rubric_version,
+        effective_from
     from {{ source('raw', 'rubric_criteria') }}
     where cycle = {{ followup_label() }}
 ),
