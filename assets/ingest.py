@@ -5,8 +5,9 @@ Each asset replaces its partition in ``raw.<kind>``; re-materialising never appe
 
 import dagster as dg
 
+from assets.auto_scorer import load_scorer
 from assets.landing import FileCounts, ingest_kind, store_rubrics
-from assets.rubric import load_rubrics
+from assets.rubric import load_rubrics, rubric_files
 from assets.warehouse import connect
 from orchestration.partitions import cycle_window, quarterly_partitions
 from orchestration.settings import AssessmentSettings
@@ -102,6 +103,8 @@ def _build_ingest_asset(kind: str, deps: list[str], description: str) -> dg.Asse
 def rubric(context: dg.AssetExecutionContext, settings: AssessmentSettings):
     window = cycle_window(context.partition_key)
     rubrics = load_rubrics(settings.landing_path())
+    for file in rubric_files(settings.landing_path()):
+        load_scorer(file)  # signals and rules are validated with the rubric (Step 1)
     with connect(settings.warehouse_path()) as con:
         n_criteria = store_rubrics(con, rubrics, window.cycle)
     table = "\n".join(f"| {r.version} | {c.id} | {c.weight} |" for r in rubrics for c in r.criteria)

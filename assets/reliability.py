@@ -94,7 +94,9 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         paired_calls[(version, comparison)].add(call)
     scores = con.execute(
         "select rubric_version_resolved, criterion_id, call_id, scorer_id, scorer_kind, score "
-        "from raw.scores where cycle <= $cycle and cycle not like '%-followup'",
+        "from raw.scores where cycle <= $cycle and cycle not like '%-followup' union all "
+        "select rubric_version, criterion_id, call_id, scorer_id, scorer_kind, score "
+        "from raw.auto_scores where cycle <= $cycle",
         {"cycle": cycle},
     ).fetchall()
     scales = dict(

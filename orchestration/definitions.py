@@ -9,6 +9,7 @@ from assets.followup import followup, followup_significance
 from assets.ingest import ingest_assets
 from assets.publish import publish_assessment, publish_followup
 from assets.reliability import rubric_reliability
+from assets.scoring import auto_scores
 from assets.validity import criterion_validity
 from orchestration.checks import build_quality_checks
 from orchestration.jobs import assess_cycle_job, followup_job
@@ -20,6 +21,7 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[
             *ingest_assets,
+            auto_scores,
             assessment_dbt_models,
             criterion_validity,
             rubric_reliability,

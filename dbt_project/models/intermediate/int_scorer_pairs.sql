@@ -15,6 +15,16 @@ scores as (
     from {{ source('raw', 'scores') }}
     -- cycle partitions only (not follow-up windows, which repeat the next cycle's calls)
     where cycle <= {{ cycle_key() }} and cycle not like '%-followup'
+    union all
+    select
+        call_id,
+        criterion_id,
+        score,
+        scorer_id,
+        scorer_kind,
+        rubric_version
+    from {{ source('raw', 'auto_scores') }}
+    where cycle <= {{ cycle_key() }}
 ),
 
 pairs as (

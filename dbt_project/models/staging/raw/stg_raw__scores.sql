@@ -1,7 +1,14 @@
 with
 
+-- Landed scores (human, external, and any automated ones brought in) and the built-in
+-- automated scorer's, side by side.
 source as (
     select * from {{ source('raw', 'scores') }}
+    where cycle = {{ cycle_key() }}
+),
+
+automated as (
+    select * from {{ source('raw', 'auto_scores') }}
     where cycle = {{ cycle_key() }}
 ),
 
@@ -17,6 +24,18 @@ renamed as (
         evidence_start_ms,
         note
     from source
+    union all
+    select
+        call_id,
+        criterion_id,
+        score,
+        scorer_id,
+        scorer_kind,
+        rubric_version,
+        cast(null as timestamp with time zone) as scored_at,
+        evidence_start_ms,
+        evidence_reason as note
+    from automated
 )
 
 select * from renamed

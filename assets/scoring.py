@@ -1,0 +1,80 @@
+"""Score step: the automated scorer over every call of the cycle with a transcript.
+
+The rubric version the cycle is assessed under (the latest effective before the cycle's
+end) declares the signals and rules (see :mod:`assets.auto_scorer`); its scores land in
+``raw.auto_scores`` beside the human and external ones (``scorer_kind = auto``, a scorer id
+naming the rubric version and scorer version) with the moment that decided each score.
+A rubric without signals leaves the table empty for the cycle.
+"""
+
+import dagster as dg
+
+from assets.auto_scorer import OUTPUT_COLUMNS, load_scorer, score_calls
+from assets.rubric import load_rubric_file, rubric_files
+from assets.warehouse import connect, markdown_table
+from orchestration.partitions import cycle_window, quarterly_partitions
+from orchestration.settings import AssessmentSettings
+
+AUTO_SCORES_KEY = dg.AssetKey(["raw", "auto_scores"])
+
+
+def cycle_rubric_file(landing_dir, cycle_end_date):
+    """The rubric file in force for the cycle: the latest effective before its end."""
+    candidates = [
+        (rubric.effective_from, rubric.version, file)
+        for file in rubric_files(landing_dir)
+        for rubric in [load_rubric_file(file)]
+        if rubric.effective_from < cycle_end_date
+    ]
+    return max(candidates)[2] if candidates else None
+
+
+@dg.multi_asset(
+    name="auto_scores",
+    specs=[
+        dg.AssetSpec(
+            key=AUTO_SCORES_KEY,
+            group_name="score",
+            deps=[
+                dg.AssetKey(["raw", "utterances"]),
+                dg.AssetKey(["raw", "rubric_criteria"]),
+            ],
+            description="The automated scorer: every call with a transcript scored on every "
+            "criterion with rules, with the transcript moment as evidence.",
+            kinds={"duckdb"},
+        )
+    ],
+    partitions_def=quarterly_partitions,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+)
+def auto_scores(context: dg.AssetExecutionContext, settings: AssessmentSettings):
+    window = cycle_window(context.partition_key)
+    file = cycle_rubric_file(settings.landing_path(), window.end.date())
+    spec = load_scorer(file) if file else None
+    with connect(settings.warehouse_path()) as con:
+        columns = ", ".join(f"{name} {kind}" for name, kind in OUTPUT_COLUMNS)
+        con.execute("create schema if not exists raw")
+        con.execute(f"create table if not exists raw.auto_scores ({columns})")
+        if spec is None or not spec.criteria:
+            con.execute("delete from raw.auto_scores where cycle = $c", {"c": window.cycle})
+            context.log.info(f"{file}: the rubric declares no automated scorer")
+            yield dg.MaterializeResult(asset_key=AUTO_SCORES_KEY, metadata={"dagster/row_count": 0})
+            return
+        result = score_calls(con, spec, cycle=window.cycle, rubric_version=spec.rubric_version)
+        distribution = con.execute(
+            "select criterion_id, count(*), avg(score), "
+            "count(*) filter (where evidence_start_ms is not null) "
+            "from raw.auto_scores where cycle = $c group by criterion_id order by 1",
+            {"c": window.cycle},
+        ).fetchall()
+    yield dg.MaterializeResult(
+        asset_key=AUTO_SCORES_KEY,
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(sum(row[1] for row in distribution)),
+            "scorer_id": dg.MetadataValue.text(spec.scorer_id),
+            "per_criterion": markdown_table(
+                distribution, ["criterion_id", "calls", "mean score", "with moment"]
+            ),
+            "seconds": dg.MetadataValue.json(result.get("seconds", {})),
+        },
+    )
