@@ -46,7 +46,8 @@ dev: install
 	$(VENV)/bin/dagster dev -w workspace.yaml
 
 bench: install
-	$(PY) -m bench.run
+	$(PY) -u -m bench.run
+	$(PY) -u -m bench.auto_scorer
 
 lint: install
 	$(VENV)/bin/ruff check .
