@@ -8,7 +8,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.partitions import cycle_window, quarterly_partitions
+from orchestration.partitions import (
+    checkin_window,
+    cycle_window,
+    monthly_partitions,
+    quarterly_partitions,
+)
 from orchestration.project import dbt_project
 from orchestration.settings import AssessmentSettings
 
@@ -19,18 +24,34 @@ class AssessmentDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
-        if "followup" in fqn:
+        if "followup" in fqn or "checkins" in fqn:
             return "follow_up"
         return "assess" if "marts" in fqn else "score"
 
+    def get_partition_mapping(
+        self, dbt_resource_props: Mapping[str, Any], dbt_parent_resource_props: Mapping[str, Any]
+    ) -> dg.PartitionMapping | None:
+        """A monthly check-in reads the quarterly cycle assessed before its month."""
+        child_is_checkin = "checkin" in dbt_resource_props.get("tags", [])
+        parent_is_checkin = "checkin" in dbt_parent_resource_props.get("tags", []) or (
+            dbt_parent_resource_props.get("name") == "checkin_windows"
+        )
+        if child_is_checkin and not parent_is_checkin:
+            return dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+        return None
+
 
 def partitioned_dbt_args(
-    partition_key: str, method_settings: Mapping[str, object] | None = None
+    partition_key: str,
+    method_settings: Mapping[str, object] | None = None,
+    *,
+    monthly: bool = False,
 ) -> list[str]:
-    """``dbt build`` arguments for one cycle: the method settings, then the half-open
-    window and cycle key as vars. Unit tests are design-time checks run by the test suite
-    (tests/test_dbt_unit.py), not part of a production build."""
-    dbt_vars = {**(method_settings or {}), **cycle_window(partition_key).dbt_vars()}
+    """``dbt build`` arguments for one cycle (or check-in month): the method settings, then
+    the half-open window and cycle key as vars. Unit tests are design-time checks run by
+    the test suite (tests/test_followup.py), not part of a production build."""
+    window = checkin_window(partition_key) if monthly else cycle_window(partition_key)
+    dbt_vars = {**(method_settings or {}), **window.dbt_vars()}
     return [
         "build",
         "--exclude-resource-type",
@@ -43,7 +64,7 @@ def partitioned_dbt_args(
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude="tag:followup",
+    exclude="tag:followup tag:checkin",
     partitions_def=quarterly_partitions,
     dagster_dbt_translator=AssessmentDbtTranslator(),
     # dbt runs for one cycle's window at a time: no single-run backfills
@@ -70,8 +91,25 @@ def followup_dbt_models(
     yield from _run_dbt(context, dbt, settings)
 
 
-def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings) -> Iterator:
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="tag:checkin",
+    name="checkin_dbt_models",
+    partitions_def=monthly_partitions,
+    dagster_dbt_translator=AssessmentDbtTranslator(),
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+)
+def checkin_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AssessmentSettings
+) -> Iterator:
+    yield from _run_dbt(context, dbt, settings, monthly=True)
+
+
+def _run_dbt(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings, *, monthly: bool = False
+) -> Iterator:
     # dbt runs in its project folder: give it the warehouse as an absolute path.
     os.environ["ASSESSMENT_WAREHOUSE"] = str(settings.warehouse_path())
-    args = partitioned_dbt_args(context.partition_key, settings.method_settings())
+    args = partitioned_dbt_args(context.partition_key, settings.method_settings(), monthly=monthly)
     yield from dbt.cli(args, context=context).stream()

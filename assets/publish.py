@@ -18,7 +18,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.partitions import cycle_window, quarterly_partitions
+from orchestration.partitions import (
+    checkin_window,
+    cycle_window,
+    monthly_partitions,
+    quarterly_partitions,
+)
 from orchestration.settings import AssessmentSettings
 
 PUBLISH_GROUP = "publish"
@@ -40,6 +45,7 @@ ASSESSMENT_MARTS = (
     "fct_rubric_reliability",
 )
 FOLLOWUP_MARTS = ("fct_rescore_deltas", "fct_manager_effectiveness", "fct_followup_significance")
+CHECKIN_MARTS = ("fct_monthly_checkins",)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[str]:
@@ -54,9 +60,14 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[s
 
 
 def publish_cycle(
-    warehouse: Path, published: Path, cycle: str, tables: Sequence[str]
+    warehouse: Path,
+    published: Path,
+    cycle: str,
+    tables: Sequence[str],
+    key_column: str = "cycle",
 ) -> dict[str, int]:
-    """Replace ``cycle``'s rows of ``tables`` in the published file, atomically."""
+    """Replace ``cycle``'s rows (or a check-in month's, by ``key_column``) of ``tables`` in
+    the published file, atomically."""
     published.parent.mkdir(parents=True, exist_ok=True)
     staging = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
@@ -78,14 +89,15 @@ def publish_cycle(
                     con.execute(f"drop table if exists {target}")
                     con.execute(f"create table {target} as select * from {source} where false")
                 con.execute("begin transaction")
-                con.execute(f"delete from {target} where cycle = $cycle", {"cycle": cycle})
+                where = f"where {key_column} = $cycle"
+                con.execute(f"delete from {target} {where}", {"cycle": cycle})
                 con.execute(
-                    f"insert into {target} by name select * from {source} where cycle = $cycle",
+                    f"insert into {target} by name select * from {source} {where}",
                     {"cycle": cycle},
                 )
                 con.execute("commit")
                 counts[table] = con.execute(
-                    f"select count(*) from {target} where cycle = $cycle", {"cycle": cycle}
+                    f"select count(*) from {target} {where}", {"cycle": cycle}
                 ).fetchone()[0]
             con.execute(
                 "create table if not exists marts.published_cycles "
@@ -107,7 +119,9 @@ def publish_cycle(
     return counts
 
 
-def _build_publish_asset(name: str, tables: Sequence[str], description: str):
+def _build_publish_asset(
+    name: str, tables: Sequence[str], description: str, *, monthly: bool = False
+):
     key = dg.AssetKey(["published", name])
 
     @dg.multi_asset(
@@ -121,12 +135,17 @@ def _build_publish_asset(name: str, tables: Sequence[str], description: str):
                 kinds={"duckdb"},
             )
         ],
-        partitions_def=quarterly_partitions,
+        partitions_def=monthly_partitions if monthly else quarterly_partitions,
         backfill_policy=dg.BackfillPolicy.multi_run(1),
     )
     def _publish(context: dg.AssetExecutionContext, settings: AssessmentSettings):
-        cycle = cycle_window(context.partition_key).cycle
-        counts = publish_cycle(settings.warehouse_path(), settings.published_path(), cycle, tables)
+        if monthly:
+            partition, key_column = checkin_window(context.partition_key).month, "month"
+        else:
+            partition, key_column = cycle_window(context.partition_key).cycle, "cycle"
+        counts = publish_cycle(
+            settings.warehouse_path(), settings.published_path(), partition, tables, key_column
+        )
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={
@@ -152,4 +171,10 @@ publish_followup = _build_publish_asset(
     "followup_marts",
     FOLLOWUP_MARTS,
     "Publish the cycle's follow-up marts to the file BI tools read.",
+)
+publish_checkins = _build_publish_asset(
+    "checkin_marts",
+    CHECKIN_MARTS,
+    "Publish the month's check-ins to the file BI tools read.",
+    monthly=True,
 )

@@ -44,13 +44,19 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def replace_cycle_rows(
-    con: duckdb.DuckDBPyConnection, table: str, ddl: str, cycle: str, rows: Sequence[tuple]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    ddl: str,
+    cycle: str,
+    rows: Sequence[tuple],
+    key_column: str = "cycle",
 ) -> None:
-    """Replace one cycle's rows of a table written from Python, in one transaction."""
+    """Replace one cycle's (or other partition's, by ``key_column``) rows of a table
+    written from Python, in one transaction."""
     con.execute(f"create table if not exists {table} ({ddl})")
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from {table} where cycle = $cycle", {"cycle": cycle})
+        con.execute(f"delete from {table} where {key_column} = $cycle", {"cycle": cycle})
         if rows:
             marks = ", ".join("?" for _ in rows[0])
             con.executemany(f"insert into {table} values ({marks})", rows)

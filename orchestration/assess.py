@@ -1,6 +1,6 @@
 """`make assess PARTITION=...`: materialise every asset of one quarter, as runs the Dagster
 UI shows: the assessment, then the follow-up when its window has closed (else it says
-when it will)."""
+when it will), then the monthly check-ins of the months after it that are over."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import dagster as dg
 from assets.followup import followup_window_end, latest_coaching_date
 from assets.warehouse import connect
 from orchestration.definitions import build_definitions
-from orchestration.partitions import cycle_window, quarter_start
+from orchestration.partitions import checkin_window, cycle_window, quarter_start
 from orchestration.settings import AssessmentSettings
 
 
@@ -37,29 +37,46 @@ def previous_partition(partition: str) -> str:
     return quarter_start(start - timedelta(days=1)).isoformat()
 
 
+def checkin_partitions(partition: str, today) -> list[str]:
+    """The monthly check-ins following up ``partition``'s cycle whose month is over."""
+    months = []
+    day = cycle_window(partition).assessment_date
+    for _ in range(3):
+        window = checkin_window(day.isoformat())
+        if window.cycle.partition_key == partition and window.end.date() <= today:
+            months.append(window.partition_key)
+        day = window.end.date()
+    return months
+
+
 def assess(partition: str, instance: dg.DagsterInstance, log_level: str) -> bool:
-    """The cycle's assessment, then its follow-up if the window has closed."""
+    """The cycle's assessment, its follow-up if the window has closed, and the check-ins of
+    the months after it that are over."""
     defs = build_definitions()
     settings = AssessmentSettings()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+
+    def run(job: str, key: str, what: str) -> bool:
+        result = defs.resolve_job_def(job).execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False, run_config=run_config
+        )
+        if not result.success:
+            print(f"{what} failed; see the messages above")
+        return result.success
+
     cycle = cycle_window(partition).cycle
     print(f"assessing {cycle} (partition {partition})", flush=True)
-    result = defs.resolve_job_def("assess_cycle").execute_in_process(
-        partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
-    )
-    if not result.success:
-        print(f"assessment of {cycle} failed; see the messages above")
+    if not run("assess_cycle", partition, f"assessment of {cycle}"):
         return False
     closes_on = followup_closes_on(partition, settings)
     if settings.as_of() < closes_on:
         print(f"follow-up of {cycle} not run: its window closes on {closes_on.isoformat()}")
-        return True
-    result = defs.resolve_job_def("followup_cycle").execute_in_process(
-        partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+    elif not run("followup_cycle", partition, f"follow-up of {cycle}"):
+        return False
+    return all(
+        run("monthly_checkin", month, f"check-in of {month[:7]}")
+        for month in checkin_partitions(partition, settings.as_of())
     )
-    if not result.success:
-        print(f"follow-up of {cycle} failed; see the messages above")
-    return result.success
 
 
 def main(argv: list[str] | None = None) -> int:

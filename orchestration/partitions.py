@@ -85,3 +85,55 @@ def cycle_window(partition_key: str) -> CycleWindow:
 def latest_complete_partition(today: date) -> str:
     """The first day of the last quarter that ended on or before ``today``."""
     return (quarter_start(quarter_start(today) - timedelta(days=1))).isoformat()
+
+
+# Monthly check-ins begin with the month after the first cycle's assessment.
+FIRST_CHECKIN_MONTH = "2022-04-01"
+
+monthly_partitions = dg.MonthlyPartitionsDefinition(
+    start_date=FIRST_CHECKIN_MONTH, timezone="UTC", fmt="%Y-%m-%d"
+)
+
+
+@dataclass(frozen=True)
+class CheckinWindow:
+    """One monthly check-in: the month and the last quarterly assessment before it."""
+
+    partition_key: str
+    month: str
+    end: datetime
+    cycle: CycleWindow
+
+    @property
+    def label(self) -> str:
+        """The partition label of the check-in's calls and scores in the raw tables."""
+        return f"{self.month}-checkin"
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {
+            **self.cycle.dbt_vars(),
+            "checkin_month": self.month,
+            "checkin_end": self.end.isoformat(),
+        }
+
+
+def checkin_window(partition_key: str) -> CheckinWindow:
+    """The check-in of a month (partition key: the month's first day, ``YYYY-MM-DD``): it
+    looks at the calls from the last assessment date up to the month's end, on the primary
+    criterion of the cycle assessed on or before the month's first day."""
+    try:
+        first_day = date.fromisoformat(partition_key)
+    except ValueError as error:
+        raise ValueError(
+            f"partition key {partition_key!r} is not a date YYYY-MM-DD (a month's first day)"
+        ) from error
+    if first_day.day != 1:
+        raise ValueError(f"partition key {partition_key!r} is not the first day of a month")
+    following = (first_day + timedelta(days=31)).replace(day=1)
+    assessed = quarter_start(quarter_start(first_day) - timedelta(days=1))
+    return CheckinWindow(
+        partition_key=partition_key,
+        month=first_day.strftime("%Y-%m"),
+        end=datetime(following.year, following.month, 1, tzinfo=UTC),
+        cycle=cycle_window(assessed.isoformat()),
+    )

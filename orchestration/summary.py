@@ -145,6 +145,20 @@ def main(argv: list[str] | None = None) -> None:
             )
         else:
             print("\nFollow-up: not materialised yet for this cycle")
+        if _table_exists(con, "marts.fct_monthly_checkins"):
+            print("\nMonthly check-ins (5 most recent calls on the primary criterion vs cycle)")
+            for month, improving, not_improving, no_calls in con.execute(
+                "select month, count(*) filter (where status = 'improving'), "
+                "count(*) filter (where status = 'not_improving'), "
+                "count(*) filter (where status = 'no_calls') "
+                "from marts.fct_monthly_checkins where cycle = $cycle group by month "
+                "order by month",
+                {"cycle": cycle},
+            ).fetchall():
+                print(
+                    f"  {month}: {improving} improving, {not_improving} not improving, "
+                    f"{no_calls} without calls yet"
+                )
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ def environment(tmp_path_factory):
         patch.setenv("ASSESSMENT_LANDING_DIR", str(SMALL_LANDING))
         patch.setenv("ASSESSMENT_WAREHOUSE", str(warehouse))
         patch.setenv("ASSESSMENT_CONFIG", str(SMALL_LANDING / "method.yaml"))
+        # what BI tools read: never the project's own data/published.duckdb
+        patch.setenv("ASSESSMENT_PUBLISHED", str(warehouse.with_name("published.duckdb")))
         yield {"warehouse": warehouse, "patch": patch}
 
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from orchestration.definitions import build_definitions
-from orchestration.partitions import quarterly_partitions
+from orchestration.partitions import monthly_partitions, quarterly_partitions
 
 EXPECTED_RAW = {
     "rubric_criteria",
@@ -17,7 +17,15 @@ EXPECTED_RAW = {
 }
 
 
-def test_definitions_load_with_every_asset_partitioned_by_quarter():
+CHECKIN_ASSETS = {
+    "raw/checkin_windows",
+    "intermediate/int_checkin_call_scores",
+    "marts/fct_monthly_checkins",
+    "published/checkin_marts",
+}
+
+
+def test_definitions_load_with_every_asset_partitioned_by_quarter_or_month():
     defs = build_definitions()
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
@@ -28,7 +36,22 @@ def test_definitions_load_with_every_asset_partitioned_by_quarter():
         "marts/fct_rep_criterion_scores",
     } <= keys
     for key in graph.get_all_asset_keys():
-        assert graph.get(key).partitions_def == quarterly_partitions, key
+        expected = (
+            monthly_partitions if key.to_user_string() in CHECKIN_ASSETS else quarterly_partitions
+        )
+        assert graph.get(key).partitions_def == expected, key
+
+
+def test_monthly_checkins_run_on_the_first_of_each_month_for_the_month_that_closed():
+    defs = build_definitions()
+    schedule = defs.resolve_schedule_def("monthly_checkin")
+    assert schedule.cron_schedule == "0 4 1 * *"
+    assert schedule.job_name == "monthly_checkin"
+    keys = monthly_partitions.get_partition_keys(current_time=datetime(2026, 11, 28, tzinfo=UTC))
+    assert keys[-1] == "2026-10-01"
+    job = defs.resolve_job_def("monthly_checkin")
+    selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+    assert selected == CHECKIN_ASSETS
 
 
 def test_quarterly_schedule_targets_the_assessment_job():

@@ -3,7 +3,8 @@
 The small fixture's cycle 2026-Q3 gives r1 the primary priority d (cycle score 3.0) and
 r2 the priority a (2.0); r3 has none. Added here: r1 was coached on 2026-10-05, so r1's
 window is [2026-10-05, 2026-11-04); r2 has no session: [2026-10-01, 2026-10-31). The
-cycle's follow-up window closes on 2026-11-04.
+cycle's follow-up window closes on 2026-11-04. The October check-in looks at the calls
+from the same window starts to 2026-11-01.
 """
 
 import os
@@ -28,6 +29,10 @@ FOLLOWUP_CALLS = [
     ("g1", "r2", "2026-10-01T00:00:00Z", 2),
     ("g2", "r2", "2026-10-15T00:00:00Z", 2),
     ("g3", "r2", "2026-10-30T23:59:59Z", 3),
+    # after r2's follow-up window [2026-10-01, 2026-10-31), inside the October check-in
+    ("g4", "r2", "2026-10-31T12:00:00Z", 1),
+    ("g5", "r2", "2026-10-31T13:00:00Z", 1),
+    ("g6", "r2", "2026-10-31T14:00:00Z", 1),
 ]
 PRIMARY = {"r1": "d", "r2": "a"}
 
@@ -126,10 +131,87 @@ def test_manager_effectiveness(environment, warehouse):
     assert rows == [("m1", 1, 1, 1, 1.0, "working"), ("team", 1, 1, 1, 1.0, "working")]
 
 
+def run_checkin(patch, today: str, month: str = "2026-10-01"):
+    from orchestration.definitions import build_definitions
+
+    patch.setenv("ASSESSMENT_TODAY", today)
+    return (
+        build_definitions()
+        .resolve_job_def("monthly_checkin")
+        .execute_in_process(partition_key=month, raise_on_error=False)
+    )
+
+
+def failure_message(result) -> str:
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    return failure.step_failure_data.user_failure_data.description
+
+
+def test_checkin_before_the_month_is_over_gives_a_clear_message(environment, warehouse):
+    result = run_checkin(environment["patch"], "2026-10-31")
+    assert not result.success
+    message = failure_message(result)
+    assert "check-in month 2026-10 is not over: it ends on 2026-11-01" in message
+    assert "today is 2026-10-31" in message
+
+
+def test_checkin_of_a_cycle_never_assessed_says_which_partition_to_run(environment, warehouse):
+    # July 2026 follows up 2026-Q2, which this warehouse never assessed.
+    result = run_checkin(environment["patch"], "2026-11-28", month="2026-07-01")
+    assert not result.success
+    message = failure_message(result)
+    assert "follows up the 2026-Q2 assessment" in message
+    assert "make assess PARTITION=2026-04-01" in message
+
+
+def test_monthly_checkin_on_the_window_edges(environment, warehouse):
+    assert run_checkin(environment["patch"], "2026-11-01").success
+    rows = query(
+        warehouse,
+        "select rep_id, criterion_id, cycle_score, checkin_score, n_checkin_calls, delta, "
+        "status, window_start::varchar, first_call_at::varchar, last_call_at::varchar "
+        "from marts.fct_monthly_checkins where month = '2026-10' order by rep_id",
+    )
+    # r1 (coached 2026-10-05): f1 at the session, f5, f6, f7 = 5, 4, 4, 5 -> 4.5; f4 a
+    # second before the session and f2 (November) are out. 4.5 - 3.0 = 1.5 -> improving.
+    # r2 (from 2026-10-01): six calls, the five most recent g6 g5 g4 g3 g2 = 1, 1, 1, 3, 2
+    # -> 1.6 (g1 drops out); 1.6 - 2.0 = -0.4 -> not_improving.
+    assert rows == [
+        (
+            "r1",
+            "d",
+            3.0,
+            pytest.approx(4.5),
+            4,
+            pytest.approx(1.5),
+            "improving",
+            "2026-10-05",
+            "2026-10-05 00:00:00+00",
+            "2026-10-25 10:00:00+00",
+        ),
+        (
+            "r2",
+            "a",
+            2.0,
+            pytest.approx(1.6),
+            5,
+            pytest.approx(-0.4),
+            "not_improving",
+            "2026-10-01",
+            "2026-10-15 00:00:00+00",
+            "2026-10-31 14:00:00+00",
+        ),
+    ]
+    published = environment["warehouse"].with_name("published.duckdb")
+    assert query(published, "select count(*) from marts.fct_monthly_checkins") == [(2,)]
+
+
 def test_dbt_unit_tests_pass(environment, warehouse):
     """The method's formulas as dbt unit_tests (weighted score, consolidation, the seed's
-    priority example, re-score statuses and edges), run against this warehouse's schemas."""
+    priority example, re-score statuses and edges, check-in edges), run against this
+    warehouse's schemas."""
     assert run_followup(environment["patch"], "2026-11-04").success
+    assert run_checkin(environment["patch"], "2026-11-04").success
     dbt = Path(sys.executable).parent / "dbt"
     project = Path(__file__).resolve().parent.parent / "dbt_project"
     completed = subprocess.run(
@@ -140,7 +222,7 @@ def test_dbt_unit_tests_pass(environment, warehouse):
         env={**os.environ, "ASSESSMENT_WAREHOUSE": str(warehouse)},
     )
     assert completed.returncode == 0, completed.stdout[-3000:]
-    assert "PASS=4" in completed.stdout
+    assert "PASS=5" in completed.stdout
 
 
 def test_followup_significance_needs_two_coached_reps(environment, warehouse):

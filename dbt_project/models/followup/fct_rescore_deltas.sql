@@ -41,9 +41,7 @@ windows as (
         priorities.criterion_id,
         priorities.rep_score as cycle_score,
         sessions.delivered_on as coaching_delivered_on,
-        cast(
-            coalesce(sessions.delivered_on, {{ cycle_end_date() }}) as timestamp with time zone
-        ) as window_start
+        {{ coaching_window_start('sessions.delivered_on') }} as window_start
     from priorities
     left join reps on priorities.rep_id = reps.rep_id
     left join sessions on priorities.rep_id = sessions.rep_id

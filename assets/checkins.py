@@ -1,0 +1,125 @@
+"""Monthly check-ins (Step 5): is the primary coaching priority improving between cycles?
+
+For each month, the ``raw/checkin_windows`` asset loads the rubric, reps, calls and scores
+from the last quarterly assessment date to the month's end into the ``raw`` tables under
+the label ``<month>-checkin``; the ``fct_monthly_checkins`` dbt model then compares each
+coached rep's 5 most recent scored calls on the primary criterion with the cycle score.
+A month is checked once it is over, and only after its cycle has been assessed.
+"""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from assets.landing import ingest_kind, store_rubrics
+from assets.rubric import load_rubrics
+from assets.warehouse import connect, replace_cycle_rows
+from orchestration.partitions import checkin_window, monthly_partitions
+from orchestration.settings import AssessmentSettings
+
+CHECKIN_GROUP = "follow_up"
+CHECKIN_WINDOWS_KEY = dg.AssetKey(["raw", "checkin_windows"])
+CHECKIN_WINDOWS_DDL = (
+    "month varchar, cycle varchar, label varchar, window_start date, window_end date, "
+    "loaded_at timestamptz"
+)
+# A month's check-in reads the quarterly cycle assessed before it: the quarter before the
+# one the month is in.
+PREVIOUS_CYCLE = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+
+
+def assessed_priorities(con, cycle: str) -> int:
+    """Primary coaching priorities recorded for a cycle (0 if it was never assessed)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'fct_coaching_priorities'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute(
+        "select count(*) from marts.fct_coaching_priorities where cycle = $cycle and rank = 1",
+        {"cycle": cycle},
+    ).fetchone()[0]
+
+
+@dg.multi_asset(
+    name="raw__checkin_windows",
+    specs=[
+        dg.AssetSpec(
+            key=CHECKIN_WINDOWS_KEY,
+            group_name=CHECKIN_GROUP,
+            deps=[
+                dg.AssetDep(
+                    dg.AssetKey(["marts", "fct_coaching_priorities"]),
+                    partition_mapping=PREVIOUS_CYCLE,
+                ),
+                dg.AssetDep(
+                    dg.AssetKey(["raw", "coaching_sessions"]), partition_mapping=PREVIOUS_CYCLE
+                ),
+            ],
+            description="Monthly check-in: rubric, reps, calls and scores from the last "
+            "assessment date to the month's end, loaded once the month is over.",
+            kinds={"duckdb"},
+        )
+    ],
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+)
+def checkin_windows(context: dg.AssetExecutionContext, settings: AssessmentSettings):
+    window = checkin_window(context.partition_key)
+    cycle = window.cycle
+    today = settings.as_of()
+    if today < window.end.date():
+        raise dg.Failure(
+            description=(
+                f"The check-in month {window.month} is not over: it ends on "
+                f"{window.end.date().isoformat()} and today is {today.isoformat()}. "
+                "Nothing was written."
+            ),
+            allow_retries=False,
+        )
+    landing = settings.landing_path()
+    with connect(settings.warehouse_path()) as con:
+        if not assessed_priorities(con, cycle.cycle):
+            raise dg.Failure(
+                description=(
+                    f"The check-in of {window.month} follows up the {cycle.cycle} assessment, "
+                    f"which has no coaching priorities in this warehouse: materialise the "
+                    f"{cycle.partition_key} partition first (make assess "
+                    f"PARTITION={cycle.partition_key}). Nothing was written."
+                ),
+                allow_retries=False,
+            )
+        store_rubrics(con, load_rubrics(landing), window.label)
+        start = datetime.combine(cycle.assessment_date, datetime.min.time(), tzinfo=UTC)
+        counts = {
+            kind: ingest_kind(con, kind, landing, cycle=window.label, start=start, end=window.end)
+            for kind in ("reps", "calls", "scores")
+        }
+        replace_cycle_rows(
+            con,
+            "raw.checkin_windows",
+            CHECKIN_WINDOWS_DDL,
+            window.month,
+            [
+                (
+                    window.month,
+                    cycle.cycle,
+                    window.label,
+                    cycle.assessment_date,
+                    window.end.date(),
+                    datetime.now(UTC),
+                )
+            ],
+            key_column="month",
+        )
+    metadata = {
+        f"{kind}_accepted": dg.MetadataValue.int(sum(c.accepted for c in items))
+        for kind, items in counts.items()
+    }
+    metadata["window"] = dg.MetadataValue.text(
+        f"{cycle.assessment_date.isoformat()} .. {window.end.date().isoformat()} (exclusive), "
+        f"priorities of {cycle.cycle}"
+    )
+    metadata["dagster/row_count"] = metadata["calls_accepted"]
+    yield dg.MaterializeResult(asset_key=CHECKIN_WINDOWS_KEY, metadata=metadata)

@@ -1,0 +1,80 @@
+{#- Step 5 windows after an assessment (the 30-day follow-up, the monthly check-ins). -#}
+
+{#- Where a coached rep's window starts: the rep's coaching session for the cycle where
+    one is recorded, else the assessment date (the day after the cycle). -#}
+{% macro coaching_window_start(delivered_on) -%}
+    cast(coalesce({{ delivered_on }}, {{ cycle_end_date() }}) as timestamp with time zone)
+{%- endmacro %}
+
+{#- The calls of a window loaded into the raw tables under ``label`` (by the asset that
+    also records the window in ``loaded_labels``, a query returning the loaded labels),
+    each with its consolidated scores by the same policy as the cycle's own calls and the
+    rubric version in force on its day. -#}
+{% macro window_call_scores(label, loaded_labels) -%}
+    with
+
+    calls as (
+        select * from {{ source('raw', 'calls') }}
+        where cycle = {{ label }} and cycle in ({{ loaded_labels }})
+    ),
+
+    versions as (
+        select distinct
+            rubric_version,
+            effective_from
+        from {{ source('raw', 'rubric_criteria') }}
+        where cycle = {{ label }}
+    ),
+
+    calls_with_version as (
+        select
+            calls.call_id,
+            calls.rep_id,
+            calls.started_at,
+            max_by(versions.rubric_version, versions.effective_from) as rubric_version
+        from calls
+        inner join versions on versions.effective_from <= cast(calls.started_at as date)
+        group by calls.call_id, calls.rep_id, calls.started_at
+    ),
+
+    scores as (
+        select
+            call_id,
+            criterion_id,
+            score,
+            scorer_kind,
+            rubric_version_resolved as rubric_version
+        from {{ source('raw', 'scores') }}
+        where cycle = {{ label }}
+    ),
+
+    consolidated as (
+        {{ consolidated_scores('calls_with_version', 'scores') }}
+    )
+
+    select
+        consolidated.call_id,
+        consolidated.criterion_id,
+        consolidated.score,
+        consolidated.score_source,
+        calls_with_version.rep_id,
+        calls_with_version.started_at
+    from consolidated
+    inner join calls_with_version on consolidated.call_id = calls_with_version.call_id
+{%- endmacro %}
+
+{#- The check-in month (``YYYY-MM``) and its partition label in the raw tables. -#}
+{% macro checkin_month() -%}
+    '{{ var("checkin_month") }}'
+{%- endmacro %}
+
+{% macro checkin_label() -%}
+    '{{ var("checkin_month") }}-checkin'
+{%- endmacro %}
+
+{#- Check-ins keep every month; a run replaces only its own month's rows. -#}
+{% macro delete_checkin_rows() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where month = {{ checkin_month() }}
+    {%- endif -%}
+{%- endmacro %}

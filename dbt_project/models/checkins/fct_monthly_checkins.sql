@@ -1,0 +1,93 @@
+-- Monthly check-in, per rep with a primary coaching priority in the last quarterly
+-- assessment: the mean of the primary criterion over the rep's var('checkin_calls') most
+-- recent scored calls from the window start (the coaching session, else the assessment
+-- date) to the month's end, compared with the cycle score. improving when the difference
+-- reaches var('improvement_threshold'); no_calls when the rep has no scored call yet.
+with
+
+priorities as (
+    select * from {{ ref('fct_coaching_priorities') }}
+    where cycle = {{ cycle_key() }} and rank = 1
+),
+
+reps as (
+    select
+        rep_id,
+        manager_id
+    from {{ source('raw', 'reps') }}
+    where cycle = {{ cycle_key() }}
+),
+
+sessions as (
+    select
+        rep_id,
+        min(delivered_on) as delivered_on
+    from {{ source('raw', 'coaching_sessions') }}
+    where cycle = {{ cycle_key() }}
+    group by rep_id
+),
+
+windows as (
+    select
+        priorities.rep_id,
+        reps.manager_id,
+        priorities.criterion_id,
+        priorities.rep_score as cycle_score,
+        {{ coaching_window_start('sessions.delivered_on') }} as window_start
+    from priorities
+    left join reps on priorities.rep_id = reps.rep_id
+    left join sessions on priorities.rep_id = sessions.rep_id
+),
+
+window_calls as (
+    select
+        windows.rep_id,
+        checkin_scores.score,
+        checkin_scores.started_at,
+        row_number() over (
+            partition by windows.rep_id
+            order by checkin_scores.started_at desc, checkin_scores.call_id desc
+        ) as recency
+    from windows
+    inner join {{ ref('int_checkin_call_scores') }} as checkin_scores
+        on
+            windows.rep_id = checkin_scores.rep_id
+            and windows.criterion_id = checkin_scores.criterion_id
+            and windows.window_start <= checkin_scores.started_at
+            and checkin_scores.started_at
+            < cast('{{ var("checkin_end") }}' as timestamp with time zone)
+),
+
+recent as (
+    select
+        rep_id,
+        avg(score) as checkin_score,
+        count(*) as n_checkin_calls,
+        min(started_at) as first_call_at,
+        max(started_at) as last_call_at
+    from window_calls
+    where recency <= {{ var("checkin_calls") }}
+    group by rep_id
+)
+
+select
+    windows.rep_id,
+    {{ checkin_month() }} as month,
+    {{ cycle_key() }} as cycle,
+    windows.manager_id,
+    windows.criterion_id,
+    windows.cycle_score,
+    recent.checkin_score,
+    coalesce(recent.n_checkin_calls, 0) as n_checkin_calls,
+    recent.checkin_score - windows.cycle_score as delta,
+    cast(windows.window_start as date) as window_start,
+    recent.first_call_at,
+    recent.last_call_at,
+    case
+        when recent.n_checkin_calls is null then 'no_calls'
+        when recent.checkin_score - windows.cycle_score >= {{ var("improvement_threshold") }}
+            then 'improving'
+        else 'not_improving'
+    end as status
+from windows
+left join recent on windows.rep_id = recent.rep_id
