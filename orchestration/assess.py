@@ -12,6 +12,7 @@ import dagster as dg
 
 from assets.followup import followup_window_end, latest_coaching_date
 from assets.warehouse import connect
+from orchestration.checkin_definitions import build_checkin_definitions
 from orchestration.definitions import build_definitions
 from orchestration.partitions import checkin_window, cycle_window, quarter_start
 from orchestration.settings import AssessmentSettings
@@ -56,8 +57,11 @@ def assess(partition: str, instance: dg.DagsterInstance, log_level: str) -> bool
     settings = AssessmentSettings()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
+    checkin_defs = build_checkin_definitions()
+
     def run(job: str, key: str, what: str) -> bool:
-        result = defs.resolve_job_def(job).execute_in_process(
+        location = checkin_defs if job == "monthly_checkin" else defs
+        result = location.resolve_job_def(job).execute_in_process(
             partition_key=key, instance=instance, raise_on_error=False, run_config=run_config
         )
         if not result.success:

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.checkins import checkin_windows
-from assets.dbt import assessment_dbt_models, checkin_dbt_models, followup_dbt_models
+from assets.dbt import assessment_dbt_models, followup_dbt_models
 from assets.followup import followup, followup_significance
 from assets.ingest import ingest_assets
-from assets.publish import publish_assessment, publish_checkins, publish_followup
+from assets.publish import publish_assessment, publish_followup
 from assets.reliability import rubric_reliability
 from assets.scoring import auto_scores
 from assets.validity import criterion_validity
 from orchestration.checks import build_quality_checks
-from orchestration.jobs import assess_cycle_job, checkin_job, followup_job
+from orchestration.jobs import assess_cycle_job, followup_job
 from orchestration.resources import build_resources
-from orchestration.schedules import (
-    followup_schedule,
-    monthly_checkin_schedule,
-    quarterly_assessment_schedule,
-)
+from orchestration.schedules import followup_schedule, quarterly_assessment_schedule
 
 
 def build_definitions() -> dg.Definitions:
@@ -35,13 +30,10 @@ def build_definitions() -> dg.Definitions:
             followup_significance,
             publish_assessment,
             publish_followup,
-            checkin_windows,
-            checkin_dbt_models,
-            publish_checkins,
         ],
         asset_checks=build_quality_checks(),
-        jobs=[assess_cycle_job, followup_job, checkin_job],
-        schedules=[quarterly_assessment_schedule, followup_schedule, monthly_checkin_schedule],
+        jobs=[assess_cycle_job, followup_job],
+        schedules=[quarterly_assessment_schedule, followup_schedule],
         resources=build_resources(),
         # One DuckDB file allows one writer: the steps of a run execute one after another.
         executor=dg.in_process_executor,

@@ -1,5 +1,4 @@
-"""Schedules: the quarterly assessment, the follow-up once each window has closed, and the
-monthly check-ins."""
+"""Schedules: the quarterly assessment, and the follow-up once each window has closed."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import duckdb
 
 from assets.followup import followup_window_end, latest_coaching_date
 from assets.warehouse import connect
-from orchestration.jobs import assess_cycle_job, checkin_job, followup_job
+from orchestration.jobs import assess_cycle_job, followup_job
 from orchestration.partitions import cycle_window, latest_complete_partition
 from orchestration.settings import AssessmentSettings
 
@@ -18,14 +17,6 @@ quarterly_assessment_schedule = dg.build_schedule_from_partitioned_job(
     assess_cycle_job,
     name="quarterly_assessment",
     description="On the first day of each quarter, assess the quarter that just closed.",
-)
-
-monthly_checkin_schedule = dg.build_schedule_from_partitioned_job(
-    checkin_job,
-    name="monthly_checkin",
-    hour_of_day=4,
-    description="On the first day of each month, check the month that just closed against "
-    "the last quarterly assessment.",
 )
 
 

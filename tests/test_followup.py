@@ -132,11 +132,11 @@ def test_manager_effectiveness(environment, warehouse):
 
 
 def run_checkin(patch, today: str, month: str = "2026-10-01"):
-    from orchestration.definitions import build_definitions
+    from orchestration.checkin_definitions import build_checkin_definitions
 
     patch.setenv("ASSESSMENT_TODAY", today)
     return (
-        build_definitions()
+        build_checkin_definitions()
         .resolve_job_def("monthly_checkin")
         .execute_in_process(partition_key=month, raise_on_error=False)
     )
