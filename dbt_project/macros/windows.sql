@@ -1,9 +1,30 @@
 {#- Step 5 windows after an assessment (the 30-day follow-up, the monthly check-ins). -#}
 
-{#- Where a coached rep's window starts: the rep's coaching session for the cycle where
-    one is recorded, else the assessment date (the day after the cycle). -#}
-{% macro coaching_window_start(delivered_on) -%}
-    cast(coalesce({{ delivered_on }}, {{ cycle_end_date() }}) as timestamp with time zone)
+{#- The cycle's coached reps, each with the primary coaching priority, the score on it
+    in the cycle, the manager, and where the rep's window starts: the coaching session for
+    the cycle where one is recorded, else the assessment date (the day after the cycle). -#}
+{% macro coached_rep_windows() -%}
+    select
+        priorities.rep_id,
+        reps.manager_id,
+        priorities.criterion_id,
+        priorities.rep_score as cycle_score,
+        sessions.delivered_on as coaching_delivered_on,
+        cast(
+            coalesce(sessions.delivered_on, {{ cycle_end_date() }}) as timestamp with time zone
+        ) as window_start
+    from {{ ref('fct_coaching_priorities') }} as priorities
+    left join {{ source('raw', 'reps') }} as reps
+        on priorities.rep_id = reps.rep_id and reps.cycle = {{ cycle_key() }}
+    left join (
+        select
+            rep_id,
+            min(delivered_on) as delivered_on
+        from {{ source('raw', 'coaching_sessions') }}
+        where cycle = {{ cycle_key() }}
+        group by rep_id
+    ) as sessions on priorities.rep_id = sessions.rep_id
+    where priorities.cycle = {{ cycle_key() }} and priorities.rank = 1
 {%- endmacro %}
 
 {#- The calls of a window loaded into the raw tables under ``label`` (by the asset that

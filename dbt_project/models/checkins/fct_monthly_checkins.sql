@@ -5,38 +5,8 @@
 -- reaches var('improvement_threshold'); no_calls when the rep has no scored call yet.
 with
 
-priorities as (
-    select * from {{ ref('fct_coaching_priorities') }}
-    where cycle = {{ cycle_key() }} and rank = 1
-),
-
-reps as (
-    select
-        rep_id,
-        manager_id
-    from {{ source('raw', 'reps') }}
-    where cycle = {{ cycle_key() }}
-),
-
-sessions as (
-    select
-        rep_id,
-        min(delivered_on) as delivered_on
-    from {{ source('raw', 'coaching_sessions') }}
-    where cycle = {{ cycle_key() }}
-    group by rep_id
-),
-
 windows as (
-    select
-        priorities.rep_id,
-        reps.manager_id,
-        priorities.criterion_id,
-        priorities.rep_score as cycle_score,
-        {{ coaching_window_start('sessions.delivered_on') }} as window_start
-    from priorities
-    left join reps on priorities.rep_id = reps.rep_id
-    left join sessions on priorities.rep_id = sessions.rep_id
+    {{ coached_rep_windows() }}
 ),
 
 window_calls as (

@@ -8,43 +8,12 @@
 -- the one before.
 with
 
-priorities as (
-    select * from {{ ref('fct_coaching_priorities') }}
-    where cycle = {{ cycle_key() }} and rank = 1
-),
-
-reps as (
-    select
-        rep_id,
-        manager_id
-    from {{ source('raw', 'reps') }}
-    where cycle = {{ cycle_key() }}
-),
-
-sessions as (
-    select
-        rep_id,
-        min(delivered_on) as delivered_on
-    from {{ source('raw', 'coaching_sessions') }}
-    where cycle = {{ cycle_key() }}
-    group by rep_id
+windows as (
+    {{ coached_rep_windows() }}
 ),
 
 followup_scores as (
     select * from {{ ref('int_followup_call_scores') }}
-),
-
-windows as (
-    select
-        priorities.rep_id,
-        reps.manager_id,
-        priorities.criterion_id,
-        priorities.rep_score as cycle_score,
-        sessions.delivered_on as coaching_delivered_on,
-        {{ coaching_window_start('sessions.delivered_on') }} as window_start
-    from priorities
-    left join reps on priorities.rep_id = reps.rep_id
-    left join sessions on priorities.rep_id = sessions.rep_id
 ),
 
 window_calls as (
