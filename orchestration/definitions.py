@@ -9,6 +9,7 @@ from assets.followup import followup, followup_significance
 from assets.ingest import ingest_assets
 from assets.publish import publish_assessment, publish_followup
 from assets.reliability import rubric_reliability
+from assets.reports import rep_scorecard_reports
 from assets.scoring import auto_scores
 from assets.validity import criterion_validity
 from orchestration.checks import build_quality_checks
@@ -30,6 +31,7 @@ def build_definitions() -> dg.Definitions:
             followup_significance,
             publish_assessment,
             publish_followup,
+            rep_scorecard_reports,
         ],
         asset_checks=build_quality_checks(),
         jobs=[assess_cycle_job, followup_job],

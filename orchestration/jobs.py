@@ -7,6 +7,9 @@ import dagster as dg
 FOLLOWUP = dg.AssetSelection.groups("follow_up") | dg.AssetSelection.assets(
     dg.AssetKey(["published", "followup_marts"])
 )
+# The scorecards are written by the assessment and written again, with the follow-up
+# result, by the follow-up.
+REPORTS = dg.AssetSelection.assets(dg.AssetKey(["reports", "rep_scorecards"]))
 
 assess_cycle_job = dg.define_asset_job(
     name="assess_cycle",
@@ -16,6 +19,7 @@ assess_cycle_job = dg.define_asset_job(
 
 followup_job = dg.define_asset_job(
     name="followup_cycle",
-    selection=FOLLOWUP,
-    description="Step 5: re-score a cycle's coached reps on the 30 days after it.",
+    selection=FOLLOWUP | REPORTS,
+    description="Step 5: re-score a cycle's coached reps on the 30 days after it, and rewrite the "
+    "scorecards with the result.",
 )

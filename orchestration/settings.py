@@ -20,6 +20,7 @@ DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
 DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_PUBLISHED = "data/published.duckdb"
+DEFAULT_REPORTS_DIR = "data/reports"
 
 
 def _resolve(value: str) -> Path:
@@ -38,6 +39,7 @@ class AssessmentSettings(dg.ConfigurableResource):
     config_file: str = ""
     today: str = ""
     published: str = ""
+    reports_dir: str = ""
 
     def landing_path(self) -> Path:
         return _resolve(
@@ -53,6 +55,12 @@ class AssessmentSettings(dg.ConfigurableResource):
         """The file BI tools read: marts published only after every blocking check passed."""
         return _resolve(
             self.published or os.environ.get("ASSESSMENT_PUBLISHED") or DEFAULT_PUBLISHED
+        )
+
+    def reports_path(self) -> Path:
+        """Where the static HTML scorecards are written, one folder per cycle."""
+        return _resolve(
+            self.reports_dir or os.environ.get("ASSESSMENT_REPORTS_DIR") or DEFAULT_REPORTS_DIR
         )
 
     def method_settings(self) -> dict[str, object]:

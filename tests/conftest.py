@@ -51,6 +51,8 @@ def environment(tmp_path_factory):
         patch.setenv("ASSESSMENT_CONFIG", str(SMALL_LANDING / "method.yaml"))
         # what BI tools read: never the project's own data/published.duckdb
         patch.setenv("ASSESSMENT_PUBLISHED", str(warehouse.with_name("published.duckdb")))
+        # the HTML scorecards: never the project's own data/reports
+        patch.setenv("ASSESSMENT_REPORTS_DIR", str(warehouse.with_name("reports")))
         yield {"warehouse": warehouse, "patch": patch}
 
 

@@ -1,0 +1,212 @@
+"""The HTML scorecards, rendered by a real materialisation of the small fixture.
+
+The landing is tests/fixtures/small_landing with three changes that test the pages as
+user data: r2's name is a script tag, r3's a SQL fragment, and r3's manager id tries to
+leave the reports folder. The numbers are those of tests/test_pipeline.py (cycle 2026-Q3):
+r1 Ana Silva 3.55 vs team 3.375, close rate 50% vs 33%, priorities d (3.00 vs 3.75,
+weight 10%, gap 7.5) then c (4.00 vs 4.25, 20%, 5.0); evidence c1 on 2026-07-02 at 01:05
+(redacted excerpt) and c2 without transcript. The follow-up data of tests/test_followup.py
+then gives r1 4.60 on d (delta +1.60, improved) and r2 insufficient_followup.
+"""
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SMALL_LANDING, materialize_cycle
+from tests.test_followup import FOLLOWUP_CALLS, PRIMARY, run_followup
+
+SCRIPT_NAME = "<script>alert('x')</script>"
+SQL_NAME = "'; drop table --"
+ESCAPING_MANAGER = "../m2"
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: everything outside <title>, <style>, <script> and <svg>."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script", "svg", "title"):
+            self.hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script", "svg", "title"):
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def page_text(path: Path) -> str:
+    parser = _Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
+
+
+def write_landing(folder: Path) -> Path:
+    shutil.copytree(SMALL_LANDING, folder, dirs_exist_ok=True)
+    (folder / "reps.csv").write_text(
+        "rep_id,rep_name,manager_id,team,region\n"
+        "r1,Ana Silva,m1,t,west\n"
+        f'r2,"{SCRIPT_NAME}",m1,t,east\n'
+        f"r3,{SQL_NAME},{ESCAPING_MANAGER},t,west\n",
+        encoding="utf-8",
+    )
+    with (folder / "calls.csv").open("a") as calls:
+        for call, rep, started, _ in FOLLOWUP_CALLS:
+            calls.write(f"{call},{rep},{started},600,\n")
+    with (folder / "scores.csv").open("a") as scores:
+        for call, rep, _, score in FOLLOWUP_CALLS:
+            scores.write(f"{call},{PRIMARY[rep]},{score},h1,human,\n")
+    (folder / "coaching_sessions.csv").write_text(
+        "rep_id,cycle,criterion_id,delivered_on,coach_id\nr1,2026-Q3,d,2026-10-05,m1\n"
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reports(environment, tmp_path_factory):
+    landing = write_landing(tmp_path_factory.mktemp("report_landing"))
+    environment["patch"].setenv("ASSESSMENT_LANDING_DIR", str(landing))
+    result = materialize_cycle("2026-07-01")
+    assert result.success
+    root = environment["warehouse"].with_name("reports")
+    return {"root": root, "cycle": root / "2026-Q3", "result": result, "env": environment}
+
+
+def test_layout_one_page_per_rep_and_an_index_per_manager_and_cycle(reports):
+    cycle = reports["cycle"]
+    files = sorted(str(p.relative_to(cycle)) for p in cycle.rglob("*") if p.is_file())
+    escaped_manager = next(p.name for p in cycle.iterdir() if p.name.startswith("m2-"))
+    assert re.fullmatch(r"m2-[0-9a-f]{8}", escaped_manager)
+    assert files == sorted(
+        [
+            "index.html",
+            "criterion_vs_win.svg",
+            "m1/index.html",
+            "m1/r1.html",
+            "m1/r2.html",
+            f"{escaped_manager}/index.html",
+            f"{escaped_manager}/r3.html",
+        ]
+    )
+    # nothing written outside the reports folder, no staging folder left behind
+    assert sorted(p.name for p in reports["root"].iterdir()) == ["2026-Q3"]
+
+
+def test_rep_page_shows_scores_priorities_evidence_and_close_rate(reports):
+    page = reports["cycle"] / "m1" / "r1.html"
+    text = page_text(page)
+    assert text.startswith(
+        "← m1's team Ana Silva r1 · manager m1 · cycle 2026-Q3 · 2 scored calls of 2 "
+        "Weighted score 3.55 team 3.38 · 63.7 / 100 "
+        "Close rate 50% team 33% · 1 won of 2 closed "
+    )
+    assert (
+        "criterion weight rep team weighted gap Criterion A 40% 3.50 2.75 -30.0 "
+        "Criterion B 30% 3.50 3.50 0.0 Criterion C 20% 4.00 4.25 5.0 "
+        "Criterion D 10% 3.00 3.75 7.5 " in text
+    )
+    assert (
+        "Coaching priorities Criterion D : rep 3.00 vs team 3.75, weight 10%, weighted gap 7.5 "
+        "Criterion C : rep 4.00 vs team 4.25, weight 20%, weighted gap 5.0 "
+        "not_calibrated: rubric version 1: within-1 agreement under 80% on: a (0%), d (0%)." in text
+    )
+    assert (
+        "The calls that most clearly illustrate the first priority, Criterion D. "
+        "call date moment score excerpt (personal data redacted) "
+        "2026-07-02 01:05 2.0 prospect: We have used our current vendor for 3 years. / rep: "
+        "Let me walk you through pricing. Card [card] is fine. / prospect: Okay, call me on "
+        "[phone] or [email]. 2026-08-10 --:-- 4.0 (no_transcript) Follow-up" in text
+    )
+    assert "jane.doe" not in text and "4111" not in text
+    assert "Not available yet: the follow-up runs once the 30-day window" in text
+    html = page.read_text()
+    assert html.count("<svg") == 1
+    # the chart: inline SVG whose labels are text
+    assert "Criterion D (10%)" in html and "team benchmark" in html
+
+
+def test_pages_fetch_nothing_when_viewed(reports):
+    for page in reports["cycle"].rglob("*.html"):
+        html = page.read_text()
+        assert not re.search(r"<(script|link|img|iframe)\b", html), page
+        # XML namespaces name, they do not fetch: no link, source or style points out
+        assert not re.search(r"(src|href)\s*=\s*\"(https?:)?//", html), page
+        assert not re.search(r"xlink:href=\"(?!#)", html), page
+        assert "@import" not in html
+        assert not re.search(r"url\((?!#)", html), page
+
+
+def test_names_are_text_not_markup(reports):
+    page = reports["cycle"] / "m1" / "r2.html"
+    html = page.read_text()
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert page_text(page).split(" r2 · ")[0].endswith(SCRIPT_NAME)
+    manager_index = page_text(reports["cycle"] / "m1" / "index.html")
+    assert f"Ana Silva 3.55 50% Criterion D - {SCRIPT_NAME} 3.20 0% Criterion A -" in (
+        manager_index
+    )
+    assert 'href="r2.html">&lt;script&gt;' in (reports["cycle"] / "m1" / "index.html").read_text()
+    escaped = next(p for p in reports["cycle"].iterdir() if p.name.startswith("m2-"))
+    text = page_text(escaped / "r3.html")
+    assert f"{SQL_NAME} r3 · manager {ESCAPING_MANAGER} · cycle 2026-Q3" in text
+    assert "insufficient_sample (fewer than 2 scored calls: no coaching priority)" in text
+    assert "No coaching priority this cycle (insufficient sample)" in text
+
+
+def test_cycle_index_links_managers_and_shows_team_gaps_and_validity(reports):
+    index = reports["cycle"] / "index.html"
+    text = page_text(index)
+    assert text.startswith(
+        "Rep scorecards, cycle 2026-Q3 3 reps, 2 managers Managers manager reps coaching "
+        "effectiveness ../m2 1 - m1 2 - "
+        "Team: the two widest gaps between top and bottom performers "
+        "Criterion A: top 3.50 vs bottom 2.00 (gap 1.50; reps ranked by weighted_score) "
+        "Criterion B: top 3.50 vs bottom 3.50 (gap 0.00; reps ranked by weighted_score) "
+        "Manager effectiveness Not available yet: the follow-up has not run. "
+        "Criteria against won deals criterion r p n Criterion A +1.000 0 3 "
+    )
+    html = index.read_text()
+    escaped = next(p.name for p in reports["cycle"].iterdir() if p.name.startswith("m2-"))
+    assert 'href="m1/index.html"' in html and f'href="{escaped}/index.html"' in html
+    assert html.count("<svg") == 1
+    assert "Criterion C (n=3)" in (reports["cycle"] / "criterion_vs_win.svg").read_text()
+
+
+def test_materialisation_metadata_says_where_the_reports_are(reports):
+    materialization = next(
+        m
+        for m in reports["result"].asset_materializations_for_node("rep_scorecard_reports")
+        if m.asset_key.to_user_string() == "reports/rep_scorecards"
+    )
+    metadata = materialization.metadata
+    assert metadata["index"].value == str(reports["cycle"] / "index.html")
+    assert metadata["rep_pages"].value == 3
+    assert metadata["manager_pages"].value == 2
+    assert metadata["followup_included"].value is False
+
+
+def test_followup_rewrites_the_pages_with_its_result(reports):
+    assert run_followup(reports["env"]["patch"], "2026-11-04").success
+    cycle = reports["cycle"]
+    text = page_text(cycle / "m1" / "r1.html")
+    assert (
+        "d: cycle score 3.00, follow-up score 4.60 over 5 calls from 2026-10-05, delta +1.60: "
+        "improved" in text
+    )
+    r2 = page_text(cycle / "m1" / "r2.html")
+    assert "a: cycle score 2.00, follow-up score 2.33 over 3 calls" in r2
+    assert "insufficient_followup" in r2
+    assert (cycle / "manager_effectiveness.svg").exists()
+    assert "<svg" in (cycle / "manager_effectiveness.svg").read_text()
+    assert "Not available yet" not in page_text(cycle / "index.html")
