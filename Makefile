@@ -5,6 +5,7 @@
 #   make assess PARTITION=2026-07-01   materialise every asset of one quarter
 #   make bench   benchmarks (medians of 3 runs, peak memory)
 #   make lint    ruff + sqlfluff
+#   make docs    dbt docs of every model and column, one static HTML file
 
 PYTHON ?= python3
 VENV := .venv
@@ -14,9 +15,13 @@ MANIFEST := dbt_project/target/manifest.json
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export ASSESSMENT_LANDING_DIR ?= data/landing
 export ASSESSMENT_WAREHOUSE ?= data/warehouse.duckdb
+export ASSESSMENT_REPORTS_DIR ?= data/reports
+# the browser test drives Debian's chromium; apt-get needs root (else sudo)
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PARTITION ?= $(shell $(PYTHON) -c "import datetime as d; t=d.date.today(); q=d.date(t.year,3*((t.month-1)//3)+1,1)-d.timedelta(days=1); print(d.date(q.year,3*((q.month-1)//3)+1,1))")
 
-.PHONY: install demo assess test dev bench lint clean
+.PHONY: install demo assess test dev bench lint docs browser-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,8 +44,17 @@ demo: install
 assess: install
 	$(PY) -m orchestration.assess --partition $(PARTITION)
 
-test: install
+test: install browser-deps
 	$(VENV)/bin/pytest -q
+
+browser-deps:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+docs: install
+	cd dbt_project && ASSESSMENT_WAREHOUSE=$(abspath $(ASSESSMENT_WAREHOUSE)) \
+		../$(VENV)/bin/dbt docs generate --static --profiles-dir .
+	@echo "dbt docs: dbt_project/target/static_index.html (one self-contained file)"
 
 dev: install
 	$(VENV)/bin/dagster dev -w workspace.yaml

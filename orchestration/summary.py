@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from assets.warehouse import connect
 from orchestration.partitions import cycle_window
@@ -73,6 +74,28 @@ def priority_lines(con, cycle: str) -> list[str]:
                 continue
             text = (excerpt or ev_status)[:150]
             lines.append(f"    {day} at {mm_ss or '--:--'} (score {score:.1f}): {text}")
+    return lines
+
+
+def report_lines(reports_dir: Path, cycle: str) -> list[str]:
+    """Where the cycle's HTML scorecards are, and the other cycles written beside."""
+    folder = reports_dir / cycle
+    index = folder / "index.html"
+    if not index.exists():
+        return [f"Reports: none written yet for {cycle} (expected {index})"]
+    managers = [p for p in sorted(folder.iterdir()) if (p / "index.html").exists()]
+    reps = sum(len(list(m.glob("*.html"))) - 1 for m in managers)
+    charts = [p.name for p in sorted(folder.glob("*.svg"))]
+    others = sorted(
+        p.name for p in reports_dir.iterdir() if (p / "index.html").exists() and p.name != cycle
+    )
+    lines = [
+        f"Reports: {index}",
+        f"  {reps} rep scorecards and {len(managers)} manager indexes "
+        f"({folder}/<manager_id>/<rep_id>.html); charts: {', '.join(charts) or 'none'}",
+    ]
+    if others:
+        lines.append(f"  other cycles in {reports_dir}: {', '.join(others)}")
     return lines
 
 
@@ -159,6 +182,9 @@ def main(argv: list[str] | None = None) -> None:
                     f"  {month}: {improving} improving, {not_improving} not improving, "
                     f"{no_calls} without calls yet"
                 )
+
+    print()
+    print("\n".join(report_lines(settings.reports_path(), cycle)))
 
 
 if __name__ == "__main__":

@@ -25,30 +25,36 @@ ESCAPING_MANAGER = "../m2"
 
 
 class _Text(HTMLParser):
-    """The text a reader sees: everything outside <title>, <style>, <script> and <svg>."""
+    """The text a reader sees: everything outside the hidden elements."""
 
-    def __init__(self):
+    def __init__(self, hidden: tuple[str, ...]):
         super().__init__()
         self.parts: list[str] = []
-        self.hidden = 0
+        self.hidden_tags = hidden
+        self.depth = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("style", "script", "svg", "title"):
-            self.hidden += 1
+        if tag in self.hidden_tags:
+            self.depth += 1
 
     def handle_endtag(self, tag):
-        if tag in ("style", "script", "svg", "title"):
-            self.hidden -= 1
+        if tag in self.hidden_tags:
+            self.depth -= 1
 
     def handle_data(self, data):
-        if not self.hidden:
+        if not self.depth:
             self.parts.append(data)
 
 
-def page_text(path: Path) -> str:
-    parser = _Text()
-    parser.feed(path.read_text(encoding="utf-8"))
+def visible_text(html: str, hidden: tuple[str, ...] = ("title", "style", "script", "svg")) -> str:
+    """The page's text with whitespace collapsed; by default without the charts' labels."""
+    parser = _Text(hidden)
+    parser.feed(html)
     return re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
+
+
+def page_text(path: Path) -> str:
+    return visible_text(path.read_text(encoding="utf-8"))
 
 
 def write_landing(folder: Path) -> Path:
@@ -210,3 +216,17 @@ def test_followup_rewrites_the_pages_with_its_result(reports):
     assert (cycle / "manager_effectiveness.svg").exists()
     assert "<svg" in (cycle / "manager_effectiveness.svg").read_text()
     assert "Not available yet" not in page_text(cycle / "index.html")
+
+
+def test_summary_says_where_the_reports_are(reports):
+    from orchestration.summary import report_lines
+
+    cycle = reports["cycle"]
+    assert report_lines(reports["root"], "2026-Q3") == [
+        f"Reports: {cycle / 'index.html'}",
+        f"  3 rep scorecards and 2 manager indexes ({cycle}/<manager_id>/<rep_id>.html); "
+        "charts: criterion_vs_win.svg, manager_effectiveness.svg",
+    ]
+    assert report_lines(reports["root"], "2026-Q2") == [
+        f"Reports: none written yet for 2026-Q2 (expected {reports['root'] / '2026-Q2'}/index.html)"
+    ]
