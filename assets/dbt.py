@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from assets.mart_metadata import with_mart_metadata
 from orchestration.partitions import (
     checkin_window,
     cycle_window,
@@ -112,4 +113,9 @@ def _run_dbt(
     # dbt runs in its project folder: give it the warehouse as an absolute path.
     os.environ["ASSESSMENT_WAREHOUSE"] = str(settings.warehouse_path())
     args = partitioned_dbt_args(context.partition_key, settings.method_settings(), monthly=monthly)
-    yield from dbt.cli(args, context=context).stream()
+    if monthly:
+        key_column, key = "month", checkin_window(context.partition_key).month
+    else:
+        key_column, key = "cycle", cycle_window(context.partition_key).cycle
+    events = dbt.cli(args, context=context).stream()
+    yield from with_mart_metadata(context, events, settings.warehouse_path(), key_column, key)

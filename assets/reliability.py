@@ -216,6 +216,14 @@ def rubric_reliability(context: dg.AssetExecutionContext, settings: AssessmentSe
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(rows)),
             "preview": markdown_table(rows, columns),
+            "calibration": dg.MetadataValue.md(
+                "\n".join(
+                    f"- version {v}, {c}: "
+                    + ("calibrated" if calibrated else f"**not calibrated**: {reason}")
+                    for v, c, calibrated, reason in gates
+                )
+                or "no double-scored calls"
+            ),
         },
     )
     failing = [(v, c, r) for v, c, calibrated, r in gates if not calibrated]

@@ -9,14 +9,16 @@ weight 10%, gap 7.5) then c (4.00 vs 4.25, 20%, 5.0); evidence c1 on 2026-07-02 
 then gives r1 4.60 on d (delta +1.60, improved) and r2 insufficient_followup.
 """
 
+import json
 import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from tests.conftest import SMALL_LANDING, materialize_cycle
+from tests.conftest import ROOT, SMALL_LANDING, materialize_cycle
 from tests.test_followup import FOLLOWUP_CALLS, PRIMARY, run_followup
 
 SCRIPT_NAME = "<script>alert('x')</script>"
@@ -230,3 +232,72 @@ def test_summary_says_where_the_reports_are(reports):
     assert report_lines(reports["root"], "2026-Q2") == [
         f"Reports: none written yet for 2026-Q2 (expected {reports['root'] / '2026-Q2'}/index.html)"
     ]
+
+
+def test_ui_metadata_of_the_marts_for_the_partition(reports):
+    """What the Dagster UI shows for 2026-Q3: row counts, top rows, the team's two widest
+    gaps and the reliability result (numbers of tests/test_pipeline.py)."""
+    metadata = {
+        m.asset_key.to_user_string(): m.metadata
+        for node in ("assessment_dbt_models", "rubric_reliability")
+        for m in reports["result"].asset_materializations_for_node(node)
+    }
+    scorecards = metadata["marts/fct_rep_scorecards"]
+    assert scorecards["dagster/row_count"].value == 3
+    preview = scorecards["preview"].value.splitlines()
+    assert preview[0] == (
+        "| rep_id | rep_name | manager_id | n_scored_calls | sample_status | weighted_score "
+        "| close_rate | team_close_rate |"
+    )
+    assert preview[2] == "| r1 | Ana Silva | m1 | 2 | ok | 3.550 | 0.500 | 0.333 |"
+    assert preview[3].startswith(f"| r2 | {SCRIPT_NAME} | m1 | 2 | ok | 3.200 |")
+    gaps = metadata["marts/fct_top_bottom_gaps"]
+    assert gaps["dagster/row_count"].value == 4
+    assert gaps["team_widest_gaps"].value == (
+        "1. **a**: top 3.50 vs bottom 2.00 (gap 1.50, reps ranked by weighted_score)\n"
+        "2. **b**: top 3.50 vs bottom 3.50 (gap 0.00, reps ranked by weighted_score)"
+    )
+    assert metadata["marts/fct_coaching_priorities"]["dagster/row_count"].value == 3
+    assert metadata["marts/fct_call_scores"]["dagster/row_count"].value == 5
+    reliability = metadata["marts/fct_rubric_reliability"]["calibration"].value
+    assert reliability == (
+        "- version 1, auto_vs_human: **not calibrated**: within-1 agreement under 80% on: "
+        "a (0%), b (0%), c (0%)\n"
+        "- version 1, human: **not calibrated**: within-1 agreement under 80% on: a (0%), d (0%)"
+    )
+
+
+def test_every_mart_and_column_is_documented_for_dbt_docs(reports):
+    """Every table of schema marts in the materialised warehouse (assessment and follow-up)
+    is a dbt model or source with a description, and so is each of its columns; the
+    reports are dbt exposures of the marts they read."""
+    manifest = json.loads((ROOT / "dbt_project" / "target" / "manifest.json").read_text())
+    documented = {
+        node["name"]: node
+        for node in [*manifest["nodes"].values(), *manifest["sources"].values()]
+        if node["resource_type"] in ("model", "source")
+    }
+    with duckdb.connect(str(reports["env"]["warehouse"]), read_only=True) as con:
+        tables = con.execute(
+            "select table_name, list(column_name order by ordinal_position) "
+            "from information_schema.columns where table_schema = 'marts' group by table_name"
+        ).fetchall()
+    assert len(tables) >= 17
+    undocumented = [
+        f"{table}.{column}"
+        for table, columns in tables
+        for column in columns
+        if not documented[table]["columns"].get(column, {}).get("description")
+    ]
+    assert undocumented == []
+    assert all(documented[table]["description"] for table, _ in tables)
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    assert set(exposures) == {
+        "rep_scorecard_reports",
+        "manager_effectiveness_chart",
+        "criterion_vs_win_chart",
+    }
+    assert (
+        "model.sales_assessment.fct_coaching_evidence"
+        in (exposures["rep_scorecard_reports"]["depends_on"]["nodes"])
+    )
