@@ -39,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 
+from assets.adapters.sources import adapted_files
 from assets.rubric import Rubric
 from assets.warehouse import ensure_raw_schema
 
@@ -311,7 +312,12 @@ def partition_condition(kind: LandingKind) -> str:
 
 
 def landing_files(landing_dir: Path, kind: str) -> list[Path]:
-    """``<kind>.<ext>``, ``<kind>_*.<ext>`` and every file in a ``<kind>/`` folder."""
+    """``<kind>.<ext>``, ``<kind>_*.<ext>`` and every file in a ``<kind>/`` folder; or, when
+    a sources configuration names adapters for ``kind``, the files they translated
+    (:mod:`assets.adapters.sources`)."""
+    adapted = adapted_files(landing_dir, kind)
+    if adapted is not None:
+        return adapted
     candidates: list[Path] = []
     if landing_dir.is_dir():
         for path in sorted(landing_dir.iterdir()):

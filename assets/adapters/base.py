@@ -1,0 +1,252 @@
+"""What every adapter shares: the canonical row, reading exports, and value conversions.
+
+An adapter turns one vendor export into canonical landing rows (DATA_CONTRACT.md). A row
+is a dict of the kind's contract columns, every value text or ``None`` (the landing reads
+text and types it itself), plus three carried columns kept in ``raw.<kind>.extra`` and in
+the quarantine's raw content:
+
+* ``source_file``: the export file the row came from,
+* ``source_record``: where in it (``calls[3]``, ``page 2 results[0]``, ``line 14``, ``cue 5``),
+* ``adapter_note`` (only when there is one): why a value could not be translated.
+
+A value an adapter cannot translate is passed through as it came (or left empty) with an
+``adapter_note``, so the landing's own rules quarantine the row (``missing_value:*``,
+``invalid_date:*``, ``won_but_not_closed``, ``unknown_rep``, ``duplicate_key``, ...) with
+the file, row number and rule; no row is dropped. An export that cannot be read at all
+(not JSON, missing a column the adapter needs) raises :class:`AdapterError` naming the
+file, the record and the rule.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+# the contract columns of every landing kind an adapter can write (assets/landing.py)
+KIND_COLUMNS: dict[str, tuple[str, ...]] = {
+    "reps": ("rep_id", "rep_name", "manager_id", "email", "team", "manager_name", "active"),
+    "calls": (
+        "call_id",
+        "rep_id",
+        "started_at",
+        "duration_s",
+        "opportunity_id",
+        "title",
+        "direction",
+    ),
+    "utterances": ("call_id", "seq", "start_ms", "end_ms", "speaker_role", "text", "speaker_name"),
+    "scores": ("call_id", "criterion_id", "score", "scorer_id", "scorer_kind", "scored_at", "note"),
+    "opportunities": (
+        "opportunity_id",
+        "owner_rep_id",
+        "created_at",
+        "close_date",
+        "is_closed",
+        "is_won",
+        "stage",
+        "amount",
+        "account_id",
+    ),
+}
+ROLES = ("rep", "prospect", "other")
+_TRUE = ("true", "t", "1", "yes", "y")
+_FALSE = ("false", "f", "0", "no", "n")
+_EPOCH_MS = re.compile(r"^-?[0-9]{10,14}$")
+
+
+class AdapterError(ValueError):
+    """An export that cannot be translated at all: names the file, the record and the rule."""
+
+    def __init__(self, file: Path | str, rule: str, message: str, record: str | None = None):
+        self.file = str(file)
+        self.rule = rule
+        self.record = record
+        where = self.file + (f", record {record}" if record else "")
+        super().__init__(f"{where}: rule {rule}: {message}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured source: an adapter for a landing kind, its export and options."""
+
+    kind: str
+    adapter: str
+    path: Path  # the export: a file, a folder or a glob pattern
+    options: dict = field(default_factory=dict)
+    base_dir: Path = Path(".")  # relative option paths are resolved against it
+    config_file: str = ""
+
+    def option_path(self, name: str) -> Path | None:
+        value = self.options.get(name)
+        if value in (None, ""):
+            return None
+        path = Path(str(value)).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def files(self, *suffixes: str) -> list[Path]:
+        """The export's files with one of ``suffixes`` (see :func:`files_at`)."""
+        return files_at(self.path, suffixes, config_file=self.config_file)
+
+
+def row(
+    kind: str, source_file: Path | str, record: str, note: str | None = None, **values: object
+) -> dict[str, str | None]:
+    """A canonical row of ``kind``: every contract column (absent ones empty) as text."""
+    unknown = set(values) - set(KIND_COLUMNS[kind])
+    if unknown:
+        raise KeyError(f"not {kind} columns: {sorted(unknown)}")
+    result: dict[str, str | None] = {name: text(values.get(name)) for name in KIND_COLUMNS[kind]}
+    result["source_file"] = str(source_file)
+    result["source_record"] = record
+    if note:
+        result["adapter_note"] = note
+    return result
+
+
+def text(value: object) -> str | None:
+    """A value as landing text: ``None`` and ``""`` stay empty, booleans are true/false,
+    integers (JSON ids above 2**53 included) keep every digit, floats lose no precision."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    result = str(value)
+    return result if result != "" else None
+
+
+def files_at(path: Path, suffixes: tuple[str, ...], *, config_file: str = "") -> list[Path]:
+    """The export files at ``path``: the file itself, every matching file of a folder (in
+    name order, recursively) or of a glob pattern."""
+    if any(mark in path.name for mark in "*?["):
+        found = sorted(p for p in path.parent.glob(path.name) if p.is_file())
+    elif path.is_dir():
+        found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+    elif path.is_file():
+        found = [path]
+    else:
+        raise AdapterError(config_file or path, "export_present", f"no export at {path}")
+    if not found:
+        raise AdapterError(
+            config_file or path,
+            "export_present",
+            f"no {'/'.join(suffixes)} file at {path}",
+        )
+    return found
+
+
+def read_json(path: Path) -> object:
+    """One JSON document; a file that is not JSON fails naming the file, line and column."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise AdapterError(path, "utf8_encoding", f"not UTF-8 text ({error.reason})") from None
+    except json.JSONDecodeError as error:
+        raise AdapterError(
+            path, "parsable_json", f"{error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+
+
+def json_pages(paths: Iterable[Path], items: str) -> Iterator[tuple[Path, str, dict]]:
+    """(file, record, item) over every page's ``items`` list, paginated files read as one.
+
+    Pages are read in the order of ``records.currentPageNumber`` (Gong's cursor pages; a
+    page without it, e.g. HubSpot's ``paging.next.after`` pages, keeps its file order). A
+    page fetched twice (the same cursor saved in two files) yields its items twice: the
+    landing quarantines the second copy as ``duplicate_key`` with its file and record."""
+    pages = []
+    for order, path in enumerate(paths):
+        document = read_json(path)
+        documents = document if isinstance(document, list) else [document]
+        for index, page in enumerate(documents):
+            if not isinstance(page, dict):
+                raise AdapterError(path, "json_object_page", "a page must be a JSON object")
+            if items not in page:
+                raise AdapterError(
+                    path,
+                    "page_items",
+                    f"no {items!r} list in the page (keys: {', '.join(sorted(page)) or 'none'})",
+                )
+            number = (page.get("records") or {}).get("currentPageNumber")
+            number = number if isinstance(number, int) and not isinstance(number, bool) else -1
+            # a file holding a JSON array of pages names the page in the record
+            prefix = f"[{index}]." if isinstance(document, list) else ""
+            pages.append((number, order, index, path, prefix, page))
+    pages.sort(key=lambda page: page[:3])  # unnumbered pages (-1) keep their file order
+    for *_, path, prefix, page in pages:
+        values = page[items]
+        if not isinstance(values, list):
+            raise AdapterError(path, "page_items", f"{items!r} must be a list")
+        for position, item in enumerate(values):
+            record = f"{prefix}{items}[{position}]"
+            if not isinstance(item, dict):
+                raise AdapterError(path, "json_object_item", "not a JSON object", record)
+            yield path, record, item
+
+
+def csv_records(path: Path, required: Iterable[str]) -> Iterator[tuple[str, dict[str, str]]]:
+    """(record, row) of a CSV export with a header row; ``record`` is ``row N`` (1 = first
+    data row). A missing required column fails the file; a row with the wrong number of
+    fields keeps what it has (the landing judges the values)."""
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+    except UnicodeDecodeError as error:
+        raise AdapterError(path, "utf8_encoding", f"not UTF-8 text ({error.reason})") from None
+    with handle:
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise AdapterError(
+                path,
+                "required_column",
+                f"missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})",
+            )
+        try:
+            for number, record in enumerate(reader, start=1):
+                yield f"row {number}", {k: v for k, v in record.items() if k is not None}
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise AdapterError(path, "parsable_csv", str(error), f"row {number + 1}") from None
+
+
+def boolean(value: object) -> tuple[str | None, str | None]:
+    """(true/false, None), or the value as it came with a note when it is no boolean."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, bool):
+        return text(value), None
+    word = str(value).strip().lower()
+    if word in _TRUE:
+        return "true", None
+    if word in _FALSE:
+        return "false", None
+    return str(value), f"not a boolean: {value!r}"
+
+
+def date_value(value: object) -> tuple[str | None, str | None]:
+    """A date as YYYY-MM-DD: epoch milliseconds (HubSpot, ``"1735689600000"``, UTC), an ISO
+    date or an ISO timestamp (its UTC date when it has an offset). Otherwise the value as
+    it came, with a note (the landing quarantines it as ``invalid_date``)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    raw = str(value).strip()
+    if _EPOCH_MS.match(raw):
+        return datetime.fromtimestamp(int(raw) / 1000, UTC).date().isoformat(), None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return raw, f"not an ISO date or epoch milliseconds: {raw!r}"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.date().isoformat(), None
+
+
+def notes(*parts: str | None) -> str | None:
+    joined = "; ".join(part for part in parts if part)
+    return joined or None

@@ -1,0 +1,200 @@
+"""Which adapter reads which landing kind: the sources configuration.
+
+A ``sources.yaml`` in the landing folder (or the file named by ``ASSESSMENT_SOURCES``)
+maps landing kinds to a source, or a list of sources, each an adapter, the export's path
+(a file, a folder or a glob; relative to the configuration file) and the adapter's
+options::
+
+    reps: {adapter: salesforce, path: exports/User.csv}
+    opportunities: {adapter: hubspot, path: exports/hubspot/deals/, owners: owners.yaml}
+    calls: {adapter: gong, path: exports/gong/calls/}
+    utterances:
+      - {adapter: gong, path: exports/gong/transcripts/, calls: exports/gong/calls/}
+      - {adapter: webvtt, path: exports/zoom/*.vtt, speaker_roles: {Ana Silva: rep}}
+
+A kind listed there is read from what its adapters translate (its canonical files in the
+landing folder are not read); a kind not listed is read from the landing folder as before,
+and without a configuration nothing changes. The translation is written as JSON Lines to
+``ASSESSMENT_ADAPTED_DIR`` (default ``data/adapted``), one folder per kind and
+fingerprint of the configuration and the exports (paths, sizes, modification times), so
+every asset of a run reads the same translation and an unchanged export is translated
+once. The landing then reads those files like any canonical file: the same rules,
+quarantine, load log and Great Expectations checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import yaml
+
+from assets.adapters import gong, hubspot, persuasion, salesforce, transcripts
+from assets.adapters.base import KIND_COLUMNS, AdapterError, Source
+
+CONFIG_NAMES = ("sources.yaml", "sources.yml")
+DEFAULT_ADAPTED_DIR = "data/adapted"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+Adapter = Callable[[Source], Iterable[dict]]
+ADAPTERS: dict[str, dict[str, Adapter]] = {
+    "gong": gong.KINDS,
+    "salesforce": salesforce.KINDS,
+    "hubspot": hubspot.KINDS,
+    "webvtt": {"utterances": transcripts.webvtt},
+    "assemblyai": {"utterances": transcripts.assemblyai},
+    "deepgram": {"utterances": transcripts.deepgram},
+    "persuasion": persuasion.KINDS,
+}
+
+
+def config_path(landing_dir: Path) -> Path | None:
+    """``ASSESSMENT_SOURCES``, else ``sources.yaml`` in the landing folder, else None."""
+    value = os.environ.get("ASSESSMENT_SOURCES")
+    if value:
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else PROJECT_ROOT / path
+        if not path.is_file():
+            raise AdapterError(path, "sources_file_present", "ASSESSMENT_SOURCES names no file")
+        return path
+    for name in CONFIG_NAMES:
+        if (landing_dir / name).is_file():
+            return landing_dir / name
+    return None
+
+
+def load_sources(config: Path) -> dict[str, list[Source]]:
+    """Every configured kind and its sources, validated: kinds, adapters and paths."""
+    try:
+        document = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise AdapterError(config, "parsable_yaml", str(error)) from None
+    if not isinstance(document, dict):
+        raise AdapterError(config, "sources_mapping", "must map landing kinds to sources")
+    result: dict[str, list[Source]] = {}
+    for kind, entries in document.items():
+        if kind not in KIND_COLUMNS:
+            raise AdapterError(
+                config,
+                "known_kind",
+                f"{kind!r} is not a landing kind an adapter can write ({', '.join(KIND_COLUMNS)})",
+            )
+        entries = entries if isinstance(entries, list) else [entries]
+        result[kind] = [_source(config, kind, entry, n) for n, entry in enumerate(entries)]
+    return result
+
+
+def _source(config: Path, kind: str, entry: object, number: int) -> Source:
+    where = f"{kind}[{number}]"
+    if not isinstance(entry, dict):
+        raise AdapterError(config, "source_mapping", "a source maps adapter, path, options", where)
+    adapter = entry.get("adapter")
+    if adapter not in ADAPTERS or kind not in ADAPTERS[adapter]:
+        able = sorted(name for name, kinds in ADAPTERS.items() if kind in kinds)
+        raise AdapterError(
+            config,
+            "known_adapter",
+            f"adapter {adapter!r} cannot write {kind} (adapters for {kind}: {', '.join(able)})",
+            where,
+        )
+    if not entry.get("path"):
+        raise AdapterError(config, "required_field", "field 'path' is missing", where)
+    path = Path(str(entry["path"])).expanduser()
+    options = {key: value for key, value in entry.items() if key not in ("adapter", "path")}
+    return Source(
+        kind=kind,
+        adapter=adapter,
+        path=path if path.is_absolute() else config.parent / path,
+        options=options,
+        base_dir=config.parent,
+        config_file=str(config),
+    )
+
+
+def translate(source: Source) -> list[dict]:
+    """The canonical rows of one source, in export order."""
+    return list(ADAPTERS[source.adapter][source.kind](source))
+
+
+def write_kind(kind: str, sources: list[Source], folder: Path) -> dict[Path, int]:
+    """Translate ``kind``'s sources into ``folder/<kind>/NN_<adapter>.jsonl``; rows per file.
+    A source that yields no row writes no file (the landing then says none was found)."""
+    written: dict[Path, int] = {}
+    (folder / kind).mkdir(parents=True, exist_ok=True)
+    for number, source in enumerate(sources, start=1):
+        rows = translate(source)
+        if not rows:
+            continue
+        path = folder / kind / f"{number:02d}_{source.adapter}.jsonl"
+        with path.open("w", encoding="utf-8") as handle:
+            for item in rows:
+                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+        written[path] = len(rows)
+    return written
+
+
+def _inputs(source: Source) -> list[Path]:
+    """Every file the source may read: its export and the files its options name."""
+    paths = [source.path] + [
+        source.option_path(name)
+        for name, value in source.options.items()
+        if isinstance(value, str) and source.option_path(name).exists()
+    ]
+    files: list[Path] = []
+    for path in paths:
+        if any(mark in path.name for mark in "*?["):
+            files += sorted(path.parent.glob(path.name))
+        elif path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            files.append(path)
+    return files
+
+
+def _fingerprint(config: Path, kind: str, sources: list[Source]) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{config}\n{config.read_bytes()!r}\n{kind}\n".encode())
+    for source in sources:
+        for file in _inputs(source):
+            stat = file.stat() if file.exists() else None
+            state = (stat.st_size, stat.st_mtime_ns) if stat else None
+            digest.update(f"{file}\t{state}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+def adapted_dir() -> Path:
+    value = os.environ.get("ASSESSMENT_ADAPTED_DIR") or DEFAULT_ADAPTED_DIR
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def adapted_files(landing_dir: Path, kind: str) -> list[Path] | None:
+    """The files translated for ``kind`` when the sources configuration lists it, else
+    None (read the landing folder). Translations are cached by fingerprint and published
+    with an atomic rename, so concurrent assets never read a half-written file."""
+    config = config_path(landing_dir)
+    if config is None:
+        return None
+    sources = load_sources(config).get(kind)
+    if not sources:
+        return None
+    root = adapted_dir()
+    target = root / f"{kind}-{_fingerprint(config, kind, sources)}"
+    if not target.is_dir():
+        root.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{kind}-", dir=root))
+        try:
+            write_kind(kind, sources, scratch)
+            try:
+                scratch.rename(target)
+            except OSError:
+                if not target.is_dir():  # not a concurrent twin's identical translation
+                    raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return sorted(p for p in (target / kind).glob("*.jsonl"))
