@@ -101,7 +101,7 @@ def _csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
 
 
 def _option_int(source: Source, name: str) -> int:
-    value = source.options.get(name, DEFAULTS[name])
+    value = source.options.get(name, DEFAULTS.get(name))
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise AdapterError(
             source.config_file,
