@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml
+
 # the contract columns of every landing kind an adapter can write (assets/landing.py)
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "reps": ("rep_id", "rep_name", "manager_id", "email", "team", "manager_name", "active"),
@@ -94,7 +96,7 @@ class Source:
 
 
 def row(
-    kind: str, source_file: Path | str, record: str, note: str | None = None, **values: object
+    kind: str, source_file: Path | str, record: str, problem: str | None = None, **values: object
 ) -> dict[str, str | None]:
     """A canonical row of ``kind``: every contract column (absent ones empty) as text."""
     unknown = set(values) - set(KIND_COLUMNS[kind])
@@ -103,8 +105,8 @@ def row(
     result: dict[str, str | None] = {name: text(values.get(name)) for name in KIND_COLUMNS[kind]}
     result["source_file"] = str(source_file)
     result["source_record"] = record
-    if note:
-        result["adapter_note"] = note
+    if problem:
+        result["adapter_note"] = problem
     return result
 
 
@@ -245,6 +247,20 @@ def date_value(value: object) -> tuple[str | None, str | None]:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.date().isoformat(), None
+
+
+def mapping_option(source: Source, name: str) -> dict[str, str]:
+    """An option mapping ids to ids, inline or a YAML file (relative to the configuration)."""
+    value = source.options.get(name) or {}
+    if isinstance(value, str):
+        path = source.option_path(name)
+        try:
+            value = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise AdapterError(path, f"{name}_file", str(error)) from None
+    if not isinstance(value, dict):
+        raise AdapterError(source.config_file, f"{name}_option", f"{name} must map id -> id")
+    return {str(key): str(item) for key, item in value.items()}
 
 
 def notes(*parts: str | None) -> str | None:

@@ -15,7 +15,8 @@ Every endpoint answers in cursor pages ``{"requestId", "records": {"totalRecords
   form, so they join a Salesforce Opportunity export).
 * ``/v2/calls/transcript`` -> **utterances**: ``callTranscripts[]`` ``callId``,
   ``transcript[]`` (a monologue: ``speakerId``, ``sentences[]`` with ``start``/``end`` in
-  ms and ``text``); ``seq`` counts the call's sentences in order. The role comes from the
+  ms and ``text``); ``seq`` counts the call's sentences in order; ``speaker_name`` is the
+  party's name (else the ``speakerId``). The role comes from the
   speaker's party in the calls export (option ``calls``: ``parties[]`` ``speakerId``,
   ``affiliation`` ``Internal`` -> rep, ``External`` -> prospect, ``Unknown`` -> other)
   unless ``speaker_roles`` maps the ``speakerId``; a speaker in neither is kept with an
@@ -104,8 +105,8 @@ def calls(source: Source) -> Iterator[dict]:
         )
 
 
-def _party_roles(source: Source) -> dict[tuple[str, str], str]:
-    """(call id, speakerId) -> role from the calls export's parties."""
+def _party_roles(source: Source) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(call id, speakerId) -> (role, name) from the calls export's parties."""
     folder = source.option_path("calls")
     if folder is None:
         return {}
@@ -116,7 +117,7 @@ def _party_roles(source: Source) -> dict[tuple[str, str], str]:
         for party in call.get("parties") or []:
             role = AFFILIATION_ROLES.get(str(party.get("affiliation", "")).lower())
             if party.get("speakerId") is not None and role:
-                roles[(call_id, text(party["speakerId"]))] = role
+                roles[(call_id, text(party["speakerId"]))] = (role, text(party.get("name")))
     return roles
 
 
@@ -128,7 +129,8 @@ def transcripts(source: Source) -> Iterator[dict]:
         seq = 0
         for turn, monologue in enumerate(transcript.get("transcript") or []):
             speaker = text(monologue.get("speakerId"))
-            role = mapped.get(speaker or "") or parties.get((call_id, speaker))
+            role, name = parties.get((call_id, speaker), (None, None))
+            role = mapped.get(speaker or "") or role
             note = (
                 None
                 if role
@@ -150,7 +152,7 @@ def transcripts(source: Source) -> Iterator[dict]:
                     end_ms=sentence.get("end"),
                     speaker_role=role,
                     text=sentence.get("text"),
-                    speaker_name=speaker,
+                    speaker_name=name or speaker,
                 )
 
 

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import yaml
-
 from assets.adapters.base import (
     AdapterError,
     Source,
@@ -31,24 +29,12 @@ from assets.adapters.base import (
     csv_records,
     date_value,
     json_pages,
+    mapping_option,
     notes,
     row,
 )
 
 CLOSED_STAGES = {"closedwon": True, "closedlost": False}
-
-
-def _owners(source: Source) -> dict[str, str]:
-    value = source.options.get("owners") or {}
-    if isinstance(value, str):
-        path = source.option_path("owners")
-        try:
-            value = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise AdapterError(path, "owners_file", str(error)) from None
-    if not isinstance(value, dict):
-        raise AdapterError(source.config_file, "owners_option", "owners maps owner id -> rep id")
-    return {str(owner): str(rep) for owner, rep in value.items()}
 
 
 def _deal(source: Source, path, record: str, deal_id, props: dict, owners) -> dict:
@@ -82,7 +68,7 @@ def _deal(source: Source, path, record: str, deal_id, props: dict, owners) -> di
 
 
 def deals(source: Source) -> Iterator[dict]:
-    owners = _owners(source)
+    owners = mapping_option(source, "owners")
     files = source.files(".json", ".csv")
     pages = [path for path in files if path.suffix.lower() == ".json"]
     for path, record, deal in json_pages(pages, "results"):

@@ -13,8 +13,9 @@ Export); ``CreatedDate`` is a UTC timestamp (``2026-06-01T10:00:00.000Z``) and b
 date; ids are 15-character case-sensitive or 18-character case-safe (reports export the
 former, the API the latter), so every id is written in its 18-character form and an owner
 exported with a 15-character id still finds its rep. An ``OwnerId`` with no user is kept
-(``unknown_rep`` in quarantine); ``IsWon`` true with ``IsClosed`` false is kept
-(``won_but_not_closed``).
+(``unknown_rep`` in quarantine) unless ``owners`` (inline or a YAML file) maps Salesforce
+user ids to the rep ids of another reps source (e.g. Gong); ``IsWon`` true with ``IsClosed``
+false is kept (``won_but_not_closed``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assets.adapters.base import Source, boolean, csv_records, date_value, notes, row
+from assets.adapters.base import (
+    Source,
+    boolean,
+    csv_records,
+    date_value,
+    mapping_option,
+    notes,
+    row,
+)
 
 _ID15 = re.compile(r"^[a-zA-Z0-9]{15}$")
 _SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -66,6 +75,7 @@ def users(source: Source) -> Iterator[dict]:
 
 def opportunities(source: Source) -> Iterator[dict]:
     required = ("Id", "OwnerId", "IsClosed", "IsWon", "CloseDate", "CreatedDate")
+    owners = {id18(owner): rep for owner, rep in mapping_option(source, "owners").items()}
     for path in source.files(".csv"):
         for number, record in csv_records(path, required):
             closed, closed_note = boolean(record["IsClosed"])
@@ -78,7 +88,7 @@ def opportunities(source: Source) -> Iterator[dict]:
                 number,
                 notes(closed_note, won_note, created_note, close_note),
                 opportunity_id=id18(record["Id"]),
-                owner_rep_id=id18(record["OwnerId"]),
+                owner_rep_id=owners.get(id18(record["OwnerId"]), id18(record["OwnerId"])),
                 created_at=created,
                 close_date=close,
                 is_closed=closed,

@@ -35,6 +35,7 @@ from assets.adapters.base import ROLES, AdapterError, Source, read_json, row
 _TIMING = re.compile(
     r"^\s*((?:[0-9]+:)?[0-9]{2}:[0-9]{2}\.[0-9]{3})\s+-->\s+((?:[0-9]+:)?[0-9]{2}:[0-9]{2}\.[0-9]{3})"
 )
+_CLOCK = re.compile(r"[0-9]+:[0-9]{2}")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
 _TAG = re.compile(r"</?[^>]*>")
 
@@ -135,6 +136,8 @@ def webvtt(source: Source) -> Iterator[dict]:
         if not lines or not re.match(r"^WEBVTT([ \t].*)?$", lines[0]):
             raise AdapterError(path, "webvtt_header", "the first line must be WEBVTT", "line 1")
         call_id, seq, number = path.stem, 0, 1
+        while number < len(lines) and lines[number].strip():
+            number += 1  # the header block (metadata lines under WEBVTT)
         while number < len(lines):
             if not lines[number].strip():
                 number += 1
@@ -147,8 +150,8 @@ def webvtt(source: Source) -> Iterator[dict]:
             if re.match(r"^(NOTE|STYLE|REGION)([ \t]|$)", block[0]):
                 continue
             timing_at = next((i for i, line in enumerate(block) if "-->" in line), None)
-            if timing_at is None:
-                continue  # no timing line: not a cue (the header's metadata lines)
+            if timing_at is None:  # a malformed timing line: the cue's text is kept
+                timing_at = next((i for i, line in enumerate(block) if _CLOCK.search(line)), 0)
             timing = _TIMING.match(block[timing_at])
             start = _vtt_ms(timing.group(1)) if timing else None
             end = _vtt_ms(timing.group(2)) if timing else None
