@@ -22,8 +22,9 @@ from assets.adapters.__main__ import main as adapters_cli
 from assets.adapters.base import AdapterError, Source
 from assets.adapters.salesforce import id18
 from assets.adapters.sources import adapted_files, load_sources
+from assets.auto_scorer import load_scorer
 from assets.landing import ingest_kind, landing_files, store_rubrics
-from assets.rubric import load_rubrics
+from assets.rubric import load_rubric_file, load_rubrics
 from tests.conftest import FIXTURES, SMALL_LANDING
 
 ADAPTERS = FIXTURES / "adapters"
@@ -296,6 +297,22 @@ def test_persuasion_order_derived_times_managers_and_outcomes():
     assert opportunities[1]["adapter_note"] == "no readable persuadee donation (B6='')"
     subset = list(persuasion.calls(source("calls", "persuasion", dataset, dialogues=1)))
     assert pick(subset, "call_id") == [("20180527-123001_539_live",)]
+
+
+def test_persuasion_rubric_template_scores_every_criterion():
+    template = Path(__file__).resolve().parent.parent / "rubrics" / "templates" / "persuasion.yaml"
+    rubric = load_rubric_file(template)
+    assert [(c.id, c.weight) for c in rubric.criteria] == [
+        ("rapport_discovery", 15),
+        ("credibility", 20),
+        ("emotional_appeal", 15),
+        ("donation_ask", 30),
+        ("objection_handling", 20),
+    ]
+    assert all(len(c.anchors) == 5 and all(c.anchors.values()) for c in rubric.criteria)
+    spec = load_scorer(template)
+    assert not spec.unscored_criteria
+    assert all(sorted(c.levels) == [2, 3, 4, 5] for c in spec.criteria)
 
 
 # --- bad input: file, record and rule -----------------------------------------------------
