@@ -343,6 +343,9 @@ def test_bad_exports_fail_naming_file_record_and_rule(tmp_path):
     users.write_text("Id,Name\n005,Ana\n")
     with pytest.raises(AdapterError, match=r"User\.csv: rule required_column: .*ManagerId"):
         list(salesforce.users(source("reps", "salesforce", users)))
+    users.write_bytes(b"Id,Name,ManagerId\n005,Ana,\n006,\xffBen,\n")
+    with pytest.raises(AdapterError, match=r"User\.csv, record line 3: rule utf8_encoding"):
+        list(salesforce.users(source("reps", "salesforce", users)))
     with pytest.raises(AdapterError, match=r"rule export_present: no export at .*missing"):
         list(salesforce.users(source("reps", "salesforce", tmp_path / "missing")))
 

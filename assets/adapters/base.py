@@ -20,6 +20,7 @@ file, the record and the rule.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -194,27 +195,32 @@ def json_pages(paths: Iterable[Path], items: str) -> Iterator[tuple[Path, str, d
 
 def csv_records(path: Path, required: Iterable[str]) -> Iterator[tuple[str, dict[str, str]]]:
     """(record, row) of a CSV export with a header row; ``record`` is ``row N`` (1 = first
-    data row). A missing required column fails the file; a row with the wrong number of
-    fields keeps what it has (the landing judges the values)."""
+    data row). A missing required column fails the file; a row with fewer fields than the
+    header has empty values for the others (the landing judges them), fields beyond the
+    header are not read. Text that is not UTF-8 fails the file naming its line."""
+    data = path.read_bytes()
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
+        content = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise AdapterError(path, "utf8_encoding", f"not UTF-8 text ({error.reason})") from None
-    with handle:
-        missing = [name for name in required if name not in header]
-        if missing:
-            raise AdapterError(
-                path,
-                "required_column",
-                f"missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})",
-            )
-        try:
-            for number, record in enumerate(reader, start=1):
-                yield f"row {number}", {k: v for k, v in record.items() if k is not None}
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise AdapterError(path, "parsable_csv", str(error), f"row {number + 1}") from None
+        line = data.count(b"\n", 0, error.start) + 1
+        raise AdapterError(
+            path, "utf8_encoding", f"not UTF-8 text ({error.reason})", f"line {line}"
+        ) from None
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    header = reader.fieldnames or []
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise AdapterError(
+            path,
+            "required_column",
+            f"missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})",
+        )
+    number = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            yield f"row {number}", {k: v for k, v in record.items() if k is not None}
+    except csv.Error as error:
+        raise AdapterError(path, "parsable_csv", str(error), f"row {number + 1}") from None
 
 
 def boolean(value: object) -> tuple[str | None, str | None]:
