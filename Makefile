@@ -1,6 +1,7 @@
 # Sales assessment warehouse: the verbs a newcomer guesses.
 #   make demo    create .venv, install, generate demo data, assess the latest quarter, print it
-#   make test    the whole test suite
+#   make test    the whole test suite (the Spark comparison included)
+#   make test-spark  the same dbt project on local Spark, compared with DuckDB mart by mart
 #   make dev     the Dagster UI on the same warehouse
 #   make assess PARTITION=2026-07-01   materialise every asset of one quarter
 #   make bench   benchmarks (medians of 3 runs, peak memory)
@@ -11,6 +12,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 MANIFEST := dbt_project/target/manifest.json
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export ASSESSMENT_LANDING_DIR ?= data/landing
@@ -21,7 +23,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PARTITION ?= $(shell $(PYTHON) -c "import datetime as d; t=d.date.today(); q=d.date(t.year,3*((t.month-1)//3)+1,1)-d.timedelta(days=1); print(d.date(q.year,3*((q.month-1)//3)+1,1))")
 
-.PHONY: install demo assess test dev bench lint docs browser-deps clean
+.PHONY: install demo assess test test-spark dev bench lint docs browser-deps spark-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,8 +46,20 @@ demo: install
 assess: install
 	$(PY) -m orchestration.assess --partition $(PARTITION)
 
-test: install browser-deps
+test: install browser-deps spark-deps
 	$(VENV)/bin/pytest -q
+
+test-spark: install spark-deps
+	$(VENV)/bin/pytest -q -m spark
+
+# dbt-spark's session method runs Spark in the dbt process: pyspark and a Java runtime
+$(SPARK_STAMP): $(STAMP)
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e ".[dev,spark]"
+	touch $(SPARK_STAMP)
+
+spark-deps: $(SPARK_STAMP)
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
 
 browser-deps:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \

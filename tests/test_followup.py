@@ -8,6 +8,7 @@ from the same window starts to 2026-11-01.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -222,7 +223,14 @@ def test_dbt_unit_tests_pass(environment, warehouse):
         env={**os.environ, "ASSESSMENT_WAREHOUSE": str(warehouse)},
     )
     assert completed.returncode == 0, completed.stdout[-3000:]
-    assert "PASS=5" in completed.stdout
+    passed = set(re.findall(r" PASS \S+::(\S+)", completed.stdout))
+    assert passed == {
+        "call_weighted_score_is_weight_average_of_criteria",
+        "seed_example_weighted_gap_outranks_raw_gap",
+        "consolidation_prefers_humans_then_external_then_auto",
+        "rescore_statuses_and_change_of_approach",
+        "checkin_most_recent_calls_and_edges",
+    }, completed.stdout[-3000:]
 
 
 def test_followup_significance_needs_two_coached_reps(environment, warehouse):

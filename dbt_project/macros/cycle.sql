@@ -5,23 +5,33 @@
 {%- endmacro %}
 
 {% macro in_cycle_window(column) -%}
-    ({{ column }} >= cast('{{ var("cycle_start") }}' as timestamp with time zone)
-    and {{ column }} < cast('{{ var("cycle_end") }}' as timestamp with time zone))
+    ({{ column }} >= cast('{{ var("cycle_start") }}' as {{ type_timestamp_tz() }})
+    and {{ column }} < cast('{{ var("cycle_end") }}' as {{ type_timestamp_tz() }}))
 {%- endmacro %}
 
 {% macro cycle_start_date() -%}
-    cast(cast('{{ var("cycle_start") }}' as timestamp with time zone) as date)
+    cast(cast('{{ var("cycle_start") }}' as {{ type_timestamp_tz() }}) as date)
 {%- endmacro %}
 
 {% macro cycle_end_date() -%}
-    cast(cast('{{ var("cycle_end") }}' as timestamp with time zone) as date)
+    cast(cast('{{ var("cycle_end") }}' as {{ type_timestamp_tz() }}) as date)
 {%- endmacro %}
 
-{#- Marts keep every cycle; a run replaces only its own cycle's rows (idempotent). -#}
+{#- Marts keep every cycle; a run replaces only its own cycle's rows (idempotent). On
+    DuckDB the pre-hook deletes them before the append; on Spark the marts are partitioned
+    by cycle and written with insert_overwrite (dbt_project.yml), which replaces the
+    cycle's partition, so there is nothing to delete. -#}
 {% macro delete_cycle_rows() -%}
+    {{ return(adapter.dispatch("delete_cycle_rows", "sales_assessment")()) }}
+{%- endmacro %}
+
+{% macro default__delete_cycle_rows() -%}
     {%- if is_incremental() -%}
         delete from {{ this }} where cycle = {{ cycle_key() }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__delete_cycle_rows() -%}
 {%- endmacro %}
 
 {#- ISO year and week of a date, e.g. 2026-W27. -#}
@@ -39,6 +49,11 @@
         '-W',
         lpad(cast(weekofyear({{ day }}) as string), 2, '0')
     )
+{%- endmacro %}
+
+{#- A raw partition label that is a cycle (YYYY-Qn), not a follow-up or check-in window. -#}
+{% macro is_cycle_label(column) -%}
+    ({{ column }} like '____-Q_')
 {%- endmacro %}
 
 {#- The partition label of the cycle's follow-up window in the raw tables. -#}

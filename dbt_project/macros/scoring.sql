@@ -13,7 +13,7 @@
 {%- endmacro %}
 
 {% macro default__json_object_agg(key, value) -%}
-    cast(to_json(map(list({{ key }} order by {{ key }}), list({{ value }} order by {{ key }}))) as varchar)
+    cast(to_json(map(list({{ key }} order by {{ key }}), list({{ value }} order by {{ key }}))) as string)
 {%- endmacro %}
 
 {% macro spark__json_object_agg(key, value) -%}

@@ -11,7 +11,7 @@
         priorities.rep_score as cycle_score,
         sessions.delivered_on as coaching_delivered_on,
         cast(
-            coalesce(sessions.delivered_on, {{ cycle_end_date() }}) as timestamp with time zone
+            coalesce(sessions.delivered_on, {{ cycle_end_date() }}) as {{ type_timestamp_tz() }}
         ) as window_start
     from {{ ref('fct_coaching_priorities') }} as priorities
     left join {{ source('raw', 'reps') }} as reps
@@ -93,9 +93,17 @@
     '{{ var("checkin_month") }}-checkin'
 {%- endmacro %}
 
-{#- Check-ins keep every month; a run replaces only its own month's rows. -#}
+{#- Check-ins keep every month; a run replaces only its own month's rows (on Spark, the
+    month's partition is overwritten instead: see delete_cycle_rows). -#}
 {% macro delete_checkin_rows() -%}
+    {{ return(adapter.dispatch("delete_checkin_rows", "sales_assessment")()) }}
+{%- endmacro %}
+
+{% macro default__delete_checkin_rows() -%}
     {%- if is_incremental() -%}
         delete from {{ this }} where month = {{ checkin_month() }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__delete_checkin_rows() -%}
 {%- endmacro %}

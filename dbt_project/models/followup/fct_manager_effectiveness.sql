@@ -32,12 +32,14 @@ select
     n_coached,
     n_improved,
     n_insufficient_followup,
-    case when n_coached > 0 then n_improved * 1.0 / n_coached end as improved_share,
+    case when n_coached > 0 then cast(n_improved as double) / n_coached end as improved_share,
     case
         when n_coached = 0 then 'no_followup'
-        when n_improved * 1.0 / n_coached >= {{ var("effectiveness_working_share") }}
+        when cast(n_improved as double) / n_coached >= {{ var("effectiveness_working_share") }}
             then 'working'
-        when n_improved * 1.0 / n_coached <= {{ var("effectiveness_needs_adjustment_share") }}
+        when
+            cast(n_improved as double) / n_coached
+            <= {{ var("effectiveness_needs_adjustment_share") }}
             then 'needs_adjustment'
         else 'mixed'
     end as status

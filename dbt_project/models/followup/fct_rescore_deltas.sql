@@ -71,9 +71,9 @@ previous as (
 {% else %}
     previous as (
         select
-            cast(null as varchar) as rep_id,
-            cast(null as varchar) as criterion_id,
-            cast(null as varchar) as status
+            cast(null as string) as rep_id,
+            cast(null as string) as criterion_id,
+            cast(null as string) as status
         where false
     )
 {% endif %}

@@ -14,11 +14,11 @@ select
     criterion_id,
     count(distinct call_id) as n_calls,
     count(*) as n_pairs,
-    avg(case when disagreement <= {{ var("agreement_tolerance") }} then 1.0 else 0.0 end)
+    avg(case when disagreement <= {{ var("agreement_tolerance") }} then 1 else 0 end)
         as within_one_rate,
     max(disagreement) as max_disagreement,
     max(disagreement) > {{ var("agreement_tolerance") }} as anchors_too_vague,
-    avg(case when disagreement <= {{ var("agreement_tolerance") }} then 1.0 else 0.0 end)
+    avg(case when disagreement <= {{ var("agreement_tolerance") }} then 1 else 0 end)
     >= {{ var("agreement_target") }} as meets_target
 from pairs
 group by rubric_version, comparison, criterion_id

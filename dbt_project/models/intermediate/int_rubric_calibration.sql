@@ -49,11 +49,11 @@ select
         when bool_and(coalesce(meets_target, false)) then null
         when count(n_pairs) = 0 then 'no calls scored by two scorers'
         else
-            'within-' || cast({{ var("agreement_tolerance") }} as varchar) || ' agreement under '
-            || cast(cast({{ var("agreement_target") }} * 100 as integer) as varchar) || '% on: '
+            'within-' || cast({{ var("agreement_tolerance") }} as string) || ' agreement under '
+            || cast(cast({{ var("agreement_target") }} * 100 as integer) as string) || '% on: '
             || {{ ordered_string_agg(
                 "case when not coalesce(meets_target, false) then criterion_id || ' ('"
-                " || coalesce(cast(cast(round(within_one_rate * 100) as integer) as varchar)"
+                " || coalesce(cast(cast(round(within_one_rate * 100) as integer) as string)"
                 " || '%', 'no pairs') || ')' end",
                 "criterion_position",
                 ", "

@@ -13,8 +13,9 @@ scores as (
         scorer_kind,
         rubric_version_resolved as rubric_version
     from {{ source('raw', 'scores') }}
-    -- cycle partitions only (not follow-up windows, which repeat the next cycle's calls)
-    where cycle <= {{ cycle_key() }} and cycle not like '%-followup'
+    -- cycle partitions only (not follow-up or check-in windows, which repeat the next
+    -- cycle's calls): the result does not depend on which windows were loaded before
+    where {{ is_cycle_label('cycle') }} and cycle <= {{ cycle_key() }}
     union all
     select
         call_id,
@@ -24,7 +25,7 @@ scores as (
         scorer_kind,
         rubric_version
     from {{ source('raw', 'auto_scores') }}
-    where cycle <= {{ cycle_key() }}
+    where {{ is_cycle_label('cycle') }} and cycle <= {{ cycle_key() }}
 ),
 
 pairs as (

@@ -11,7 +11,7 @@ opportunities as (
 
 call_scores as (
     select * from {{ ref('fct_call_criterion_scores') }}
-    where started_at < cast('{{ var("cycle_end") }}' as timestamp with time zone)
+    where started_at < cast('{{ var("cycle_end") }}' as {{ type_timestamp_tz() }})
 ),
 
 criteria as (

@@ -99,7 +99,7 @@ select
     scorecards.sample_status,
     case
         when scorecards.n_calls > 0
-            then scorecards.n_calls_with_score * 1.0 / scorecards.n_calls
+            then cast(scorecards.n_calls_with_score as double) / scorecards.n_calls
     end as scored_share,
     scorecards.weighted_score,
     100.0 * (scorecards.weighted_score - cycle_rubric.scale_min)
@@ -111,11 +111,11 @@ select
     scorecards.n_won_opportunities,
     case
         when scorecards.n_closed_opportunities > 0
-            then scorecards.n_won_opportunities * 1.0 / scorecards.n_closed_opportunities
+            then cast(scorecards.n_won_opportunities as double) / scorecards.n_closed_opportunities
     end as close_rate,
     case
         when team_outcomes.team_closed > 0
-            then team_outcomes.team_won * 1.0 / team_outcomes.team_closed
+            then cast(team_outcomes.team_won as double) / team_outcomes.team_closed
     end as team_close_rate
 from scorecards
 inner join team_outcomes on scorecards.team = team_outcomes.team

@@ -60,9 +60,8 @@ coverage as (
         coalesce(team_calls.n_human_scored, 0) as n_human_scored,
         coalesce(team_calls.n_external_scored, 0) as n_external_scored,
         coalesce(team_calls.n_auto_scored, 0) as n_auto_scored,
-        (
-            {{ cycle_end_date() }} - {{ cycle_start_date() }}
-        ) / 7.0 as weeks_in_cycle
+        cast({{ days_between(cycle_start_date(), cycle_end_date()) }} as double)
+        / 7 as weeks_in_cycle
     from team_reps
     left join team_calls on team_reps.team = team_calls.team
 )
@@ -74,20 +73,21 @@ select
     n_calls,
     n_scored,
     n_fully_scored,
-    case when n_calls > 0 then n_scored * 1.0 / n_calls end as scored_share,
-    case when n_calls > 0 then n_human_scored * 1.0 / n_calls end as human_share,
-    case when n_calls > 0 then n_external_scored * 1.0 / n_calls end as external_share,
-    case when n_calls > 0 then n_auto_scored * 1.0 / n_calls end as auto_share,
-    n_calls * 1.0 / nullif(n_reps, 0) / weeks_in_cycle as calls_per_rep_per_week,
+    case when n_calls > 0 then cast(n_scored as double) / n_calls end as scored_share,
+    case when n_calls > 0 then cast(n_human_scored as double) / n_calls end as human_share,
+    case when n_calls > 0 then cast(n_external_scored as double) / n_calls end as external_share,
+    case when n_calls > 0 then cast(n_auto_scored as double) / n_calls end as auto_share,
+    cast(n_calls as double) / nullif(n_reps, 0) / weeks_in_cycle as calls_per_rep_per_week,
     case
         when
             n_reps >= {{ var("coverage_min_team_reps") }}
-            and n_calls * 1.0 / nullif(n_reps, 0) / weeks_in_cycle
+            and cast(n_calls as double) / nullif(n_reps, 0) / weeks_in_cycle
             >= {{ var("coverage_min_calls_per_rep_per_week") }}
-            and n_human_scored * 1.0 / nullif(n_calls, 0) < {{ var("coverage_human_share_floor") }}
+            and cast(n_human_scored as double) / nullif(n_calls, 0)
+            < {{ var("coverage_human_share_floor") }}
             then
                 'automated_scoring_required: human review reaches under '
-                || cast({{ var("coverage_human_share_floor") }} * 100 as varchar)
+                || cast({{ var("coverage_human_share_floor") }} * 100 as string)
                 || '% of calls for a team this size'
     end as warning
 from coverage

@@ -32,7 +32,7 @@ renamed as (
         scorer_id,
         scorer_kind,
         rubric_version,
-        cast(null as timestamp with time zone) as scored_at,
+        cast(null as {{ type_timestamp_tz() }}) as scored_at,
         evidence_start_ms,
         evidence_reason as note
     from automated

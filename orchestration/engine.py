@@ -1,0 +1,181 @@
+"""The dbt project on another engine: the raw tables as Parquet, and dbt run on Spark.
+
+DuckDB is the embedded default: the ingestion writes ``raw.*`` into the warehouse file and
+dbt-duckdb reads it there. For Spark (``ASSESSMENT_ENGINE=spark``, the pip extra
+``spark``) the same models read the raw tables as Parquet, one folder per table and one
+file per partition label (``calls/2026-Q3.parquet``, ``calls/2026-Q3-followup.parquet``),
+registered as external tables by the dbt macro ``register_raw_parquet``.
+
+    python -m orchestration.engine export --out data/raw_parquet
+    python -m orchestration.engine build --partition 2026-07-01 --raw data/raw_parquet
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+
+from orchestration.partitions import checkin_window, cycle_window
+from orchestration.project import DBT_PROJECT_DIR
+
+ENGINE_VARIABLE = "ASSESSMENT_ENGINE"
+_LABEL = re.compile(r"^[A-Za-z0-9_.-]+$")
+EMPTY_FILE = "empty.parquet"  # a table without rows: its schema only
+
+
+def raw_tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The warehouse's raw tables and their columns, in order."""
+    rows = con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'raw' order by table_name, ordinal_position"
+    ).fetchall()
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table, []).append(column)
+    return tables
+
+
+def export_raw_parquet(warehouse: Path, out_dir: Path) -> dict[str, int]:
+    """Write every raw table of ``warehouse`` to ``out_dir/<table>/<label>.parquet``, one file
+    per partition label (the ``cycle`` column), replacing the files written before; a table
+    without the column is one file ``all.parquet``. Returns the rows written per table."""
+    written: dict[str, int] = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table, columns in raw_tables(con).items():
+            folder = out_dir / table
+            folder.mkdir(parents=True, exist_ok=True)
+            if "cycle" in columns:
+                labels = [
+                    label
+                    for (label,) in con.execute(
+                        f'select distinct cycle from raw."{table}" where cycle is not null'
+                    ).fetchall()
+                ]
+                parts = {label: ("cycle = ?", [label]) for label in labels}
+            else:
+                parts = {"all": ("true", [])}
+            keep = set()
+            for label, (condition, params) in parts.items():
+                if not _LABEL.match(label):
+                    raise ValueError(f"raw.{table}: partition label {label!r} is not a file name")
+                keep.add(f"{label}.parquet")
+                _copy(con, f'select * from raw."{table}" where {condition}', params, folder, label)
+            if not parts:
+                keep.add(EMPTY_FILE)
+                _copy(con, f'select * from raw."{table}" limit 0', [], folder, "empty")
+            for stale in folder.glob("*.parquet"):
+                if stale.name not in keep:
+                    stale.unlink()
+            written[table] = con.execute(f'select count(*) from raw."{table}"').fetchone()[0]
+    return written
+
+
+def _copy(con, select: str, params: list, folder: Path, label: str) -> None:
+    """One Parquet file, written beside its final name and renamed into place."""
+    target = folder / f"{label}.parquet"
+    partial = folder / f".{label}.parquet.partial"
+    con.execute(
+        f"copy ({select}) to '{_quoted(partial)}' (format parquet, compression zstd)", params
+    )
+    partial.replace(target)
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def spark_dbt_args(
+    partition_key: str,
+    raw_dir: Path,
+    method_settings: Mapping[str, object] | None = None,
+    *,
+    monthly: bool = False,
+    command: str = "build",
+    select: Sequence[str] = (),
+) -> list[str]:
+    """dbt arguments for one cycle (or check-in month) on the spark target: the same vars
+    as a Dagster run (method settings, window, cycle key) plus the Parquet folder."""
+    window = checkin_window(partition_key) if monthly else cycle_window(partition_key)
+    dbt_vars = {
+        **(method_settings or {}),
+        **window.dbt_vars(),
+        "raw_parquet_dir": str(raw_dir.resolve()),
+    }
+    args = [command, "--target", "spark", "--vars", json.dumps(dbt_vars, sort_keys=True)]
+    if command == "build":
+        args += ["--exclude-resource-type", "unit_test"]
+    if select:
+        args += ["--select", *select]
+    return args
+
+
+def run_dbt_on_spark(
+    args: Sequence[str], spark_home: Path, *, log: Path | None = None
+) -> subprocess.CompletedProcess:
+    """Run dbt with the spark target in the project folder, a local Spark session's
+    warehouse and metastore under ``spark_home``."""
+    env = {
+        **os.environ,
+        ENGINE_VARIABLE: "spark",
+        "ASSESSMENT_SPARK_HOME": str(spark_home.resolve()),
+    }
+    dbt = Path(sys.executable).parent / "dbt"
+    command = [str(dbt), *args, "--profiles-dir", ".", "--target-path", "target-spark"]
+    if log is None:
+        return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False, text=True)
+    with log.open("w") as out:
+        return subprocess.run(
+            command, cwd=DBT_PROJECT_DIR, env=env, check=False, stdout=out, stderr=out, text=True
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from orchestration.settings import AssessmentSettings
+
+    parser = argparse.ArgumentParser(prog="python -m orchestration.engine", description=__doc__)
+    sub = parser.add_subparsers(dest="action", required=True)
+    export = sub.add_parser("export", help="write the warehouse's raw tables as Parquet")
+    export.add_argument("--out", type=Path, required=True, help="the Parquet folder")
+    build = sub.add_parser("build", help="dbt build of one partition on the spark target")
+    build.add_argument("--partition", required=True, help="quarter's first day (or month's)")
+    build.add_argument("--raw", type=Path, required=True, help="the Parquet folder")
+    build.add_argument("--monthly", action="store_true", help="a check-in month")
+    build.add_argument("--select", nargs="*", default=(), help="dbt selection")
+    build.add_argument(
+        "--spark-home",
+        type=Path,
+        default=Path(os.environ.get("ASSESSMENT_SPARK_HOME", "data/spark")),
+        help="local session: warehouse and metastore folder (default data/spark)",
+    )
+    options = parser.parse_args(argv)
+    settings = AssessmentSettings()
+    started = time.perf_counter()
+    if options.action == "export":
+        counts = export_raw_parquet(settings.warehouse_path(), options.out)
+        for table, rows in counts.items():
+            print(f"raw.{table}: {rows} rows")
+        print(f"exported to {options.out} in {time.perf_counter() - started:.1f} s")
+        return 0
+    args = spark_dbt_args(
+        options.partition,
+        options.raw,
+        settings.method_settings(),
+        monthly=options.monthly,
+        select=options.select,
+    )
+    result = run_dbt_on_spark(args, options.spark_home)
+    print(f"dbt on spark: exit {result.returncode} in {time.perf_counter() - started:.1f} s")
+    return result.returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

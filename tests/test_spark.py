@@ -1,0 +1,267 @@
+"""The same dbt project on Spark, checked against DuckDB (`make test-spark`).
+
+A small generated company (demo data, one quarter and the months after it) is assessed on
+DuckDB the normal way: the Dagster jobs assess_cycle, followup_cycle and monthly_checkin.
+Its raw tables are exported to Parquet, and one `dbt build` with the spark target (a local
+Spark session, dbt-spark's session method) builds every model of the same cycle and
+check-in month from those files. Then every mart in the manifest (every dbt model of
+schema marts) is compared table by table and row by row, ordered by its key: the same
+columns, the same row count, numbers equal to 1e-9, text exactly (a JSON text column is
+compared as JSON, its numbers to 1e-9), timestamps to the microsecond.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.engine import export_raw_parquet, run_dbt_on_spark, spark_dbt_args
+from tests.conftest import ROOT
+
+pytest.importorskip("pyspark", reason="the spark extra: pip install -e '.[spark]'")
+pytestmark = pytest.mark.spark
+
+QUARTER = "2026-04-01"  # cycle 2026-Q2
+MONTH = "2026-07-01"  # its first check-in month, 2026-07
+TOLERANCE = 1e-9
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory):
+    """Both engines' marts for the same cycle and month: the DuckDB warehouse, and the
+    Spark session over the tables dbt-spark wrote."""
+    folder = tmp_path_factory.mktemp("spark_vs_duckdb")
+    landing = folder / "landing"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assets.demo_data",
+            "--out",
+            str(landing),
+            "--seed",
+            "11",
+            "--reps",
+            "10",
+            "--quarters",
+            "1",
+            "--calls-per-rep",
+            "24",
+            "--last-quarter",
+            QUARTER,
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    _add_personal_data(landing / "utterances.parquet")
+    warehouse = folder / "warehouse.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "DAGSTER_HOME": folder / "dagster_home",
+            "ASSESSMENT_LANDING_DIR": landing,
+            "ASSESSMENT_WAREHOUSE": warehouse,
+            "ASSESSMENT_PUBLISHED": folder / "published.duckdb",
+            "ASSESSMENT_REPORTS_DIR": folder / "reports",
+            "ASSESSMENT_TODAY": "2026-12-31",
+        }.items():
+            patch.setenv(name, str(value))
+        patch.delenv("ASSESSMENT_CONFIG", raising=False)
+        patch.delenv("ASSESSMENT_ENGINE", raising=False)
+        (folder / "dagster_home").mkdir()
+        _assess_on_duckdb()
+
+        raw = folder / "raw_parquet"
+        export_raw_parquet(warehouse, raw)
+        spark_home = folder / "spark"
+        log = folder / "dbt_spark.log"
+        started = time.perf_counter()
+        result = run_dbt_on_spark(spark_dbt_args(MONTH, raw, monthly=True), spark_home, log=log)
+        seconds = time.perf_counter() - started
+        assert result.returncode == 0, log.read_text()[-6000:]
+        print(f"dbt build on local Spark: {seconds:.1f} s")
+
+        session = _spark_session(spark_home)
+        try:
+            yield {"warehouse": warehouse, "spark": session}
+        finally:
+            session.stop()
+
+
+# Personal data said in every third utterance, so that the excerpts' redaction (regular
+# expressions: RE2 on DuckDB, Java's on Spark) is compared too.
+PERSONAL_DATA = (
+    " Call me on +1 (415) 555-0100 or 415.555.0199, jane.doe+sales@example.co.uk,",
+    " card 4111 1111 1111 1111 or 5500-0000-0000-0004, ref 12345.",
+)
+
+
+def _add_personal_data(utterances: Path) -> None:
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * replace (case when seq % 3 = 0 then text || ? || ? else text end "
+            f"as text) from '{utterances}') to '{utterances}.new' (format parquet)",
+            list(PERSONAL_DATA),
+        )
+    Path(f"{utterances}.new").replace(utterances)
+
+
+def _assess_on_duckdb() -> None:
+    from orchestration.checkin_definitions import build_checkin_definitions
+    from orchestration.definitions import build_definitions
+
+    definitions = build_definitions()
+    for job in ("assess_cycle", "followup_cycle"):
+        result = definitions.resolve_job_def(job).execute_in_process(partition_key=QUARTER)
+        assert result.success, job
+    checkins = build_checkin_definitions().resolve_job_def("monthly_checkin")
+    assert checkins.execute_in_process(partition_key=MONTH).success
+
+
+def _spark_session(spark_home: Path):
+    from pyspark.sql import SparkSession
+
+    home = spark_home.resolve()
+    return (
+        SparkSession.builder.master("local[2]")
+        .appName("test_spark")
+        .config("spark.sql.warehouse.dir", str(home / "warehouse"))
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={home}")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .enableHiveSupport()
+        .getOrCreate()
+    )
+
+
+def mart_specs() -> list[tuple[str, list[str], str]]:
+    """Every dbt model of schema marts in the manifest: its name, its key (the columns of
+    its unique_combination test, else every non-float column) and its partition column."""
+    manifest = json.loads((ROOT / "dbt_project" / "target" / "manifest.json").read_text())
+    keys: dict[str, list[str]] = {}
+    for node in manifest["nodes"].values():
+        metadata = node.get("test_metadata") or {}
+        if node["resource_type"] == "test" and metadata.get("name") == "unique_combination":
+            model = node["attached_node"]
+            keys[model] = metadata["kwargs"].get("columns") or keys.get(model, [])
+    specs = []
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] == "model" and node["schema"] == "marts":
+            partition = "month" if "checkin" in node["tags"] else "cycle"
+            specs.append((node["name"], keys.get(unique_id, []), partition))
+    return sorted(specs)
+
+
+SPECS = mart_specs()
+
+
+def test_every_mart_is_compared():
+    """The comparison below covers the marts of all three jobs (assessment, follow-up,
+    check-in), read from the manifest: none is left out by a hard-coded list."""
+    names = {name for name, _, _ in mart_specs()}
+    assert {"fct_call_scores", "fct_rescore_deltas", "fct_monthly_checkins"} <= names
+    assert len(names) >= 13
+
+
+def test_redaction_is_exercised(engines):
+    with duckdb.connect(str(engines["warehouse"]), read_only=True) as con:
+        excerpts = [
+            e for (e,) in con.execute("select excerpt from marts.fct_coaching_evidence").fetchall()
+        ]
+    redacted = [e for e in excerpts if e and "[phone]" in e and "[email]" in e and "[card]" in e]
+    assert redacted and not any("555-0100" in e or "@example" in e for e in excerpts if e)
+
+
+@pytest.mark.parametrize(("mart", "key", "partition"), SPECS, ids=[s[0] for s in SPECS])
+def test_mart_is_the_same_on_spark_and_duckdb(engines, mart, key, partition):
+    value = "2026-07" if partition == "month" else "2026-Q2"
+    sql = f"select * from marts.{mart} where {partition} = '{value}'"
+    with duckdb.connect(str(engines["warehouse"]), read_only=True) as con:
+        cursor = con.execute(sql)
+        duck_columns = [c[0] for c in cursor.description]
+        duck_rows = [dict(zip(duck_columns, row, strict=True)) for row in cursor.fetchall()]
+    frame = engines["spark"].sql(sql)
+    spark_columns = frame.columns
+    spark_rows = [row.asDict() for row in frame.collect()]
+
+    assert sorted(spark_columns) == sorted(duck_columns), f"{mart}: columns differ"
+    assert duck_rows, f"{mart}: no rows on DuckDB for {value}: the comparison would be empty"
+    assert len(spark_rows) == len(duck_rows), (
+        f"{mart}: {len(spark_rows)} rows on Spark, {len(duck_rows)} on DuckDB"
+    )
+    order = key or [c for c in duck_columns if c not in _float_columns(duck_rows)]
+    differences = []
+    for duck_row, spark_row in zip(
+        sorted(duck_rows, key=lambda r: _sort_key(r, order)),
+        sorted(spark_rows, key=lambda r: _sort_key(r, order)),
+        strict=True,
+    ):
+        for column in duck_columns:
+            if not same_value(duck_row[column], spark_row[column]):
+                where = ", ".join(f"{c}={duck_row[c]!r}" for c in order[:3])
+                differences.append(
+                    f"  {where}: {column}: duckdb {duck_row[column]!r} != spark "
+                    f"{spark_row[column]!r}"
+                )
+    assert not differences, f"{mart}: {len(differences)} values differ\n" + "\n".join(
+        differences[:20]
+    )
+
+
+def _float_columns(rows: list[dict]) -> set[str]:
+    return {c for row in rows for c, v in row.items() if isinstance(v, float)}
+
+
+def _sort_key(row: dict, columns: list[str]) -> tuple:
+    return tuple((row[c] is None, "" if row[c] is None else str(row[c])) for c in columns)
+
+
+def same_value(duck, spark) -> bool:
+    """One value on both engines: numbers to 1e-9, JSON text as JSON, other text exactly,
+    instants to the microsecond."""
+    if duck is None or spark is None:
+        return duck is None and spark is None
+    if isinstance(duck, bool) or isinstance(spark, bool):
+        return type(duck) is type(spark) and duck == spark
+    if isinstance(duck, int | float | Decimal) and isinstance(spark, int | float | Decimal):
+        return math.isclose(float(duck), float(spark), rel_tol=0, abs_tol=TOLERANCE)
+    if isinstance(duck, dt.datetime) and isinstance(spark, dt.datetime):
+        # DuckDB gives an aware UTC instant; pyspark a naive one in the process's zone
+        return round(duck.timestamp() * 1e6) == round(spark.timestamp() * 1e6)
+    if isinstance(duck, str) and isinstance(spark, str):
+        if duck == spark:
+            return True
+        return _same_json(duck, spark)
+    return type(duck) is type(spark) and duck == spark
+
+
+def _same_json(duck: str, spark: str) -> bool:
+    try:
+        left, right = json.loads(duck), json.loads(spark)
+    except ValueError:
+        return False
+    if not isinstance(left, dict) or not isinstance(right, dict):
+        return False
+    return left.keys() == right.keys() and all(same_value(left[k], right[k]) for k in left)
+
+
+def test_same_value_rules():
+    assert same_value(1.0, 1.0 + 1e-12)
+    assert not same_value(1.0, 1.0 + 1e-8)
+    assert same_value(3, 3.0)
+    assert not same_value("a", "a ")
+    assert same_value('{"a":3.3333333333333335}', '{"a":3.333333333333333}')
+    assert not same_value('{"a":1}', '{"b":1}')
+    assert not same_value(True, 1)
+    assert same_value(None, None) and not same_value(None, 0)
+    utc = dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC)
+    assert same_value(utc, utc.astimezone().replace(tzinfo=None))
