@@ -8,6 +8,7 @@ import time
 import dagster as dg
 
 from orchestration.definitions import build_definitions
+from orchestration.jobs import FOLLOWUP
 
 BACKBONE_MARTS = dg.AssetSelection.assets(
     *(dg.AssetKey(["marts", name]) for name in ("fct_call_scores", "fct_rep_scorecards"))
@@ -24,6 +25,9 @@ PHASES = {
     - dg.AssetSelection.groups("ingest"),
     # the Python statistics over the marts (criterion validity, reliability)
     "statistics": dg.AssetSelection.kind("python") - dg.AssetSelection.groups("follow_up"),
+    # the whole assess_cycle job: ingest, auto-score, marts, statistics, checks, publish,
+    # reports (what `make assess` runs for a quarter before its follow-up)
+    "cycle": dg.AssetSelection.all() - FOLLOWUP,
     # ingestion again with its Great Expectations checks (the checks' cost is the difference)
     "ingest_checked": dg.AssetSelection.groups("ingest"),
 }

@@ -101,20 +101,23 @@ def spark_dbt_args(
     monthly: bool = False,
     command: str = "build",
     select: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    target: str = "spark",
 ) -> list[str]:
-    """dbt arguments for one cycle (or check-in month) on the spark target: the same vars
-    as a Dagster run (method settings, window, cycle key) plus the Parquet folder."""
+    """dbt arguments for one cycle (or check-in month): the same vars as a Dagster run
+    (method settings, window, cycle key) plus, on the spark target, the Parquet folder.
+    ``target="duckdb"`` gives the same run on the embedded default (benchmarks)."""
     window = checkin_window(partition_key) if monthly else cycle_window(partition_key)
-    dbt_vars = {
-        **(method_settings or {}),
-        **window.dbt_vars(),
-        "raw_parquet_dir": str(raw_dir.resolve()),
-    }
-    args = [command, "--target", "spark", "--vars", json.dumps(dbt_vars, sort_keys=True)]
+    dbt_vars = {**(method_settings or {}), **window.dbt_vars()}
+    if target != "duckdb":
+        dbt_vars["raw_parquet_dir"] = str(raw_dir.resolve())
+    args = [command, "--target", target, "--vars", json.dumps(dbt_vars, sort_keys=True)]
     if command == "build":
         args += ["--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", *select]
+    if exclude:
+        args += ["--exclude", *exclude]
     return args
 
 

@@ -1,0 +1,157 @@
+"""`python -m bench.engines`: the same quarter on both engines, and what the default handles.
+
+For each size (reps x calls per rep, one quarter of demo data with transcripts):
+
+1. the whole ``assess_cycle`` job on DuckDB (ingest, automated scorer on every call, every
+   dbt model and test, statistics, checks, publish, reports): wall time and peak memory,
+   the figure behind the README's scale limits of the embedded default;
+2. the raw tables exported to Parquet (``orchestration.engine``);
+3. ``dbt build`` of every assessment model for the cycle, on DuckDB and on a local Spark
+   session (dbt-spark, method session, ``local[*]``) from those files: medians of
+   ``--runs`` runs and peak memory of the process tree (dbt and Spark's JVM).
+
+Needs the spark extra (``make test-spark`` installs it) and Java.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+
+from assets.demo_data import generate
+from bench.run import _tree_rss
+from orchestration.engine import ENGINE_VARIABLE, export_raw_parquet, spark_dbt_args
+from orchestration.project import DBT_PROJECT_DIR
+
+PARTITION = "2026-04-01"
+ASSESSMENT_MODELS = ("tag:followup", "tag:checkin")  # excluded: the cycle's models only
+
+
+def measured(command: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, int]:
+    """(wall seconds, peak RSS bytes of the process tree); fails with the output's tail."""
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        watched = psutil.Process(child.pid)
+        peak = 0
+        while child.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, _tree_rss(watched))
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        if child.returncode != 0:
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-4000:]
+            raise SystemExit(f"{' '.join(command[:4])} ... failed:\n{tail}")
+    return wall, peak
+
+
+def _transcript_gb(landing: Path) -> float:
+    with duckdb.connect() as con:
+        (size,) = con.execute(
+            f"select sum(strlen(text)) from '{landing / 'utterances.parquet'}'"
+        ).fetchone()
+    return size / 1e9
+
+
+def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[str, object]:
+    landing = workdir / "landing"
+    started = time.perf_counter()
+    counts = generate(
+        landing,
+        seed=11,
+        reps=reps,
+        quarters=1,
+        calls_per_rep=calls_per_rep,
+        last_quarter=PARTITION,
+    )
+    print(f"{reps}x{calls_per_rep}: generated {counts} in {time.perf_counter() - started:.0f} s")
+    warehouse = workdir / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "ASSESSMENT_LANDING_DIR": str(landing),
+        "ASSESSMENT_WAREHOUSE": str(warehouse),
+        "ASSESSMENT_PUBLISHED": str(workdir / "published.duckdb"),
+        "ASSESSMENT_REPORTS_DIR": str(workdir / "reports"),
+        "DAGSTER_HOME": str(workdir / "dagster_home"),
+    }
+    env.pop(ENGINE_VARIABLE, None)
+    (workdir / "dagster_home").mkdir(exist_ok=True)
+    phase = [sys.executable, "-m", "bench.phase", "--phase", "cycle", "--partition", PARTITION]
+    cycle_wall, cycle_peak = measured(phase, env)
+    print(f"  assess_cycle on DuckDB: {cycle_wall:.1f} s, peak {cycle_peak / 2**20:.0f} MB")
+
+    raw = workdir / "raw_parquet"
+    export_raw_parquet(warehouse, raw)
+    dbt = str(Path(sys.executable).parent / "dbt")
+    results: dict[str, list[tuple[float, int]]] = {"duckdb": [], "spark": []}
+    for run in range(runs):
+        for target in results:
+            args = spark_dbt_args(PARTITION, raw, exclude=ASSESSMENT_MODELS, target=target)
+            command = [dbt, *args, "--profiles-dir", ".", "--target-path", f"target-{target}"]
+            run_env = dict(env)
+            if target == "spark":
+                run_env |= {
+                    ENGINE_VARIABLE: "spark",
+                    "ASSESSMENT_SPARK_HOME": str(workdir / "spark"),
+                }
+            results[target].append(measured(command, run_env, cwd=DBT_PROJECT_DIR))
+            print(f"  run {run + 1} dbt build on {target}: {results[target][-1][0]:.1f} s")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (calls,) = con.execute("select count(*) from raw.calls").fetchone()
+        (utterances,) = con.execute("select count(*) from raw.utterances").fetchone()
+    return {
+        "size": f"{reps}x{calls_per_rep}",
+        "calls": calls,
+        "utterances": utterances,
+        "transcript_gb": _transcript_gb(landing),
+        "cycle": (cycle_wall, cycle_peak),
+        **{
+            target: (statistics.median(m[0] for m in ms), max(m[1] for m in ms))
+            for target, ms in results.items()
+        },
+        "runs": {target: [round(m[0], 1) for m in ms] for target, ms in results.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="24x50,200x250", help="reps x calls per rep, ...")
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+    rows = []
+    for size in options.sizes.split(","):
+        reps, calls_per_rep = (int(part) for part in size.split("x"))
+        with tempfile.TemporaryDirectory(prefix="assessment_engines_") as folder:
+            rows.append(one_size(reps, calls_per_rep, options.runs, Path(folder)))
+        shutil.rmtree(DBT_PROJECT_DIR / "target-duckdb", ignore_errors=True)
+    print(f"\nEngines: one quarter each, dbt build medians of {options.runs} runs")
+    print(
+        f"{'size':<10} {'calls':>8} {'utterances':>11} {'text GB':>8} "
+        f"{'assess_cycle s':>15} {'peak MB':>8} {'dbt duckdb s':>13} {'peak MB':>8} "
+        f"{'dbt spark s':>12} {'peak MB':>8}"
+    )
+    for row in rows:
+        print(
+            f"{row['size']:<10} {row['calls']:>8} {row['utterances']:>11} "
+            f"{row['transcript_gb']:>8.2f} {row['cycle'][0]:>15.1f} "
+            f"{row['cycle'][1] / 2**20:>8.0f} {row['duckdb'][0]:>13.1f} "
+            f"{row['duckdb'][1] / 2**20:>8.0f} {row['spark'][0]:>12.1f} "
+            f"{row['spark'][1] / 2**20:>8.0f}"
+        )
+        print(f"           runs: {row['runs']}")
+
+
+if __name__ == "__main__":
+    main()
