@@ -106,6 +106,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -572,8 +573,63 @@ def load_scorer(file: Path | str) -> ScorerSpec | None:
 
 
 # --- SQL building -----------------------------------------------------------------------
+# --- the engines' SQL -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Dialect:
+    """Where DuckDB (the default) and Spark SQL differ in the scorer's statements. The
+    statements are written once; these are the only engine-specific pieces."""
+
+    name: str
+
+    @property
+    def spark(self) -> bool:
+        return self.name == "spark"
+
+    def literal(self, text: str) -> str:
+        if self.spark:  # Spark unescapes backslashes in literals and writes a quote as \'
+            return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return "'" + text.replace("'", "''") + "'"
+
+    def matches(self, expr: str, pattern: str, *, ignore_case: bool) -> str:
+        if self.spark:
+            return f"({expr} rlike {self.literal(('(?i)' if ignore_case else '') + pattern)})"
+        flags = ", 'i'" if ignore_case else ""
+        return f"regexp_matches({expr}, {self.literal(pattern)}{flags})"
+
+    def extract_all(self, expr: str, pattern: str) -> str:
+        group = ", 0" if self.spark else ""
+        return f"regexp_extract_all({expr}, {self.literal(pattern)}{group})"
+
+    def distinct_ids(self, items: list[str]) -> str:
+        """The distinct non-null values of a list of integer expressions."""
+        if self.spark:
+            return f"array_distinct(array_compact(array({', '.join(items)})))"
+        return f"array_distinct([{', '.join(items)}])"  # DuckDB drops the nulls too
+
+    def empty_list(self, kind: str) -> str:
+        if self.spark:
+            return f"cast(array() as array<{'string' if kind == 'varchar' else 'int'}>)"
+        return f"cast([] as {kind}[])"
+
+    def unnest(self, expr: str) -> str:
+        return f"{'explode' if self.spark else 'unnest'}({expr})"
+
+    def temp_table(self, name: str) -> str:
+        """DuckDB creates the step's table; on Spark the statement is the query, which the
+        runner registers (and caches) as a temporary view of that name."""
+        return "" if self.spark else f"create or replace temp table {name} as "
+
+    def param(self, name: str) -> str:
+        return f":{name}" if self.spark else f"${name}"
+
+
+DUCKDB = Dialect("duckdb")
+SPARK = Dialect("spark")
+_DIALECT: ContextVar[Dialect] = ContextVar("auto_scorer_dialect", default=DUCKDB)
+
+
 def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return _DIALECT.get().literal(text)
 
 
 def _mm_ss(ms: str) -> str:
@@ -581,8 +637,8 @@ def _mm_ss(ms: str) -> str:
     minutes = f"cast(floor({ms} / 60000) as bigint)"
     seconds = f"cast(floor(({ms} % 60000) / 1000) as bigint)"
     return (
-        f"(case when {minutes} < 10 then '0' else '' end || cast({minutes} as varchar) || ':' "
-        f"|| case when {seconds} < 10 then '0' else '' end || cast({seconds} as varchar))"
+        f"(case when {minutes} < 10 then '0' else '' end || cast({minutes} as string) || ':' "
+        f"|| case when {seconds} < 10 then '0' else '' end || cast({seconds} as string))"
     )
 
 
@@ -660,8 +716,8 @@ def _match_sql(signal: Signal) -> str:
     """Does the (lower-cased) utterance ``t`` match the signal? Literal patterns only."""
     if signal.regex is not None:
         if signal.case_sensitive:
-            return f"regexp_matches(text, {_literal(signal.regex)})"
-        return f"regexp_matches(t, {_literal(signal.regex)}, 'i')"
+            return _DIALECT.get().matches("text", signal.regex, ignore_case=False)
+        return _DIALECT.get().matches("t", signal.regex, ignore_case=True)
     return " or ".join(f"contains(t, {_literal(p)})" for p in signal.phrases)
 
 
@@ -674,7 +730,8 @@ def _regex_tests_sql(signals: tuple[Signal, ...]) -> str | None:
             for i, s in enumerate(signals)
             if s.regex is not None and s.speaker in (role, "any")
         ]
-        return f"array_distinct([{', '.join(tests)}])" if tests else "cast([] as integer[])"
+        dialect = _DIALECT.get()
+        return dialect.distinct_ids(tests) if tests else dialect.empty_list("integer")
 
     if all(s.regex is None for s in signals):
         return None
@@ -770,7 +827,7 @@ def _rule_sql(rule: Rule, spec: ScorerSpec, column: dict[str, int], pair: dict) 
         )
     assert rule.kind == "count" and rule.at_least is not None
     k = rule.at_least
-    times = f"cast({na} as varchar) || ' x ' || {label_a}"
+    times = f"cast({na} as string) || ' x ' || {label_a}"
     return _RuleSql(
         holds=f"{na} >= {k}",
         hold=first_a,
@@ -864,9 +921,21 @@ def _criterion_sql(
     )
 
 
-def scoring_sql(spec: ScorerSpec) -> dict[str, str]:
-    """The statements of one scoring run, in order (parameter ``$cycle``)."""
+def scoring_sql(
+    spec: ScorerSpec, dialect: Dialect = DUCKDB, source: str = "raw.utterances"
+) -> dict[str, str]:
+    """The statements of one scoring run, in order (parameter ``cycle``), in ``dialect``
+    over the utterances table ``source``."""
+    token = _DIALECT.set(dialect)
+    try:
+        return _scoring_sql(spec, dialect, source)
+    finally:
+        _DIALECT.reset(token)
+
+
+def _scoring_sql(spec: ScorerSpec, dialect: Dialect, source: str) -> dict[str, str]:
     signals = spec.signals
+    cycle = dialect.param("cycle")
     column = {s.key: i for i, s in enumerate(signals)}
     pairs = spec.then_pairs
     pair = {p: i for i, p in enumerate(pairs)}
@@ -876,23 +945,21 @@ def scoring_sql(spec: ScorerSpec) -> dict[str, str]:
     plan = _phrase_plan(signals)
     regex_ids = _regex_tests_sql(signals)
     extracted = (
-        f"regexp_extract_all(t, {_literal(plan.union)})" if plan.union else "cast([] as varchar[])"
+        dialect.extract_all("t", plan.union) if plan.union else dialect.empty_list("varchar")
     )
-    regex_column = (
-        f"{regex_ids} as regex_ids" if regex_ids else "cast([] as integer[]) as regex_ids"
-    )
+    regex_column = f"{regex_ids or dialect.empty_list('integer')} as regex_ids"
+    prefilter = dialect.matches("text", _prefilter(signals), ignore_case=True)
     candidates = (
         # the one scan over all the text: utterances that may match a signal, with the
         # phrases found in them and the regex signals they match
-        "create or replace temp table _auto_scorer_candidates as "
-        f"select call_id, seq, start_ms, speaker_role, text, t, {extracted} as phrases, "
+        dialect.temp_table("_auto_scorer_candidates")
+        + f"select call_id, seq, start_ms, speaker_role, text, t, {extracted} as phrases, "
         f"{regex_column} from (select call_id, seq, start_ms, speaker_role, text, "
-        f"{lowered} as t from raw.utterances where cycle = $cycle "
-        f"and regexp_matches(text, {_literal(_prefilter(signals))}, 'i'))"
+        f"{lowered} as t from {source} where cycle = {cycle} and {prefilter})"
     )
     found = (
-        "(select call_id, seq, start_ms, speaker_role, t, unnest(phrases) as phrase "
-        "from _auto_scorer_candidates)"
+        "(select call_id, seq, start_ms, speaker_role, t, "
+        f"{dialect.unnest('phrases')} as phrase from _auto_scorer_candidates)"
     )
     speaker_ok = "(p.speaker = 'any' or p.speaker = f.speaker_role)"
     branches = []
@@ -917,21 +984,21 @@ def scoring_sql(spec: ScorerSpec) -> dict[str, str]:
         )
     if regex_ids:
         branches.append(
-            "select call_id, seq, start_ms, unnest(regex_ids) as signal_id "
+            f"select call_id, seq, start_ms, {dialect.unnest('regex_ids')} as signal_id "
             "from _auto_scorer_candidates"
         )
     statements = {
         "candidates": candidates,
         # which signals each candidate matches: one row per utterance and signal
         "matches": (
-            "create or replace temp table _auto_scorer_matches as "
-            "select distinct call_id, seq, start_ms, signal_id from ("
+            dialect.temp_table("_auto_scorer_matches")
+            + "select distinct call_id, seq, start_ms, signal_id from ("
             + " union all ".join(f"({branch})" for branch in branches)
             + ")"
         ),
         "hits": (
-            "create or replace temp table _auto_scorer_hits as "
-            "select call_id, signal_id, min(seq) as first_seq, "
+            dialect.temp_table("_auto_scorer_hits")
+            + "select call_id, signal_id, min(seq) as first_seq, "
             "min_by(start_ms, seq) as first_ms, "
             "count(*) as n from _auto_scorer_matches group by call_id, signal_id"
         ),
@@ -946,15 +1013,14 @@ def scoring_sql(spec: ScorerSpec) -> dict[str, str]:
             f"where b.signal_id = {column[then]} and b.seq > a.first_seq group by b.call_id"
             for p, (first, then) in enumerate(pairs)
         )
-        statements["follows"] = f"create or replace temp table _auto_scorer_follows as {follows}"
+        statements["follows"] = dialect.temp_table("_auto_scorer_follows") + follows
     statements["calls"] = (
-        "create or replace temp table _auto_scorer_calls as "
-        "select call_id, count(*) as n_utterances, "
+        dialect.temp_table("_auto_scorer_calls") + "select call_id, count(*) as n_utterances, "
         "min(seq) filter (where speaker_role = 'rep') as rep_seq, "
         "min_by(start_ms, seq) filter (where speaker_role = 'rep') as rep_ms, "
         "min_by(text, seq) filter (where speaker_role = 'rep') as rep_text, "
         "min(seq) as any_seq, min_by(start_ms, seq) as any_ms, min_by(text, seq) as any_text "
-        "from raw.utterances where cycle = $cycle group by call_id"
+        f"from {source} where cycle = {cycle} group by call_id"
     )
 
     def pivot(source: str, key: str, columns: dict[str, str], count: int) -> str:
@@ -981,31 +1047,50 @@ def scoring_sql(spec: ScorerSpec) -> dict[str, str]:
             "group by f.call_id) p on p.call_id = c.call_id"
         )
     statements["wide"] = (
-        "create or replace temp table _auto_scorer_wide as "
-        "select c.call_id, coalesce(c.rep_ms, c.any_ms) as fb_ms, "
+        dialect.temp_table("_auto_scorer_wide")
+        + "select c.call_id, coalesce(c.rep_ms, c.any_ms) as fb_ms, "
         "coalesce(c.rep_seq, c.any_seq) as fb_seq, "
         "case when c.rep_seq is not null then c.rep_text else c.any_text end as fb_text"
         f"{firsts}{counts}{follows_columns} from _auto_scorer_calls c "
         f"left join (select h.call_id, {per_signal} from _auto_scorer_hits h "
         f"group by h.call_id) h on h.call_id = c.call_id {follows_join}"
     )
-    statements["scored"] = "create or replace temp table _auto_scorer_scored as " + (
+    statements["scored"] = dialect.temp_table("_auto_scorer_scored") + (
         " union all ".join(_criterion_sql(c, spec, column, pair) for c in spec.criteria)
     )
     return statements
 
 
-def _insert_sql(target_table: str) -> str:
+def output_sql(dialect: Dialect = DUCKDB) -> str:
+    """The scored rows in OUTPUT_COLUMNS (parameters ``cycle``, ``scorer_id``,
+    ``rubric_version``), after the statements of :func:`scoring_sql`."""
     # an evidence utterance is a candidate (it matched a signal) or the fallback
+    names = [name for name, _ in OUTPUT_COLUMNS]
+    values = [
+        dialect.param("cycle"),
+        "s.call_id",
+        "s.criterion_id",
+        "s.score",
+        dialect.param("scorer_id"),
+        "'auto'",
+        dialect.param("rubric_version"),
+        "s.evidence_start_ms",
+        _mm_ss("s.evidence_start_ms"),
+        "s.evidence_seq",
+        "coalesce(c.text, s.fb_text)",
+        "s.evidence_reason",
+    ]
+    columns = ", ".join(f"{value} as {name}" for value, name in zip(values, names, strict=True))
     return (
-        f"insert into {target_table} "
-        "select $cycle, s.call_id, s.criterion_id, s.score, $scorer_id, 'auto', "
-        f"$rubric_version, s.evidence_start_ms, {_mm_ss('s.evidence_start_ms')}, "
-        "s.evidence_seq, coalesce(c.text, s.fb_text), s.evidence_reason "
+        f"select {columns} "
         "from _auto_scorer_scored s left join _auto_scorer_candidates c "
         "on c.call_id = s.call_id and c.seq = s.evidence_seq "
         "order by s.call_id, s.criterion_id"
     )
+
+
+def _insert_sql(target_table: str) -> str:
+    return f"insert into {target_table} {output_sql(DUCKDB)}"
 
 
 # --- the engine ---------------------------------------------------------------------------

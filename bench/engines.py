@@ -93,7 +93,8 @@ def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[st
     print(f"  assess_cycle on DuckDB: {cycle_wall:.1f} s, peak {cycle_peak / 2**20:.0f} MB")
 
     raw = workdir / "raw_parquet"
-    export_raw_parquet(warehouse, raw)
+    if runs:
+        export_raw_parquet(warehouse, raw)
     dbt = str(Path(sys.executable).parent / "dbt")
     results: dict[str, list[tuple[float, int]]] = {"duckdb": [], "spark": []}
     for run in range(runs):
@@ -111,6 +112,8 @@ def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[st
     with duckdb.connect(str(warehouse), read_only=True) as con:
         (calls,) = con.execute("select count(*) from raw.calls").fetchone()
         (utterances,) = con.execute("select count(*) from raw.utterances").fetchone()
+    if not runs:  # --runs 0: the end-to-end cycle on DuckDB only
+        results = {target: [(float("nan"), 0)] for target in results}
     return {
         "size": f"{reps}x{calls_per_rep}",
         "calls": calls,
@@ -128,7 +131,9 @@ def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="24x50,200x250", help="reps x calls per rep, ...")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--runs", type=int, default=3, help="dbt builds per engine (0: assess_cycle only)"
+    )
     options = parser.parse_args()
     rows = []
     for size in options.sizes.split(","):

@@ -7,7 +7,11 @@ file per partition label (``calls/2026-Q3.parquet``, ``calls/2026-Q3-followup.pa
 registered as external tables by the dbt macro ``register_raw_parquet``.
 
     python -m orchestration.engine export --out data/raw_parquet
+    python -m orchestration.engine score --partition 2026-07-01 --raw data/raw_parquet
     python -m orchestration.engine build --partition 2026-07-01 --raw data/raw_parquet
+
+``score`` runs the automated scorer in Spark (its matching over every utterance is Spark
+SQL, so it scales with the cluster) and replaces the cycle's ``auto_scores`` file.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -93,6 +98,49 @@ def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+def score_on_spark(spark, raw_dir: Path, partition_key: str, landing: Path) -> dict[str, int]:
+    """The automated scorer on Spark: the rubric's signals matched and its rules applied in
+    Spark SQL (the same statements as on DuckDB, in the Spark dialect) over the Parquet
+    utterances of the cycle; the scores replace ``raw_dir/auto_scores/<cycle>.parquet``.
+    Returns the calls and rows scored."""
+    from assets.auto_scorer import OUTPUT_COLUMNS, SPARK, load_scorer, output_sql, scoring_sql
+    from assets.scoring import cycle_rubric_file
+
+    window = cycle_window(partition_key)
+    file = cycle_rubric_file(landing, window.end.date())
+    spec = load_scorer(file) if file else None
+    if spec is None or not spec.criteria:
+        raise SystemExit(f"{file}: the rubric declares no automated scorer")
+    source = "_auto_scorer_utterances"
+    spark.read.parquet(str(raw_dir.resolve() / "utterances")).createOrReplaceTempView(source)
+    args = {"cycle": window.cycle}
+    views = []
+    try:
+        for name, sql in scoring_sql(spec, SPARK, source).items():
+            view = f"_auto_scorer_{name}"
+            spark.sql(sql, args=args).createOrReplaceTempView(view)
+            spark.catalog.cacheTable(view)
+            views.append(view)
+        scores = spark.sql(
+            output_sql(SPARK),
+            args={**args, "scorer_id": spec.scorer_id, "rubric_version": spec.rubric_version},
+        ).select(*(name for name, _ in OUTPUT_COLUMNS))
+        folder = raw_dir / "auto_scores"
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = folder / f".{window.cycle}.spark"
+        scores.repartition(1).write.mode("overwrite").parquet(str(staging.resolve()))
+        (part,) = staging.glob("part-*.parquet")
+        part.replace(folder / f"{window.cycle}.parquet")
+        shutil.rmtree(staging)
+        calls = spark.table("_auto_scorer_calls").count()
+        rows = spark.read.parquet(str((folder / f"{window.cycle}.parquet").resolve())).count()
+    finally:
+        for view in views:
+            spark.catalog.uncacheTable(view)
+            spark.catalog.dropTempView(view)
+    return {"calls": calls, "rows": rows}
+
+
 def spark_dbt_args(
     partition_key: str,
     raw_dir: Path,
@@ -148,6 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="action", required=True)
     export = sub.add_parser("export", help="write the warehouse's raw tables as Parquet")
     export.add_argument("--out", type=Path, required=True, help="the Parquet folder")
+    score = sub.add_parser("score", help="the automated scorer of one cycle on Spark")
+    score.add_argument("--partition", required=True, help="the quarter's first day")
+    score.add_argument("--raw", type=Path, required=True, help="the Parquet folder")
     build = sub.add_parser("build", help="dbt build of one partition on the spark target")
     build.add_argument("--partition", required=True, help="quarter's first day (or month's)")
     build.add_argument("--raw", type=Path, required=True, help="the Parquet folder")
@@ -167,6 +218,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         for table, rows in counts.items():
             print(f"raw.{table}: {rows} rows")
         print(f"exported to {options.out} in {time.perf_counter() - started:.1f} s")
+        return 0
+    if options.action == "score":
+        from pyspark.sql import SparkSession
+
+        spark = (
+            SparkSession.builder.master(os.environ.get("ASSESSMENT_SPARK_MASTER", "local[*]"))
+            .appName("automated_scorer")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate()
+        )
+        try:
+            counts = score_on_spark(spark, options.raw, options.partition, settings.landing_path())
+        finally:
+            spark.stop()
+        print(
+            f"scored {counts['calls']} calls ({counts['rows']} rows) on Spark in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         return 0
     args = spark_dbt_args(
         options.partition,

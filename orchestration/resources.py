@@ -21,5 +21,9 @@ def dbt_executable() -> str:
 def build_resources() -> dict[str, object]:
     return {
         "settings": AssessmentSettings(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        # The Dagster jobs run dbt on the embedded DuckDB warehouse their Python assets read,
+        # whatever ASSESSMENT_ENGINE says; Spark runs go through orchestration.engine.
+        "dbt": DbtCliResource(
+            project_dir=dbt_project, dbt_executable=dbt_executable(), target="duckdb"
+        ),
     }

@@ -2,12 +2,15 @@
 
 A small generated company (demo data, one quarter and the months after it) is assessed on
 DuckDB the normal way: the Dagster jobs assess_cycle, followup_cycle and monthly_checkin.
-Its raw tables are exported to Parquet, and one `dbt build` with the spark target (a local
-Spark session, dbt-spark's session method) builds every model of the same cycle and
-check-in month from those files. Then every mart in the manifest (every dbt model of
-schema marts) is compared table by table and row by row, ordered by its key: the same
-columns, the same row count, numbers equal to 1e-9, text exactly (a JSON text column is
-compared as JSON, its numbers to 1e-9), timestamps to the microsecond.
+Its raw tables are exported to Parquet; the automated scorer scores the cycle again on
+Spark (its statements in the Spark dialect, `python -m orchestration.engine score`) and
+its scores replace the exported ones, after they are compared with DuckDB's row by row;
+then one `dbt build` with the spark target (a local Spark session, dbt-spark's session
+method) builds every model of the same cycle and check-in month from those files. Then
+every mart in the manifest (every dbt model of schema marts) is compared table by table
+and row by row, ordered by its key: the same columns, the same row count, numbers equal to
+1e-9, text exactly (a JSON text column is compared as JSON, its numbers to 1e-9),
+timestamps to the microsecond.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import shutil
 import subprocess
 import sys
 import time
@@ -82,6 +86,15 @@ def engines(tmp_path_factory):
 
         raw = folder / "raw_parquet"
         export_raw_parquet(warehouse, raw)
+        duckdb_auto_scores = raw / "auto_scores" / "2026-Q2.parquet"
+        kept = folder / "duckdb_auto_scores.parquet"
+        shutil.copy(duckdb_auto_scores, kept)
+        score = [sys.executable, "-m", "orchestration.engine", "score", "--partition", QUARTER]
+        scored = subprocess.run(
+            [*score, "--raw", str(raw)], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        assert scored.returncode == 0, scored.stdout[-3000:] + scored.stderr[-3000:]
+        print(scored.stdout.strip())
         spark_home = folder / "spark"
         log = folder / "dbt_spark.log"
         started = time.perf_counter()
@@ -92,7 +105,11 @@ def engines(tmp_path_factory):
 
         session = _spark_session(spark_home)
         try:
-            yield {"warehouse": warehouse, "spark": session}
+            yield {
+                "warehouse": warehouse,
+                "spark": session,
+                "auto_scores": {"duckdb": kept, "spark": duckdb_auto_scores},
+            }
         finally:
             session.stop()
 
@@ -179,6 +196,31 @@ def test_redaction_is_exercised(engines):
         ]
     redacted = [e for e in excerpts if e and "[phone]" in e and "[email]" in e and "[card]" in e]
     assert redacted and not any("555-0100" in e or "@example" in e for e in excerpts if e)
+
+
+def test_auto_scores_are_the_same_on_spark_and_duckdb(engines):
+    """The automated scorer run on Spark gives every call the same score, evidence moment,
+    evidence text and reason as on DuckDB (and the marts below are built from Spark's)."""
+    rows = {}
+    for engine, file in engines["auto_scores"].items():
+        with duckdb.connect() as con:
+            (writer,) = con.execute(
+                f"select created_by from parquet_file_metadata('{file}')"
+            ).fetchone()
+            assert writer.startswith("DuckDB") == (engine == "duckdb"), (engine, writer)
+            cursor = con.execute(f"select * from '{file}' order by call_id, criterion_id")
+            columns = [c[0] for c in cursor.description]
+            rows[engine] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    assert len(rows["duckdb"]) > 100
+    assert {r["score"] for r in rows["duckdb"]} >= {1.0, 2.0, 3.0}
+    assert len(rows["spark"]) == len(rows["duckdb"])
+    differences = [
+        f"{d['call_id']} {d['criterion_id']} {column}: duckdb {d[column]!r} != spark {s[column]!r}"
+        for d, s in zip(rows["duckdb"], rows["spark"], strict=True)
+        for column in d
+        if not same_value(d[column], s.get(column))
+    ]
+    assert not differences, f"{len(differences)} values differ\n" + "\n".join(differences[:20])
 
 
 @pytest.mark.parametrize(("mart", "key", "partition"), SPECS, ids=[s[0] for s in SPECS])
