@@ -6,9 +6,11 @@ For each size (reps x calls per rep, one quarter of demo data with transcripts):
    dbt model and test, statistics, checks, publish, reports): wall time and peak memory,
    the figure behind the README's scale limits of the embedded default;
 2. the raw tables exported to Parquet (``orchestration.engine``);
-3. ``dbt build`` of every assessment model for the cycle, on DuckDB and on a local Spark
-   session (dbt-spark, method session, ``local[*]``) from those files: medians of
-   ``--runs`` runs and peak memory of the process tree (dbt and Spark's JVM).
+3. the automated scorer of the cycle on each engine (the ``raw/auto_scores`` asset on
+   DuckDB; ``python -m orchestration.engine score`` on a local Spark), and ``dbt build`` of
+   every assessment model for the cycle, on DuckDB and on a local Spark session
+   (dbt-spark, method session, ``local[*]``) from those files: medians of ``--runs`` runs
+   and peak memory of the process tree (Python and Spark's JVM).
 
 Needs the spark extra (``make test-spark`` installs it) and Java.
 """
@@ -97,7 +99,19 @@ def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[st
         export_raw_parquet(warehouse, raw)
     dbt = str(Path(sys.executable).parent / "dbt")
     results: dict[str, list[tuple[float, int]]] = {"duckdb": [], "spark": []}
+    scorer: dict[str, list[tuple[float, int]]] = {"duckdb": [], "spark": []}
     for run in range(runs):
+        # the automated scorer: the asset on DuckDB, `orchestration.engine score` on Spark
+        rescore = [sys.executable, "-m", "bench.phase", "--phase", "auto_scores"]
+        scorer["duckdb"].append(measured([*rescore, "--partition", PARTITION], env))
+        spark_score = [sys.executable, "-m", "orchestration.engine", "score"]
+        scorer["spark"].append(
+            measured([*spark_score, "--partition", PARTITION, "--raw", str(raw)], env)
+        )
+        print(
+            f"  run {run + 1} automated scorer: duckdb {scorer['duckdb'][-1][0]:.1f} s, "
+            f"spark {scorer['spark'][-1][0]:.1f} s"
+        )
         for target in results:
             args = spark_dbt_args(PARTITION, raw, exclude=ASSESSMENT_MODELS, target=target)
             command = [dbt, *args, "--profiles-dir", ".", "--target-path", f"target-{target}"]
@@ -114,6 +128,7 @@ def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[st
         (utterances,) = con.execute("select count(*) from raw.utterances").fetchone()
     if not runs:  # --runs 0: the end-to-end cycle on DuckDB only
         results = {target: [(float("nan"), 0)] for target in results}
+        scorer = {target: [(float("nan"), 0)] for target in scorer}
     return {
         "size": f"{reps}x{calls_per_rep}",
         "calls": calls,
@@ -124,7 +139,12 @@ def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[st
             target: (statistics.median(m[0] for m in ms), max(m[1] for m in ms))
             for target, ms in results.items()
         },
+        **{
+            f"score_{target}": (statistics.median(m[0] for m in ms), max(m[1] for m in ms))
+            for target, ms in scorer.items()
+        },
         "runs": {target: [round(m[0], 1) for m in ms] for target, ms in results.items()},
+        "score_runs": {target: [round(m[0], 1) for m in ms] for target, ms in scorer.items()},
     }
 
 
@@ -155,7 +175,12 @@ def main() -> None:
             f"{row['duckdb'][1] / 2**20:>8.0f} {row['spark'][0]:>12.1f} "
             f"{row['spark'][1] / 2**20:>8.0f}"
         )
-        print(f"           runs: {row['runs']}")
+        print(
+            f"           automated scorer: duckdb {row['score_duckdb'][0]:.1f} s "
+            f"({row['score_duckdb'][1] / 2**20:.0f} MB), spark {row['score_spark'][0]:.1f} s "
+            f"({row['score_spark'][1] / 2**20:.0f} MB)"
+        )
+        print(f"           runs: dbt {row['runs']}, scorer {row['score_runs']}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ PHASES = {
     - dg.AssetSelection.groups("ingest"),
     # the Python statistics over the marts (criterion validity, reliability)
     "statistics": dg.AssetSelection.kind("python") - dg.AssetSelection.groups("follow_up"),
+    # the automated scorer alone (every call of the cycle scored again)
+    "auto_scores": dg.AssetSelection.assets(dg.AssetKey(["raw", "auto_scores"])).without_checks(),
     # the whole assess_cycle job: ingest, auto-score, marts, statistics, checks, publish,
     # reports (what `make assess` runs for a quarter before its follow-up)
     "cycle": dg.AssetSelection.all() - FOLLOWUP,
