@@ -227,6 +227,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             .appName("automated_scorer")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
+            # as the dbt profile: Spark's default of 200 shuffle partitions makes every step
+            # of a local run hundreds of empty tasks; a cluster sets its own
+            .config(
+                "spark.sql.shuffle.partitions",
+                os.environ.get("ASSESSMENT_SPARK_SHUFFLE_PARTITIONS", "4"),
+            )
             .getOrCreate()
         )
         try:
