@@ -17,21 +17,25 @@
     cast(cast('{{ var("cycle_end") }}' as {{ type_timestamp_tz() }}) as date)
 {%- endmacro %}
 
-{#- Marts keep every cycle; a run replaces only its own cycle's rows (idempotent). On
-    DuckDB the pre-hook deletes them before the append; on Spark the marts are partitioned
-    by cycle and written with insert_overwrite (dbt_project.yml), which replaces the
-    cycle's partition, so there is nothing to delete. -#}
-{% macro delete_cycle_rows() -%}
-    {{ return(adapter.dispatch("delete_cycle_rows", "sales_assessment")()) }}
+{#- Marts keep every partition (cycle or check-in month); a run replaces only its own
+    rows (idempotent). On DuckDB the pre-hook deletes them before the append; on Spark the
+    marts are partitioned by that column and written with insert_overwrite
+    (dbt_project.yml), which replaces the partition, so there is nothing to delete. -#}
+{% macro delete_partition_rows(column, value) -%}
+    {{ return(adapter.dispatch("delete_partition_rows", "sales_assessment")(column, value)) }}
 {%- endmacro %}
 
-{% macro default__delete_cycle_rows() -%}
+{% macro default__delete_partition_rows(column, value) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where cycle = {{ cycle_key() }}
+        delete from {{ this }} where {{ column }} = {{ value }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro spark__delete_cycle_rows() -%}
+{% macro spark__delete_partition_rows(column, value) -%}
+{%- endmacro %}
+
+{% macro delete_cycle_rows() -%}
+    {{ delete_partition_rows("cycle", cycle_key()) }}
 {%- endmacro %}
 
 {#- ISO year and week of a date, e.g. 2026-W27. -#}

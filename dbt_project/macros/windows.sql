@@ -93,17 +93,7 @@
     '{{ var("checkin_month") }}-checkin'
 {%- endmacro %}
 
-{#- Check-ins keep every month; a run replaces only its own month's rows (on Spark, the
-    month's partition is overwritten instead: see delete_cycle_rows). -#}
+{#- Check-ins keep every month; a run replaces only its own month's rows. -#}
 {% macro delete_checkin_rows() -%}
-    {{ return(adapter.dispatch("delete_checkin_rows", "sales_assessment")()) }}
-{%- endmacro %}
-
-{% macro default__delete_checkin_rows() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where month = {{ checkin_month() }}
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro spark__delete_checkin_rows() -%}
+    {{ delete_partition_rows("month", checkin_month()) }}
 {%- endmacro %}
