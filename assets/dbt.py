@@ -1,6 +1,5 @@
 """Score and assess steps: the dbt models, run for one cycle at a time."""
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -13,6 +12,7 @@ from orchestration.partitions import (
     checkin_window,
     cycle_window,
     monthly_partitions,
+    partitioned_dbt_args,
     quarterly_partitions,
 )
 from orchestration.project import dbt_project
@@ -40,26 +40,6 @@ class AssessmentDbtTranslator(DagsterDbtTranslator):
         if child_is_checkin and not parent_is_checkin:
             return dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
         return None
-
-
-def partitioned_dbt_args(
-    partition_key: str,
-    method_settings: Mapping[str, object] | None = None,
-    *,
-    monthly: bool = False,
-) -> list[str]:
-    """``dbt build`` arguments for one cycle (or check-in month): the method settings, then
-    the half-open window and cycle key as vars. Unit tests are design-time checks run by
-    the test suite (tests/test_followup.py), not part of a production build."""
-    window = checkin_window(partition_key) if monthly else cycle_window(partition_key)
-    dbt_vars = {**(method_settings or {}), **window.dbt_vars()}
-    return [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps(dbt_vars, sort_keys=True),
-    ]
 
 
 @dbt_assets(

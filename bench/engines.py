@@ -18,45 +18,20 @@ Needs the spark extra (``make test-spark`` installs it) and Java.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
-import psutil
 
-from assets.demo_data import generate
-from bench.run import _tree_rss
-from orchestration.engine import ENGINE_VARIABLE, export_raw_parquet, spark_dbt_args
+from bench.run import generate_quarter, measure, phase_env
+from orchestration.engine import ENGINE_VARIABLE, engine_dbt_args, export_raw_parquet
 from orchestration.project import DBT_PROJECT_DIR
 
 PARTITION = "2026-04-01"
 ASSESSMENT_MODELS = ("tag:followup", "tag:checkin")  # excluded: the cycle's models only
-
-
-def measured(command: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, int]:
-    """(wall seconds, peak RSS bytes of the process tree); fails with the output's tail."""
-    with tempfile.TemporaryFile() as log:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-        watched = psutil.Process(child.pid)
-        peak = 0
-        while child.poll() is None:
-            with contextlib.suppress(psutil.Error):
-                peak = max(peak, _tree_rss(watched))
-            time.sleep(0.05)
-        wall = time.perf_counter() - started
-        if child.returncode != 0:
-            log.seek(0)
-            tail = log.read().decode(errors="replace")[-4000:]
-            raise SystemExit(f"{' '.join(command[:4])} ... failed:\n{tail}")
-    return wall, peak
 
 
 def _transcript_gb(landing: Path) -> float:
@@ -69,29 +44,12 @@ def _transcript_gb(landing: Path) -> float:
 
 def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[str, object]:
     landing = workdir / "landing"
-    started = time.perf_counter()
-    counts = generate(
-        landing,
-        seed=11,
-        reps=reps,
-        quarters=1,
-        calls_per_rep=calls_per_rep,
-        last_quarter=PARTITION,
-    )
-    print(f"{reps}x{calls_per_rep}: generated {counts} in {time.perf_counter() - started:.0f} s")
+    generate_quarter(landing, reps, calls_per_rep, last_quarter=PARTITION)
     warehouse = workdir / "warehouse.duckdb"
-    env = {
-        **os.environ,
-        "ASSESSMENT_LANDING_DIR": str(landing),
-        "ASSESSMENT_WAREHOUSE": str(warehouse),
-        "ASSESSMENT_PUBLISHED": str(workdir / "published.duckdb"),
-        "ASSESSMENT_REPORTS_DIR": str(workdir / "reports"),
-        "DAGSTER_HOME": str(workdir / "dagster_home"),
-    }
+    env = phase_env(workdir, landing, warehouse)
     env.pop(ENGINE_VARIABLE, None)
-    (workdir / "dagster_home").mkdir(exist_ok=True)
     phase = [sys.executable, "-m", "bench.phase", "--phase", "cycle", "--partition", PARTITION]
-    cycle_wall, cycle_peak = measured(phase, env)
+    cycle_wall, cycle_peak, _ = measure(phase, env)
     print(f"  assess_cycle on DuckDB: {cycle_wall:.1f} s, peak {cycle_peak / 2**20:.0f} MB")
 
     raw = workdir / "raw_parquet"
@@ -103,17 +61,17 @@ def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[st
     for run in range(runs):
         # the automated scorer: the asset on DuckDB, `orchestration.engine score` on Spark
         rescore = [sys.executable, "-m", "bench.phase", "--phase", "auto_scores"]
-        scorer["duckdb"].append(measured([*rescore, "--partition", PARTITION], env))
+        scorer["duckdb"].append(measure([*rescore, "--partition", PARTITION], env)[:2])
         spark_score = [sys.executable, "-m", "orchestration.engine", "score"]
         scorer["spark"].append(
-            measured([*spark_score, "--partition", PARTITION, "--raw", str(raw)], env)
+            measure([*spark_score, "--partition", PARTITION, "--raw", str(raw)], env)[:2]
         )
         print(
             f"  run {run + 1} automated scorer: duckdb {scorer['duckdb'][-1][0]:.1f} s, "
             f"spark {scorer['spark'][-1][0]:.1f} s"
         )
         for target in results:
-            args = spark_dbt_args(PARTITION, raw, exclude=ASSESSMENT_MODELS, target=target)
+            args = engine_dbt_args(PARTITION, raw, exclude=ASSESSMENT_MODELS, target=target)
             command = [dbt, *args, "--profiles-dir", ".", "--target-path", f"target-{target}"]
             run_env = dict(env)
             if target == "spark":
@@ -121,7 +79,7 @@ def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[st
                     ENGINE_VARIABLE: "spark",
                     "ASSESSMENT_SPARK_HOME": str(workdir / "spark"),
                 }
-            results[target].append(measured(command, run_env, cwd=DBT_PROJECT_DIR))
+            results[target].append(measure(command, run_env, cwd=DBT_PROJECT_DIR)[:2])
             print(f"  run {run + 1} dbt build on {target}: {results[target][-1][0]:.1f} s")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         (calls,) = con.execute("select count(*) from raw.calls").fetchone()

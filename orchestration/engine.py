@@ -17,7 +17,6 @@ SQL, so it scales with the cluster) and replaces the cycle's ``auto_scores`` fil
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.partitions import checkin_window, cycle_window
+from orchestration.partitions import cycle_window, partitioned_dbt_args
 from orchestration.project import DBT_PROJECT_DIR
 
 ENGINE_VARIABLE = "ASSESSMENT_ENGINE"
@@ -68,30 +67,32 @@ def export_raw_parquet(warehouse: Path, out_dir: Path) -> dict[str, int]:
                 parts = {label: ("cycle = ?", [label]) for label in labels}
             else:
                 parts = {"all": ("true", [])}
-            keep = set()
+            keep, rows = set(), 0
             for label, (condition, params) in parts.items():
                 if not _LABEL.match(label):
                     raise ValueError(f"raw.{table}: partition label {label!r} is not a file name")
                 keep.add(f"{label}.parquet")
-                _copy(con, f'select * from raw."{table}" where {condition}', params, folder, label)
+                select = f'select * from raw."{table}" where {condition}'
+                rows += _copy(con, select, params, folder, label)
             if not parts:
                 keep.add(EMPTY_FILE)
                 _copy(con, f'select * from raw."{table}" limit 0', [], folder, "empty")
             for stale in folder.glob("*.parquet"):
                 if stale.name not in keep:
                     stale.unlink()
-            written[table] = con.execute(f'select count(*) from raw."{table}"').fetchone()[0]
+            written[table] = rows
     return written
 
 
-def _copy(con, select: str, params: list, folder: Path, label: str) -> None:
-    """One Parquet file, written beside its final name and renamed into place."""
+def _copy(con, select: str, params: list, folder: Path, label: str) -> int:
+    """One Parquet file, written beside its final name and renamed into place; its rows."""
     target = folder / f"{label}.parquet"
     partial = folder / f".{label}.parquet.partial"
-    con.execute(
+    (rows,) = con.execute(
         f"copy ({select}) to '{_quoted(partial)}' (format parquet, compression zstd)", params
-    )
+    ).fetchone()
     partial.replace(target)
+    return rows
 
 
 def _quoted(path: Path) -> str:
@@ -141,27 +142,22 @@ def score_on_spark(spark, raw_dir: Path, partition_key: str, landing: Path) -> d
     return {"calls": calls, "rows": rows}
 
 
-def spark_dbt_args(
+def engine_dbt_args(
     partition_key: str,
     raw_dir: Path,
     method_settings: Mapping[str, object] | None = None,
     *,
     monthly: bool = False,
-    command: str = "build",
     select: Sequence[str] = (),
     exclude: Sequence[str] = (),
     target: str = "spark",
 ) -> list[str]:
-    """dbt arguments for one cycle (or check-in month): the same vars as a Dagster run
-    (method settings, window, cycle key) plus, on the spark target, the Parquet folder.
-    ``target="duckdb"`` gives the same run on the embedded default (benchmarks)."""
-    window = checkin_window(partition_key) if monthly else cycle_window(partition_key)
-    dbt_vars = {**(method_settings or {}), **window.dbt_vars()}
-    if target != "duckdb":
-        dbt_vars["raw_parquet_dir"] = str(raw_dir.resolve())
-    args = [command, "--target", target, "--vars", json.dumps(dbt_vars, sort_keys=True)]
-    if command == "build":
-        args += ["--exclude-resource-type", "unit_test"]
+    """The ``dbt build`` of a Dagster run for one cycle (or check-in month) on ``target``:
+    on spark with the Parquet folder as a var; ``target="duckdb"`` gives the same run on the
+    embedded default (benchmarks)."""
+    extra = {} if target == "duckdb" else {"raw_parquet_dir": str(raw_dir.resolve())}
+    args = partitioned_dbt_args(partition_key, method_settings, monthly=monthly, extra_vars=extra)
+    args += ["--target", target]
     if select:
         args += ["--select", *select]
     if exclude:
@@ -244,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{time.perf_counter() - started:.1f} s"
         )
         return 0
-    args = spark_dbt_args(
+    args = engine_dbt_args(
         options.partition,
         options.raw,
         settings.method_settings(),

@@ -8,6 +8,8 @@ Windows are half-open: ``start <= started_at < end``.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -137,3 +139,25 @@ def checkin_window(partition_key: str) -> CheckinWindow:
         end=datetime(following.year, following.month, 1, tzinfo=UTC),
         cycle=cycle_window(assessed.isoformat()),
     )
+
+
+def partitioned_dbt_args(
+    partition_key: str,
+    method_settings: Mapping[str, object] | None = None,
+    *,
+    monthly: bool = False,
+    extra_vars: Mapping[str, object] | None = None,
+) -> list[str]:
+    """``dbt build`` arguments for one cycle (or check-in month): the method settings, then
+    the half-open window and cycle key (and ``extra_vars``) as vars. Unit tests are
+    design-time checks run by the test suite (tests/test_followup.py), not part of a
+    production build."""
+    window = checkin_window(partition_key) if monthly else cycle_window(partition_key)
+    dbt_vars = {**(method_settings or {}), **window.dbt_vars(), **(extra_vars or {})}
+    return [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps(dbt_vars, sort_keys=True),
+    ]

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.engine import export_raw_parquet, run_dbt_on_spark, spark_dbt_args
+from orchestration.engine import engine_dbt_args, export_raw_parquet, run_dbt_on_spark
 from tests.conftest import ROOT
 
 pytest.importorskip("pyspark", reason="the spark extra: pip install -e '.[spark]'")
@@ -98,7 +98,7 @@ def engines(tmp_path_factory):
         spark_home = folder / "spark"
         log = folder / "dbt_spark.log"
         started = time.perf_counter()
-        result = run_dbt_on_spark(spark_dbt_args(MONTH, raw, monthly=True), spark_home, log=log)
+        result = run_dbt_on_spark(engine_dbt_args(MONTH, raw, monthly=True), spark_home, log=log)
         seconds = time.perf_counter() - started
         assert result.returncode == 0, log.read_text()[-6000:]
         print(f"dbt build on local Spark: {seconds:.1f} s")
