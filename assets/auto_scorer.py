@@ -572,8 +572,7 @@ def load_scorer(file: Path | str) -> ScorerSpec | None:
     return parse_scorer(document, file, parse_rubric(document, file))
 
 
-# --- SQL building -----------------------------------------------------------------------
-# --- the engines' SQL -----------------------------------------------------------------------
+# --- SQL building: the engines' dialects --------------------------------------------------
 @dataclass(frozen=True)
 class Dialect:
     """Where DuckDB (the default) and Spark SQL differ in the scorer's statements. The

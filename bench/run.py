@@ -38,11 +38,14 @@ def _tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """(wall seconds, seconds reported by the phase, peak RSS bytes of the process tree)."""
+def measure(
+    command: list[str], env: dict[str, str], cwd: Path | None = None
+) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS bytes of the process tree, output); fails with the output's
+    tail."""
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
-        child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
         watched = psutil.Process(child.pid)
         peak = 0
         while child.poll() is None:
@@ -54,12 +57,20 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
         output = log.read().decode(errors="replace")
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{output[-4000:]}")
+    return wall, peak, output
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, seconds reported by the phase, peak RSS bytes of the process tree)."""
+    wall, peak, output = measure(command, env)
     reported = float(re.search(r"PHASE_SECONDS ([0-9.]+)", output).group(1))
     return wall, reported, peak
 
 
-def backbone(runs: int, reps: int, calls_per_rep: int, workdir: Path, phases: list[str]) -> None:
-    landing = workdir / "landing"
+def generate_quarter(
+    landing: Path, reps: int, calls_per_rep: int, last_quarter: str = PARTITION, **options
+) -> dict[str, int]:
+    """One quarter of demo data, timed."""
     started = time.perf_counter()
     counts = generate(
         landing,
@@ -67,21 +78,33 @@ def backbone(runs: int, reps: int, calls_per_rep: int, workdir: Path, phases: li
         reps=reps,
         quarters=1,
         calls_per_rep=calls_per_rep,
-        last_quarter=PARTITION,
-        transcripts=False,
-        human_share=1.0,
+        last_quarter=last_quarter,
+        **options,
     )
-    print(f"generated {counts} in {time.perf_counter() - started:.1f} s", flush=True)
+    print(f"{reps}x{calls_per_rep}: generated {counts} in {time.perf_counter() - started:.1f} s")
+    return counts
+
+
+def phase_env(workdir: Path, landing: Path, warehouse: Path) -> dict[str, str]:
+    """The environment of a measured run: everything it writes stays under ``workdir``."""
+    (workdir / "dagster_home").mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "ASSESSMENT_LANDING_DIR": str(landing),
+        "ASSESSMENT_WAREHOUSE": str(warehouse),
+        "ASSESSMENT_PUBLISHED": str(workdir / "published.duckdb"),
+        "ASSESSMENT_REPORTS_DIR": str(workdir / "reports"),
+        "DAGSTER_HOME": str(workdir / "dagster_home"),
+    }
+
+
+def backbone(runs: int, reps: int, calls_per_rep: int, workdir: Path, phases: list[str]) -> None:
+    landing = workdir / "landing"
+    generate_quarter(landing, reps, calls_per_rep, transcripts=False, human_share=1.0)
     results: dict[str, list[tuple[float, float, int]]] = {phase: [] for phase in phases}
     for run in range(runs):
         warehouse = workdir / f"warehouse_{run}.duckdb"
-        env = {
-            **os.environ,
-            "ASSESSMENT_LANDING_DIR": str(landing),
-            "ASSESSMENT_WAREHOUSE": str(warehouse),
-            "DAGSTER_HOME": str(workdir / "dagster_home"),
-        }
-        (workdir / "dagster_home").mkdir(exist_ok=True)
+        env = phase_env(workdir, landing, warehouse)
         for phase in phases:
             command = [sys.executable, "-m", "bench.phase", "--phase", phase]
             results[phase].append(run_measured([*command, "--partition", PARTITION], env))
