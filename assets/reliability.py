@@ -7,6 +7,12 @@ quadratic-weighted Cohen's kappa over the scorer pairs, Krippendorff's alpha (or
 interval, any number of scorers, missing values allowed) and ICC(2,1), and writes
 ``marts.fct_rubric_reliability``. Its asset check warns when a rubric version (or the
 automated scorer against humans) is not calibrated.
+
+``auto_vs_human`` rows name their scorer (``scorer_id``: the rules' or the learned
+scorer's, see :mod:`assets.learned_scorer`) and say whether it scores the calls
+(``scores_calls``); the candidate that lost a criterion's held-out comparison is reported
+beside it from ``raw.auto_scorer_candidates``, with its held-out within-1 share, kappa and
+ordinal alpha.
 """
 
 from collections import defaultdict
@@ -26,7 +32,8 @@ RELIABILITY_DDL = (
     "n_calls bigint, n_pairs bigint, within_one_rate double, max_disagreement double, "
     "anchors_too_vague boolean, meets_target boolean, quadratic_weighted_kappa double, "
     "krippendorff_alpha_ordinal double, krippendorff_alpha_interval double, "
-    "icc_2_1 double, calibrated boolean, calibration_reason varchar"
+    "icc_2_1 double, calibrated boolean, calibration_reason varchar, scorer_id varchar, "
+    "scores_calls boolean"
 )
 KINDS_IN = {
     "human": ("human",),
@@ -131,6 +138,7 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
                 None,
             ]
         )
+    scorers = _auto_scorers(con, cycle)
     result = []
     for row in rows:
         version, criterion, comparison = row[0], row[1], row[2]
@@ -166,9 +174,42 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
                 stats["icc"],
                 calibrated if comparison in ("human", "auto_vs_human") else None,
                 reason,
+                scorers.get((version, criterion)) if comparison == "auto_vs_human" else None,
+                True if comparison == "auto_vs_human" else None,
             )
         )
-    return result
+    return result + _losing_candidates(con, cycle)
+
+
+def _auto_scorers(con, cycle: str) -> dict[tuple[str, str], str]:
+    """The scorer ids in raw.auto_scores per rubric version and criterion (and overall)."""
+    rows = con.execute(
+        "select rubric_version, criterion_id, string_agg(distinct scorer_id, ', ' "
+        "order by scorer_id) from raw.auto_scores where cycle = $cycle group by all "
+        "union all select rubric_version, 'overall', string_agg(distinct scorer_id, ', ' "
+        "order by scorer_id) from raw.auto_scores where cycle = $cycle group by all",
+        {"cycle": cycle},
+    ).fetchall()
+    return {(version, criterion): scorer for version, criterion, scorer in rows}
+
+
+def _losing_candidates(con, cycle: str) -> list[tuple]:
+    """auto_vs_human rows of the scorers that lost a criterion's held-out comparison."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'auto_scorer_candidates'"
+    ).fetchone()[0]
+    if not exists:
+        return []
+    return con.execute(
+        "select rubric_version, criterion_id, 'auto_vs_human', cycle, n_calls, n_calls, "
+        "within_one_rate, null, null, null, quadratic_weighted_kappa, "
+        "krippendorff_alpha_ordinal, null, null, null, "
+        "'held-out agreement not higher than the scorer of the calls', scorer_id, false "
+        "from raw.auto_scorer_candidates where cycle = $cycle and not scores_calls "
+        "order by rubric_version, criterion_id",
+        {"cycle": cycle},
+    ).fetchall()
 
 
 @dg.multi_asset(
@@ -203,6 +244,8 @@ def rubric_reliability(context: dg.AssetExecutionContext, settings: AssessmentSe
     cycle = cycle_window(context.partition_key).cycle
     with connect(settings.warehouse_path()) as con:
         rows = build_reliability_rows(con, cycle)
+        for column in ("scorer_id varchar", "scores_calls boolean"):  # tables made before
+            con.execute(f"alter table if exists {RELIABILITY_TABLE} add column if not exists {column}")
         replace_cycle_rows(con, RELIABILITY_TABLE, RELIABILITY_DDL, cycle, rows)
         gates = con.execute(
             "select rubric_version, comparison, calibrated, reason "

@@ -5,11 +5,18 @@ end) declares the signals and rules (see :mod:`assets.auto_scorer`); its scores 
 ``raw.auto_scores`` beside the human and external ones (``scorer_kind = auto``, a scorer id
 naming the rubric version and scorer version) with the moment that decided each score.
 A rubric without signals leaves the table empty for the cycle.
+
+Then the learned scorer (:mod:`assets.learned_scorer`) trains, per criterion with enough
+human scores of the cycle, a model on them, cross-validates it against the rules, and
+lets the better of the two score the criterion's calls (``raw.auto_scorer_candidates``
+keeps both held-out figures). Settings: the dbt vars ``learned_scorer_enabled``,
+``learned_scorer_min_scored_calls`` and ``learned_scorer_use_external``.
 """
 
 import dagster as dg
 
 from assets.auto_scorer import OUTPUT_COLUMNS, load_scorer, score_calls
+from assets.learned_scorer import LearnedSettings, learn_and_score
 from assets.rubric import load_rubric_file, rubric_files
 from assets.warehouse import connect, markdown_table
 from orchestration.partitions import cycle_window, quarterly_partitions
@@ -38,9 +45,11 @@ def cycle_rubric_file(landing_dir, cycle_end_date):
             deps=[
                 dg.AssetKey(["raw", "utterances"]),
                 dg.AssetKey(["raw", "rubric_criteria"]),
+                dg.AssetKey(["raw", "scores"]),
             ],
             description="The automated scorer: every call with a transcript scored on every "
-            "criterion with rules, with the transcript moment as evidence.",
+            "criterion with rules, or by a model learned from the cycle's human scores where "
+            "its cross-validated agreement is higher, with the transcript moment as evidence.",
             kinds={"duckdb"},
         )
     ],
@@ -60,7 +69,20 @@ def auto_scores(context: dg.AssetExecutionContext, settings: AssessmentSettings)
             context.log.info(f"{file}: the rubric declares no automated scorer")
             yield dg.MaterializeResult(asset_key=AUTO_SCORES_KEY, metadata={"dagster/row_count": 0})
             return
-        result = score_calls(con, spec, cycle=window.cycle, rubric_version=spec.rubric_version)
+        result = score_calls(
+            con,
+            spec,
+            cycle=window.cycle,
+            rubric_version=spec.rubric_version,
+            signal_counts_table="_learned_signal_counts",
+        )
+        learned = learn_and_score(
+            con,
+            spec,
+            cycle=window.cycle,
+            settings=LearnedSettings.from_method(settings.method()),
+            signal_counts_table="_learned_signal_counts",
+        )
         distribution = con.execute(
             "select criterion_id, count(*), avg(score), "
             "count(*) filter (where evidence_start_ms is not null) "
@@ -76,5 +98,21 @@ def auto_scores(context: dg.AssetExecutionContext, settings: AssessmentSettings)
                 distribution, ["criterion_id", "calls", "mean score", "with moment"]
             ),
             "seconds": dg.MetadataValue.json(result.get("seconds", {})),
+            "learned_scorer_id": dg.MetadataValue.text(learned["scorer_id"] or "none"),
+            "learned": dg.MetadataValue.json(
+                {
+                    "training_calls": learned.get("training_calls", 0),
+                    "reason": learned.get("reason"),
+                    "seconds": learned["seconds"],
+                    "criteria": {
+                        criterion: {
+                            "scored_by": figures["scored_by"],
+                            "within_one_rules": figures["rules"]["within_one_rate"],
+                            "within_one_learned": figures["learned"]["within_one_rate"],
+                        }
+                        for criterion, figures in learned["criteria"].items()
+                    },
+                }
+            ),
         },
     )

@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> None:
             "select comparison, criterion_id, n_pairs, within_one_rate, "
             "quadratic_weighted_kappa, krippendorff_alpha_ordinal, calibrated "
             "from marts.fct_rubric_reliability where cycle = $cycle "
-            "and comparison in ('human', 'auto_vs_human') order by comparison, criterion_id",
+            "and comparison in ('human', 'auto_vs_human') and coalesce(scores_calls, true) "
+            "order by comparison, criterion_id",
             {"cycle": cycle},
         ).fetchall():
             print(

@@ -19,7 +19,7 @@ import yaml
 
 from tests.conftest import ROOT, materialize_cycle, query
 
-DATASET = ROOT.parent / "shared" / "data" / "external" / "persuasionforgood"
+DATASET = ROOT / "data" / "external" / "persuasionforgood"
 TEMPLATE = ROOT / "rubrics" / "templates" / "persuasion.yaml"
 SUBSET = 300
 PARTITION = "2026-07-01"
