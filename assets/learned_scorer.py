@@ -12,14 +12,17 @@ is true; a call's target is the mean of its scores), a model learns the human le
 * **the rules**: each signal's count (log(1 + n)) and the rules' level on every criterion,
   standardised on the training calls.
 
-The model is ridge regression (scikit-learn ``Ridge``, ``alpha`` = :data:`ALPHA`, chosen by
-cross-validation on the development half of PersuasionForGood only); its prediction is
-rounded to the nearest level of the scale.
+The model is ridge regression with an intercept, solved exactly in its dual form (the
+centred linear kernel, scikit-learn ``KernelRidge``: a few thousand training calls against
+hundreds of thousands of terms), ``alpha`` = :data:`ALPHA`, chosen by cross-validation on
+the development half of PersuasionForGood only; its prediction is rounded to the nearest
+level of the scale.
 
 **Honest agreement.** The human-scored calls are split into :data:`FOLDS` folds (seeded
 shuffle of the sorted call ids); each fold's calls are scored by a model fitted on the
-other folds only (inverse document frequency and standardisation included), so every
-learned score of a human-scored call comes from a model that never saw its label. The
+other folds' labels only, so every learned score of a human-scored call comes from a model
+that never saw its label (the label-free term weights and standardisation come from the
+texts of all the human-scored calls). The
 calls nobody scored get the model fitted on every human-scored call. The rules never see a
 label, so their agreement on the same calls is held out too. Per criterion the scorer with
 the higher within-1 share against the human level (ties: quadratic kappa, then the rules)
@@ -49,8 +52,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
-from sklearn.linear_model import Ridge
-from sklearn.preprocessing import normalize
+from sklearn.kernel_ridge import KernelRidge
+from threadpoolctl import threadpool_limits
 
 from assets.auto_scorer import ScorerSpec, mm_ss_sql
 from assets.statistics import krippendorff_alpha, quadratic_weighted_kappa
@@ -217,42 +220,77 @@ def transcript_batches(
 # --- the model ----------------------------------------------------------------------------
 @dataclass
 class Model:
-    """One fitted model for several criteria sharing a training set."""
+    """One fitted model (one or several criteria sharing a training set): weights over the
+    full hashed width (zero for terms no training call has), the rules' and the intercept."""
 
     idf: np.ndarray
     rule_mean: np.ndarray
     rule_scale: np.ndarray
-    ridge: Ridge
+    text_coef: np.ndarray  # outputs x text columns
+    rule_coef: np.ndarray  # outputs x rule features
+    intercept: np.ndarray  # outputs
     n_text: int = 2 * _WIDTH
+    used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def text(self, counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
-        weighted = counts.multiply(self.idf).tocsr()
+        weighted = sp.csr_matrix(counts.multiply(self.idf))
         norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
-        return normalize(weighted), norms
+        weighted.data /= np.repeat(norms, np.diff(weighted.indptr))
+        return weighted, norms
 
     def rules(self, rule_features: np.ndarray) -> np.ndarray:
         return (rule_features - self.rule_mean) / self.rule_scale
 
     def predict(self, counts: sp.csr_matrix, rule_features: np.ndarray) -> np.ndarray:
         text, _ = self.text(counts)
-        x = sp.hstack([text, sp.csr_matrix(self.rules(rule_features))]).tocsr()
-        return np.asarray(self.ridge.predict(x)).reshape(counts.shape[0], -1)
+        linear = text @ self.text_coef.T + self.rules(rule_features) @ self.rule_coef.T
+        return np.asarray(linear) + self.intercept
 
 
-def fit_model(counts: sp.csr_matrix, rule_features: np.ndarray, targets: np.ndarray) -> Model:
-    """Fit on the training calls' raw term counts, rule features and targets (calls x k)."""
+def design(counts: sp.csr_matrix, rule_features: np.ndarray) -> tuple[Model, sp.csr_matrix]:
+    """The label-free part of a fit, from the training calls' texts and rule features:
+    inverse document frequency, standardisation, and the design matrix (the columns some
+    training call has, then the rule features)."""
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = np.log((1 + n) / (1 + df)) + 1.0
     idf[df == 0] = 0.0  # a term no training call has carries no weight
-    mean = rule_features.mean(axis=0)
+    used = np.flatnonzero(df)
     scale = rule_features.std(axis=0)
     scale[scale == 0] = 1.0
-    model = Model(idf, mean, scale, Ridge(alpha=ALPHA, solver="sparse_cg", random_state=SEED))
+    model = Model(idf, rule_features.mean(axis=0), scale, np.zeros(0), np.zeros(0), np.zeros(0))
+    model.used = used
     text, _ = model.text(counts)
-    x = sp.hstack([text, sp.csr_matrix(model.rules(rule_features))]).tocsr()
-    model.ridge.fit(x, targets)
+    x = sp.hstack([text[:, used], sp.csr_matrix(model.rules(rule_features))]).tocsr()
+    return model, x
+
+
+def solve(gram: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge with an intercept in its dual form (calls << terms): scikit-learn's
+    KernelRidge on the centred linear kernel. Returns the dual coefficients (calls x
+    outputs, columns summing to 0) and the intercept, so that a call with kernel row k
+    gets k @ dual + intercept."""
+    n = gram.shape[0]
+    y = np.asarray(targets, dtype=np.float64).reshape(n, -1)
+    centre = np.eye(n) - 1.0 / n
+    fitted = KernelRidge(alpha=ALPHA, kernel="precomputed").fit(
+        centre @ gram @ centre, y - y.mean(axis=0)
+    )
+    dual = np.asarray(fitted.dual_coef_).reshape(n, -1)
+    return dual, y.mean(axis=0) - gram.mean(axis=0) @ dual
+
+
+def fit_model(counts: sp.csr_matrix, rule_features: np.ndarray, targets: np.ndarray) -> Model:
+    """Fit on the training calls' raw term counts, rule features and targets (calls, or
+    calls x k): the weights over the full hashed width, for scoring any call."""
+    model, x = design(counts, rule_features)
+    dual, model.intercept = solve(np.asarray((x @ x.T).todense()), targets)
+    coef = np.asarray(x.T @ dual).T  # outputs x features
+    used = model.used
+    model.text_coef = np.zeros((coef.shape[0], counts.shape[1]))
+    model.text_coef[:, used] = coef[:, : len(used)]
+    model.rule_coef = coef[:, len(used) :]
     return model
 
 
@@ -342,6 +380,11 @@ def learn_and_score(
     enough human scores, fit, cross-validate, and let the better scorer keep the calls.
     Writes ``raw.auto_scorer_candidates``; returns per-criterion figures and seconds.
     ``prefer_learned`` (evaluation only): the model scores every trainable criterion."""
+    with threadpool_limits(limits=1, user_api="blas"):  # small dense solves: no thrashing
+        return _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_learned)
+
+
+def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_learned) -> dict:
     started = time.perf_counter()
     low, high = spec.scale_min, spec.scale_max
     kinds = ("human", "external") if settings.use_external else ("human",)
@@ -376,6 +419,8 @@ def learn_and_score(
     report["scorer_id"] = scorer_id
     report["training_calls"] = len(training)
     fold = fold_of(training)
+    _, x = design(counts, rule_features[train_rows])
+    gram = np.asarray((x @ x.T).todense())
     chosen: dict[str, int] = {}
     oof: dict[str, np.ndarray] = {}
     rules_level = {c: rule_features[:, i] for i, c in enumerate(criteria)}
@@ -388,12 +433,9 @@ def learn_and_score(
             test = fold[index] == k
             if not test.any() or test.all():
                 continue
-            model = fit_model(
-                counts[index[~test]], rule_features[train_rows[index[~test]]], y[~test]
-            )
-            predicted[test] = model.predict(
-                counts[index[test]], rule_features[train_rows[index[test]]]
-            ).ravel()
+            fit, held = index[~test], index[test]
+            dual, intercept = solve(gram[np.ix_(fit, fit)], y[~test])
+            predicted[test] = (gram[np.ix_(held, fit)] @ dual + intercept).ravel()
         learned_levels = to_level(predicted, low, high)
         oof[criterion] = learned_levels
         rules_levels = rules_level[criterion][train_rows[index]]
@@ -423,57 +465,60 @@ def learn_and_score(
 
 
 def _score_every_call(con, spec, cycle, chosen, trainable, training, counts, rule_features):
-    """Fit each chosen criterion on every human-scored call; score every call of the cycle
-    into temp table _learned_scores with the utterance that moves the prediction most."""
+    """Fit the chosen criteria on every human-scored call (one multi-output model per
+    training set); score every call of the cycle into temp table _learned_scores with the
+    utterance that moves the prediction most."""
     low, high = spec.scale_min, spec.scale_max
-    train_rows = np.array([i for i in range(len(training))])
     calls, _ = _rule_features(con, spec, cycle, None)
     row_of = {c: i for i, c in enumerate(calls)}
     rows_of_training = np.array([row_of[c] for c in training])
-    models = {}
+    groups: dict[tuple, list[str]] = {}
     for criterion in chosen:
-        target = trainable[criterion]
-        index = np.array([i for i, c in enumerate(training) if c in target])
-        y = np.array([target[training[i]] for i in index])
-        models[criterion] = (
-            fit_model(counts[index], rule_features[rows_of_training[index]], y),
-            float(y.mean()),
-        )
-    del train_rows
+        key = tuple(i for i, c in enumerate(training) if c in trainable[criterion])
+        groups.setdefault(key, []).append(criterion)
+    models = []
+    for key, criteria in groups.items():
+        index = np.array(key)
+        y = np.array([[trainable[c][training[i]] for c in criteria] for i in index])
+        model = fit_model(counts[index], rule_features[rows_of_training[index]], y)
+        models.append((model, criteria, y.mean(axis=0), model.text_coef * model.idf))
     parts = []
     for batch in transcript_batches(con, cycle):
         rows = np.array([row_of[c] for c in batch.call_ids])
-        calls_in_batch = np.array(batch.call_ids, dtype=object)
-        for criterion, (model, mean) in models.items():
-            prediction = model.predict(batch.counts, rule_features[rows]).ravel()
-            levels = to_level(prediction, low, high)
+        calls_in_batch = pa.array(batch.call_ids, pa.string())
+        for model, criteria, means, weights in models:
+            predictions = model.predict(batch.counts, rule_features[rows])
             _, norms = model.text(batch.counts)
-            weight = model.ridge.coef_.ravel()[: model.n_text] * model.idf
-            push = weight[batch.term_column] / norms[batch.term_call]
-            per_utterance = np.bincount(
-                batch.term_utterance, weights=push, minlength=len(batch.utterance_seq)
-            )
-            # the utterance pushing hardest towards the predicted side of the mean
-            signed = per_utterance * np.where(levels >= mean, 1.0, -1.0)[batch.utterance_call]
-            order = np.lexsort((-signed, batch.utterance_call))
-            ranked_call = batch.utterance_call[order]
-            first = np.concatenate([[True], ranked_call[1:] != ranked_call[:-1]])
-            best = np.empty(len(batch.call_ids), dtype=np.int64)
-            best[ranked_call[first]] = order[first]
-            parts.append(
-                pa.table(
-                    {
-                        "call_id": pa.array(calls_in_batch, pa.string()),
-                        "criterion_id": pa.array([criterion] * len(best), pa.string()),
-                        "score": levels,
-                        "evidence_seq": batch.utterance_seq[best].astype(np.int64),
-                        "contribution": per_utterance[best],
-                    }
+            scale = 1.0 / norms[batch.term_call]
+            for j, criterion in enumerate(criteria):
+                levels = to_level(predictions[:, j], low, high)
+                push = weights[j][batch.term_column] * scale
+                per_utterance = np.bincount(
+                    batch.term_utterance, weights=push, minlength=len(batch.utterance_seq)
                 )
-            )
+                # the utterance pushing hardest towards the predicted side of the mean
+                side = np.where(levels >= means[j], 1.0, -1.0)[batch.utterance_call]
+                order = np.lexsort((-per_utterance * side, batch.utterance_call))
+                ranked_call = batch.utterance_call[order]
+                first = np.concatenate([[True], ranked_call[1:] != ranked_call[:-1]])
+                best = np.empty(len(batch.call_ids), dtype=np.int64)
+                best[ranked_call[first]] = order[first]
+                parts.append(
+                    pa.table(
+                        {
+                            "call_id": calls_in_batch,
+                            "criterion_id": pa.array([criterion] * len(best), pa.string()),
+                            "score": levels,
+                            "evidence_seq": batch.utterance_seq[best].astype(np.int64),
+                            "contribution": per_utterance[best],
+                        }
+                    )
+                )
     scored = pa.concat_tables(parts) if parts else None
     con.register("_learned_scored_view", scored)
-    con.execute("create or replace temp table _learned_scores as select * from _learned_scored_view")
+    con.execute(
+        "create or replace temp table _learned_scores as select * from _learned_scored_view"
+    )
     con.unregister("_learned_scored_view")
 
 

@@ -245,7 +245,9 @@ def rubric_reliability(context: dg.AssetExecutionContext, settings: AssessmentSe
     with connect(settings.warehouse_path()) as con:
         rows = build_reliability_rows(con, cycle)
         for column in ("scorer_id varchar", "scores_calls boolean"):  # tables made before
-            con.execute(f"alter table if exists {RELIABILITY_TABLE} add column if not exists {column}")
+            con.execute(
+                f"alter table if exists {RELIABILITY_TABLE} add column if not exists {column}"
+            )
         replace_cycle_rows(con, RELIABILITY_TABLE, RELIABILITY_DDL, cycle, rows)
         gates = con.execute(
             "select rubric_version, comparison, calibrated, reason "

@@ -61,7 +61,9 @@ def load(con: duckdb.DuckDBPyConnection, dataset: Path = DATASET) -> tuple[list,
         {"cycle": CYCLE},
     )
     values = ", ".join(
-        f"('{criterion}', '{label}')" for criterion, labels in STRATEGIES.items() for label in labels
+        f"('{criterion}', '{label}')"
+        for criterion, labels in STRATEGIES.items()
+        for label in labels
     )
     con.execute(
         "create or replace temp table human_levels as "
@@ -145,12 +147,16 @@ def main() -> None:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     result = evaluate()
     print(f"learned scorer {result['scorer_id']}; trained on {result['development']} dialogues")
-    print("criterion            held-out n | within-1 rules  learned | kappa rules  learned")
+    print(
+        "criterion            held-out n | within-1 rules  learned | kappa rules  learned "
+        "| alpha rules  learned"
+    )
     for criterion, figures in result["criteria"].items():
         rules, learned = figures["rules"], figures["learned"]
         print(
             f"{criterion:20} {rules['n_calls']:10} | {rules['within_one_rate']:14.3f} "
-            f"{learned['within_one_rate']:8.3f} | {rules['kappa']:11.3f} {learned['kappa']:8.3f}"
+            f"{learned['within_one_rate']:8.3f} | {rules['kappa']:11.3f} {learned['kappa']:8.3f} "
+            f"| {rules['alpha']:11.3f} {learned['alpha']:8.3f}"
         )
 
 

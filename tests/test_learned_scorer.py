@@ -14,7 +14,6 @@ import yaml
 from assets.auto_scorer import load_scorer, score_calls
 from assets.learned_scorer import (
     CANDIDATES_TABLE,
-    LearnedSettings,
     fit_model,
     learn_and_score,
     transcript_batches,
@@ -97,16 +96,19 @@ def test_no_call_is_scored_by_a_model_that_saw_its_label(tmp_path):
     con, spec = _warehouse(tmp_path, calls, human)
     learn_and_score(con, spec, cycle=CYCLE, signal_counts_table="_counts", prefer_learned=True)
     scored = dict(
-        con.execute("select call_id, score from raw.auto_scores where cycle = $c", {"c": CYCLE})
-        .fetchall()
+        con.execute(
+            "select call_id, score from raw.auto_scores where cycle = $c", {"c": CYCLE}
+        ).fetchall()
     )
     # a held-out call's own word was never seen: its model knows only the other folds'
     # mean, 3 (24 fives and 24 ones, give or take one per fold) -> level 3 for every call
     assert set(scored.values()) == {3.0}
     # while a model that sees the labels reproduces them: the test can tell a leak
-    counts = __import__("scipy.sparse", fromlist=["vstack"]).vstack(
-        [b.counts for b in transcript_batches(con, CYCLE)]
-    ).tocsr()
+    counts = (
+        __import__("scipy.sparse", fromlist=["vstack"])
+        .vstack([b.counts for b in transcript_batches(con, CYCLE)])
+        .tocsr()
+    )
     ids = sorted(calls)
     features = np.zeros((len(ids), 1))
     leaky = fit_model(counts, features, np.array([human[c] for c in ids]))

@@ -33,7 +33,6 @@ CRITERIA = [
 # the collection time in a dialogue id (20180904-045349_715_live, BAD_ prefix ignored)
 ORDER = "regexp_extract(B2, '^(BAD_)?([0-9]{8}-[0-9]{6})', 2), B2"
 
-pytestmark = pytest.mark.skipif(not DATASET.is_dir(), reason="PersuasionForGood not present")
 
 
 @pytest.fixture(scope="module")
