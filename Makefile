@@ -76,6 +76,8 @@ dev: install
 bench: install
 	$(PY) -u -m bench.run
 	$(PY) -u -m bench.auto_scorer
+	$(PY) -u -m bench.learned_scorer
+	$(PY) -u -m bench.persuasion_agreement
 
 lint: install
 	$(VENV)/bin/ruff check .
