@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assets.adapters.base import (
+from salesassess.adapters.base import (
     AdapterError,
     Source,
     boolean,

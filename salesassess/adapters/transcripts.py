@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from assets.adapters.base import ROLES, AdapterError, Source, read_json, row
+from salesassess.adapters.base import ROLES, AdapterError, Source, read_json, row
 
 _TIMING = re.compile(
     r"^\s*((?:[0-9]+:)?[0-9]{2}:[0-9]{2}\.[0-9]{3})\s+-->\s+((?:[0-9]+:)?[0-9]{2}:[0-9]{2}\.[0-9]{3})"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assets.adapters.base import (
+from salesassess.adapters.base import (
     Source,
     boolean,
     csv_records,

@@ -40,8 +40,8 @@ from collections.abc import Iterator
 
 import yaml
 
-from assets.adapters.base import AdapterError, Source, json_pages, row, text
-from assets.adapters.salesforce import id18
+from salesassess.adapters.base import AdapterError, Source, json_pages, row, text
+from salesassess.adapters.salesforce import id18
 
 AFFILIATION_ROLES = {"internal": "rep", "external": "prospect", "unknown": "other"}
 

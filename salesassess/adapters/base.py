@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-# the contract columns of every landing kind an adapter can write (assets/landing.py)
+# the contract columns of every landing kind an adapter can write (salesassess/landing.py)
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "reps": ("rep_id", "rep_name", "manager_id", "email", "team", "manager_name", "active"),
     "calls": (
