@@ -6,7 +6,12 @@ The CRM v3 objects API (https://developers.hubspot.com/docs/api/crm/deals) retur
 ``hs_is_closed``, ``closedate``, ``createdate``, ``hubspot_owner_id``, ``amount``,
 ``dealstage`` (and ``hs_object_id`` in a CSV export, whose columns are the properties'
 internal names; a ``columns`` option maps other headers, e.g. ``{"Record ID":
-hs_object_id}``).
+hs_object_id}``). A file holding one deal (the response of a read or create call,
+``{"id", "properties"}``) is read as that deal. Synced tables (``preset: fivetran``:
+the ``deal`` table, ``deal_id``, ``owner_id``, ``deal_pipeline_stage_id``,
+``property_*``; ``preset: airbyte``: the ``deals`` stream, ``id``, ``properties_*``) are
+read as Parquet, CSV or a DuckDB table (:mod:`assets.adapters.tables`); deleted deals
+(``is_deleted``, ``archived``) are skipped and counted.
 
 Awkward cases: booleans are strings (``"true"``, ``"false"``); dates are ISO dates, ISO
 timestamps or epoch milliseconds (``"1735689600000"`` = 2025-01-01, UTC); an empty
@@ -22,11 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from assets.adapters import tables
 from assets.adapters.base import (
     AdapterError,
     Source,
     boolean,
-    csv_records,
     date_value,
     json_pages,
     mapping_option,
@@ -67,24 +72,35 @@ def _deal(source: Source, path, record: str, deal_id, props: dict, owners) -> di
     )
 
 
+def _single_deal(document: dict) -> bool:
+    """A read or create response: one deal object, not a ``results`` page."""
+    return isinstance(document.get("properties"), dict)
+
+
 def deals(source: Source) -> Iterator[dict]:
     owners = mapping_option(source, "owners")
-    files = source.files(".json", ".csv")
+    files = tables.files(source, ".json")
     pages = [path for path in files if path.suffix.lower() == ".json"]
-    for path, record, deal in json_pages(pages, "results"):
+    for path, record, deal in json_pages(pages, "results", single=_single_deal):
+        source.read(path)
         props = deal.get("properties")
         if not isinstance(props, dict):
             raise AdapterError(path, "deal_properties", "a deal has no properties object", record)
+        if deal.get("archived") is True:
+            source.skip(path, "deleted")
+            continue
         yield _deal(
             source, path, record, deal.get("id") or props.get("hs_object_id"), props, owners
         )
-    renames = {str(k): str(v) for k, v in (source.options.get("columns") or {}).items()}
-    for path in (p for p in files if p.suffix.lower() == ".csv"):
-        needed = ("hs_object_id", "hs_is_closed_won", "closedate", "createdate", "hubspot_owner_id")
-        headers = {internal: header for header, internal in renames.items()}
-        required = [headers.get(name, name) for name in needed]
-        for number, record in csv_records(path, required):
-            props = {renames.get(key, key): value for key, value in record.items()}
+    needed = ("hs_object_id", "hs_is_closed_won", "closedate", "createdate", "hubspot_owner_id")
+    for path in (p for p in files if tables.is_table(p)):
+        # a synced table may lack the flags a CSV export has: they are derived from dealstage
+        required = (
+            needed
+            if path.suffix.lower() == ".csv" and not source.options.get("preset")
+            else ("hs_object_id",)
+        )
+        for number, props in tables.records(source, path, required):
             yield _deal(source, path, number, props.get("hs_object_id"), props, owners)
 
 
