@@ -173,8 +173,7 @@ def _monologues(source: Source) -> Iterator[tuple[Path, str, str | None, list]]:
     for path in (p for p in files if tables.is_table(p)):
         calls: dict[str | None, list] = {}
         for position, (record, item) in enumerate(tables.records(source, path, ("callId",))):
-            start = item.get("start")
-            order = float(start) if isinstance(start, int | float) else float("inf")
+            order = _number(item.get("start"))
             calls.setdefault(text(item.get("callId")), []).append(
                 (order, position, record, text(item.get("speakerId")), item)
             )
@@ -186,6 +185,14 @@ def _monologues(source: Source) -> Iterator[tuple[Path, str, str | None, list]]:
                 call_id,
                 [(record, speaker, item) for _, _, record, speaker, item in items],
             )
+
+
+def _number(value: object) -> float:
+    """A sentence's start for ordering; one without a readable start goes last."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("inf")
 
 
 def transcripts(source: Source) -> Iterator[dict]:

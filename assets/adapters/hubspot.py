@@ -15,9 +15,11 @@ read as Parquet, CSV or a DuckDB table (:mod:`assets.adapters.tables`); deleted 
 
 Awkward cases: booleans are strings (``"true"``, ``"false"``); dates are ISO dates, ISO
 timestamps or epoch milliseconds (``"1735689600000"`` = 2025-01-01, UTC); an empty
-``hs_is_closed`` (portals created before it existed) is derived from ``dealstage``
-``closedwon``/``closedlost`` of the default pipeline, with a note. ``owners`` (inline or
-a YAML file) maps HubSpot owner ids to rep ids; an owner mapped to no rep keeps its
+``hs_is_closed`` (portals created before it existed, a read response or a synced table
+without it) is derived from a ``dealstage`` of the default pipeline (``closedwon``,
+``closedlost``, or an open stage such as ``presentationscheduled``), with a note.
+``owners`` (inline or a YAML file) maps HubSpot owner ids to rep ids; an owner mapped to
+no rep keeps its
 HubSpot id and is quarantined as ``unknown_rep`` unless a rep has that id. A deal won but
 not closed is kept for ``won_but_not_closed``. Pages fetched twice give their deals twice
 (``duplicate_key``).
@@ -39,7 +41,16 @@ from assets.adapters.base import (
     row,
 )
 
-CLOSED_STAGES = {"closedwon": True, "closedlost": False}
+# the default pipeline's stages (HubSpot: "Set up and customize pipelines"): won, lost, open
+DEFAULT_STAGES = {
+    "closedwon": "won",
+    "closedlost": "lost",
+    "appointmentscheduled": "open",
+    "qualifiedtobuy": "open",
+    "presentationscheduled": "open",
+    "decisionmakerboughtin": "open",
+    "contractsent": "open",
+}
 
 
 def _deal(source: Source, path, record: str, deal_id, props: dict, owners) -> dict:
@@ -47,11 +58,14 @@ def _deal(source: Source, path, record: str, deal_id, props: dict, owners) -> di
     closed, closed_note = boolean(props.get("hs_is_closed"))
     stage = props.get("dealstage")
     derived = None
-    if closed is None and closed_note is None and stage in CLOSED_STAGES:
-        closed = "true"
-        derived = f"hs_is_closed empty: closed from dealstage {stage!r}"
+    said = DEFAULT_STAGES.get(str(stage)) if stage is not None else None
+    if closed is None and closed_note is None and said:
+        closed = "false" if said == "open" else "true"
+        derived = (
+            f"hs_is_closed empty: {'open' if said == 'open' else 'closed'} from dealstage {stage!r}"
+        )
         if won is None and won_note is None:
-            won = "true" if CLOSED_STAGES[stage] else "false"
+            won = "true" if said == "won" else "false"
     created, created_note = date_value(props.get("createdate"))
     close, close_note = date_value(props.get("closedate"))
     owner = props.get("hubspot_owner_id")

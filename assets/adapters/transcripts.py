@@ -66,6 +66,9 @@ class SpeakerRoles:
             str(call): self._mapping(roles, f"call_speaker_roles.{call}")
             for call, roles in calls.items()
         }
+        self.default = _role_option(
+            source, "default_speaker_role", source.options.get("default_speaker_role")
+        )
 
     def _load(self, path: Path | None) -> object:
         try:
@@ -92,7 +95,7 @@ class SpeakerRoles:
 
     def role(self, call_id: str, speaker: object) -> tuple[str | None, str | None]:
         label = "" if speaker is None else str(speaker)
-        role = self.per_call.get(call_id, {}).get(label) or self.every.get(label)
+        role = self.per_call.get(call_id, {}).get(label) or self.every.get(label) or self.default
         if role:
             return role, None
         return None, f"no speaker-role mapping for speaker {label!r} of call {call_id!r}"
@@ -233,7 +236,7 @@ def _json_utterances(source: Source, kind: str) -> Iterator[dict]:
                 start, end, text = item.get("start"), item.get("end"), item.get("text")
             source.read(path)
             if item.get("speaker") is None and kind == "deepgram":
-                yield _undiarized(source, path, record, position + 1, start, end, item, text)
+                yield _undiarized(source, roles, path, record, position + 1, start, end, item, text)
                 continue
             yield _utterance(
                 path.stem, path, record, position + 1, start, end, item.get("speaker"), text, roles
@@ -259,7 +262,7 @@ def _role_option(source: Source, name: str, value: object) -> str | None:
     return str(value)
 
 
-def _undiarized(source, path, record, seq, start, end, item, text) -> dict:
+def _undiarized(source, roles, path, record, seq, start, end, item, text) -> dict:
     """A Deepgram utterance without ``speaker``: its ``channel``'s role (multichannel
     audio, one party per channel: option ``channel_roles``), else ``default_speaker_role``,
     else no role with a note saying how to get speakers."""
@@ -273,9 +276,7 @@ def _undiarized(source, path, record, seq, start, end, item, text) -> dict:
         source, f"channel_roles.{channel}", channels.get(channel, channels.get(str(channel)))
     )
     name = f"channel {channel}" if role and channel is not None else None
-    role = role or _role_option(
-        source, "default_speaker_role", source.options.get("default_speaker_role")
-    )
+    role = role or roles.default
     return row(
         "utterances",
         path,
