@@ -425,3 +425,39 @@ def test_cli_translates_the_real_shapes_without_hand_edits(tmp_path, capsys):
     # the landing files stay UTF-8: the adapters translated
     text = (out / "reps" / "01_salesforce.jsonl").read_bytes().decode("utf-8")
     assert "Carlos Farías" in text
+
+
+def test_airbyte_streams_hubspot_deals_and_gong_extensive_calls(tmp_path):
+    # Airbyte's HubSpot deals stream flattens properties as properties_<name>; archived
+    # deals are deleted ones
+    deals = tmp_path / "deals.parquet"
+    duckdb.execute(
+        "copy (select * from (values "
+        "('11', '1735689600000', '2024-12-01', '9001', 'closedwon', false), "
+        "('12', '1735689600000', '2024-12-02', '9002', 'closedlost', true)"
+        ") t(id, properties_closedate, properties_createdate, properties_hubspot_owner_id, "
+        f"properties_dealstage, archived)) to '{deals}' (format parquet)"
+    )
+    spec = source("opportunities", "hubspot", deals, preset="airbyte")
+    rows = list(hubspot.deals(spec))
+    assert pick(rows, "opportunity_id", "owner_rep_id", "close_date", "is_closed", "is_won") == [
+        ("11", "9001", "2025-01-01", "true", "true")
+    ]
+    assert log_of(spec, rows)[0][2:] == (2, {"deleted": 1}, 1, 1)
+    # Airbyte's Gong extensiveCalls stream in a DuckDB file: nested fields as JSON text
+    database = tmp_path / "airbyte.duckdb"
+    con = duckdb.connect(str(database))
+    con.execute("create schema gong")
+    con.execute("create table gong.extensive_calls (metaData json, parties json)")
+    con.execute(
+        "insert into gong.extensive_calls values (?, ?)",
+        [
+            json.dumps({"id": CALL1, "started": 1518863400, "primaryUserId": ANA, "duration": 460}),
+            json.dumps([{"speakerId": "1111", "affiliation": "Internal", "name": "Ana Silva"}]),
+        ],
+    )
+    con.close()
+    spec = source("calls", "gong", database, table="gong.extensive_calls", preset="airbyte")
+    assert pick(list(gong.calls(spec)), "call_id", "rep_id", "started_at", "source_record") == [
+        (CALL1, ANA, "2018-02-17T10:30:00+00:00", "gong.extensive_calls row 1")
+    ]

@@ -47,6 +47,7 @@ Gong ids are 64-bit integers, sometimes written as JSON numbers: they are read e
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,13 +102,24 @@ def users(source: Source) -> Iterator[dict]:
         )
 
 
+def _nested(value: object) -> object:
+    """A nested field; a synced table (Airbyte's ``extensiveCalls``) may hold it as JSON
+    text."""
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
 def _name(user: dict) -> str | None:
     name = " ".join(part for part in (user.get("firstName"), user.get("lastName")) if part)
     return name or None
 
 
 def _opportunity(call: dict) -> str | None:
-    for context in call.get("context") or []:
+    for context in _nested(call.get("context")) or []:
         for item in (context or {}).get("objects") or []:
             if str((item or {}).get("objectType", "")).lower() == "opportunity":
                 value = text(item.get("objectId"))
@@ -120,7 +132,7 @@ def _opportunity(call: dict) -> str | None:
 def calls(source: Source) -> Iterator[dict]:
     for path, record, call in _pages(source, "calls"):
         # /v2/calls/extensive nests the call in metaData; /v2/calls and a table are flat
-        meta = call.get("metaData", call if "id" in call else None)
+        meta = _nested(call.get("metaData", call if "id" in call else None))
         if not isinstance(meta, dict):
             raise AdapterError(path, "call_metadata", "a call has no metaData object", record)
         started, started_note = timestamp_value(meta.get("started"))
@@ -148,7 +160,7 @@ def _party_roles(source: Source) -> dict[tuple[str, str], tuple[str, str | None]
     calls_source = Source("calls", "gong", folder, config_file=source.config_file)
     for _, _, call in _pages(calls_source, "calls", count=False):
         call_id = text((call.get("metaData") or {}).get("id"))
-        for party in call.get("parties") or []:
+        for party in _nested(call.get("parties")) or []:
             role = AFFILIATION_ROLES.get(str(party.get("affiliation", "")).lower())
             if party.get("speakerId") is not None and role:
                 roles[(call_id, text(party["speakerId"]))] = (role, text(party.get("name")))
