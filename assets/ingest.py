@@ -5,12 +5,13 @@ Each asset replaces its partition in ``raw.<kind>``; re-materialising never appe
 
 import dagster as dg
 
-from assets.auto_scorer import load_scorer
-from assets.landing import FileCounts, ingest_kind, store_rubrics
-from assets.rubric import load_rubrics, rubric_files
-from assets.warehouse import connect
-from orchestration.partitions import cycle_window, quarterly_partitions
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.auto_scorer import load_scorer
+from salesassess.calendar import cycle_window
+from salesassess.landing import FileCounts, ingest_kind, store_rubrics
+from salesassess.rubric import load_rubrics, rubric_files
+from salesassess.warehouse import connect
 
 INGEST_GROUP = "ingest"
 

@@ -17,14 +17,14 @@ import duckdb
 import pytest
 import yaml
 
-from assets.adapters import gong, hubspot, persuasion, salesforce, transcripts
-from assets.adapters.__main__ import main as adapters_cli
-from assets.adapters.base import AdapterError, Source
-from assets.adapters.salesforce import id18
-from assets.adapters.sources import adapted_files, load_sources
-from assets.auto_scorer import load_scorer
-from assets.landing import ingest_kind, landing_files, store_rubrics
-from assets.rubric import load_rubric_file, load_rubrics
+from salesassess.adapters import gong, hubspot, persuasion, salesforce, transcripts
+from salesassess.adapters.__main__ import main as adapters_cli
+from salesassess.adapters.base import AdapterError, Source
+from salesassess.adapters.salesforce import id18
+from salesassess.adapters.sources import adapted_files, load_sources
+from salesassess.auto_scorer import load_scorer
+from salesassess.landing import ingest_kind, landing_files, store_rubrics
+from salesassess.rubric import load_rubric_file, load_rubrics
 from tests.conftest import FIXTURES, SMALL_LANDING
 
 ADAPTERS = FIXTURES / "adapters"

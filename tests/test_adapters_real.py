@@ -17,13 +17,13 @@ import duckdb
 import pytest
 import yaml
 
-from assets.adapters import gong, hubspot, salesforce, transcripts
-from assets.adapters.__main__ import main as adapters_cli
-from assets.adapters.base import AdapterError, Source
-from assets.adapters.sources import translation_log
-from assets.adapters.transcripts import NO_SPEAKER
-from assets.landing import ingest_kind, store_rubrics
-from assets.rubric import load_rubrics
+from salesassess.adapters import gong, hubspot, salesforce, transcripts
+from salesassess.adapters.__main__ import main as adapters_cli
+from salesassess.adapters.base import AdapterError, Source
+from salesassess.adapters.sources import translation_log
+from salesassess.adapters.transcripts import NO_SPEAKER
+from salesassess.landing import ingest_kind, store_rubrics
+from salesassess.rubric import load_rubrics
 from tests.conftest import FIXTURES, SMALL_LANDING
 
 REAL = FIXTURES / "adapters" / "real"

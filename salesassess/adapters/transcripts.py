@@ -37,7 +37,7 @@ from pathlib import Path
 
 import yaml
 
-from assets.adapters.base import ROLES, AdapterError, Source, read_json, row
+from salesassess.adapters.base import ROLES, AdapterError, Source, read_json, row
 
 # [hours:]minutes:seconds.fraction; Teams writes them unpadded (0:0:5.320, 0:0:6.1)
 _STAMP = r"(?:[0-9]+:)?[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]{1,3})?"

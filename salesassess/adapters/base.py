@@ -12,7 +12,7 @@ the quarantine's raw content:
 What was read is logged per export file in ``Source.log`` (:meth:`Source.read`,
 :meth:`Source.skip`, :meth:`Source.describe`): the records read, the records skipped on
 purpose (a deleted row of a synced table, a scorecard answer marked not applicable) and
-the text encoding of a CSV export. :mod:`assets.adapters.sources` reconciles it with the
+the text encoding of a CSV export. :mod:`salesassess.adapters.sources` reconciles it with the
 rows written (every record read is skipped or gives at least one row) and the landing
 stores it in ``raw.adapter_log``.
 
@@ -39,7 +39,7 @@ from pathlib import Path
 import charset_normalizer
 import yaml
 
-# the contract columns of every landing kind an adapter can write (assets/landing.py)
+# the contract columns of every landing kind an adapter can write (salesassess/landing.py)
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "reps": ("rep_id", "rep_name", "manager_id", "email", "team", "manager_name", "active"),
     "calls": (

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (phrase banks: one line of dialogue per line)
 """Deterministic demo data: a believable sales team written as a canonical landing folder.
 
-``python -m assets.demo_data --out data/landing`` writes the landing files of
+``python -m salesassess.demo_data --out data/landing`` writes the landing files of
 DATA_CONTRACT.md (``rubric.yaml``, ``reps.csv``, ``calls.csv``, ``utterances.parquet``,
 ``scores.csv``, ``opportunities.csv``, ``coaching_sessions.csv``) and
 ``_truth/truth.json``, the hidden structure the analytics must rediscover (ingestion
@@ -47,6 +47,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import yaml
+
+from salesassess.calendar import add_quarters, cycle_key, latest_complete_partition, quarter_start
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUBRIC = ROOT / "rubrics" / "templates" / "one_call_close.yaml"
@@ -175,23 +177,9 @@ def win_weights(rubric: RubricInfo) -> np.ndarray:
 
 
 # --- dates ------------------------------------------------------------------------------
-def quarter_start(day: dt.date) -> dt.date:
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def add_quarters(day: dt.date, quarters: int) -> dt.date:
-    months = day.year * 12 + day.month - 1 + 3 * quarters
-    return dt.date(months // 12, months % 12 + 1, 1)
-
-
 def latest_complete_quarter(today: dt.date | None = None) -> dt.date:
-    """First day of the latest calendar quarter that has ended (today in UTC by default)."""
-    today = today or dt.datetime.now(dt.UTC).date()
-    return add_quarters(quarter_start(today), -1)
-
-
-def cycle_key(day: dt.date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    """First day of the latest quarter that has ended (today in UTC by default)."""
+    return dt.date.fromisoformat(latest_complete_partition(today or dt.datetime.now(dt.UTC).date()))
 
 
 def _quarter_day(value: str | dt.date | None) -> dt.date:
@@ -199,7 +187,7 @@ def _quarter_day(value: str | dt.date | None) -> dt.date:
         return latest_complete_quarter()
     day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     if day != quarter_start(day):
-        raise ValueError(f"last quarter {day} is not the first day of a calendar quarter")
+        raise ValueError(f"last quarter {day} is not the first day of a quarter")
     return day
 
 
@@ -1737,7 +1725,7 @@ def _resolve(value: str) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m assets.demo_data",
+        prog="python -m salesassess.demo_data",
         description="Write deterministic demo data (a canonical landing folder). "
         "Relative paths are relative to the project root.",
     )

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.adapters.base import AdapterError, Source, boolean, csv_records, text
+from salesassess.adapters.base import AdapterError, Source, boolean, csv_records, text
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".duckdb", ".db")
 DELETED_FLAGS = ("_fivetran_deleted", "is_deleted", "isdeleted", "archived")

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import yaml
 
-from assets.adapters import gong, hubspot, persuasion, salesforce, transcripts
-from assets.adapters.base import KIND_COLUMNS, AdapterError, Source
+from salesassess.adapters import gong, hubspot, persuasion, salesforce, transcripts
+from salesassess.adapters.base import KIND_COLUMNS, AdapterError, Source
 
 CONFIG_NAMES = ("sources.yaml", "sources.yml")
 DEFAULT_ADAPTED_DIR = "data/adapted"

@@ -25,7 +25,7 @@ others to ``won``, ``lost`` or ``open``), else from ``ForecastCategory`` (``Clos
 neither tells stays empty (``missing_value:is_closed``) with a note naming it.
 
 The export may be a CSV file (any encoding, see :func:`base.decode_export`), Parquet or
-a synced table (:mod:`assets.adapters.tables`: ``preset: fivetran`` reads Fivetran's
+a synced table (:mod:`salesassess.adapters.tables`: ``preset: fivetran`` reads Fivetran's
 ``user``/``opportunity`` tables, ``preset: airbyte`` Airbyte's ``User``/``Opportunity``
 streams; rows deleted in Salesforce or the sync are skipped and counted).
 """
@@ -35,8 +35,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assets.adapters import tables
-from assets.adapters.base import (
+from salesassess.adapters import tables
+from salesassess.adapters.base import (
     AdapterError,
     Source,
     boolean,

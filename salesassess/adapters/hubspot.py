@@ -10,7 +10,7 @@ hs_object_id}``). A file holding one deal (the response of a read or create call
 ``{"id", "properties"}``) is read as that deal. Synced tables (``preset: fivetran``:
 the ``deal`` table, ``deal_id``, ``owner_id``, ``deal_pipeline_stage_id``,
 ``property_*``; ``preset: airbyte``: the ``deals`` stream, ``id``, ``properties_*``) are
-read as Parquet, CSV or a DuckDB table (:mod:`assets.adapters.tables`); deleted deals
+read as Parquet, CSV or a DuckDB table (:mod:`salesassess.adapters.tables`); deleted deals
 (``is_deleted``, ``archived``) are skipped and counted.
 
 Awkward cases: booleans are strings (``"true"``, ``"false"``); dates are ISO dates, ISO
@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assets.adapters import tables
-from assets.adapters.base import (
+from salesassess.adapters import tables
+from salesassess.adapters.base import (
     AdapterError,
     Source,
     boolean,

@@ -35,7 +35,7 @@ Every endpoint answers in cursor pages ``{"requestId", "records": {"totalRecords
   or ``answers:`` beside ``questions:`` in the criteria file for every question); a text
   without a level is kept without score (``missing_value:score``) with a note.
 
-Synced tables (:mod:`assets.adapters.tables`, CSV, Parquet or a DuckDB table): one row
+Synced tables (:mod:`salesassess.adapters.tables`, CSV, Parquet or a DuckDB table): one row
 per user, call (flat, the ``/v2/calls`` fields) or transcript sentence (``callId``,
 ``speakerId``, ``text``, ``start``, ``end``; a call's sentences ordered by ``start``);
 ``preset: fivetran`` maps Fivetran's ``users``, ``call`` and ``transcript`` columns
@@ -54,8 +54,8 @@ from pathlib import Path
 
 import yaml
 
-from assets.adapters import tables
-from assets.adapters.base import (
+from salesassess.adapters import tables
+from salesassess.adapters.base import (
     AdapterError,
     Source,
     json_pages,
@@ -64,14 +64,14 @@ from assets.adapters.base import (
     text,
     timestamp_value,
 )
-from assets.adapters.salesforce import id18
+from salesassess.adapters.salesforce import id18
 
 AFFILIATION_ROLES = {"internal": "rep", "external": "prospect", "unknown": "other"}
 
 
 def _pages(source: Source, items: str, *, count: bool = True):
     """(file, record, item) of the JSON pages, then of the synced tables (each row one
-    item, columns mapped to the API's field names: :mod:`assets.adapters.tables`)."""
+    item, columns mapped to the API's field names: :mod:`salesassess.adapters.tables`)."""
     files = tables.files(source, ".json")
     for path, record, item in json_pages([p for p in files if p.suffix == ".json"], items):
         if count:
