@@ -9,7 +9,7 @@ interval, any number of scorers, missing values allowed) and ICC(2,1), and write
 automated scorer against humans) is not calibrated.
 
 ``auto_vs_human`` rows name their scorer (``scorer_id``: the rules' or the learned
-scorer's, see :mod:`assets.learned_scorer`) and say whether it scores the calls
+scorer's, see :mod:`salesassess.learned_scorer`) and say whether it scores the calls
 (``scores_calls``); the candidate that lost a criterion's held-out comparison is reported
 beside it from ``raw.auto_scorer_candidates``, with its held-out within-1 share, kappa and
 ordinal alpha.
@@ -20,10 +20,12 @@ from collections import defaultdict
 import dagster as dg
 import numpy as np
 
-from assets.statistics import icc_2_1, krippendorff_alpha, quadratic_weighted_kappa
-from assets.warehouse import connect, markdown_table, replace_cycle_rows
-from orchestration.partitions import cycle_window, quarterly_partitions
+from assets.mart_metadata import markdown_table
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window
+from salesassess.statistics import icc_2_1, krippendorff_alpha, quadratic_weighted_kappa
+from salesassess.warehouse import connect, replace_cycle_rows
 
 RELIABILITY_KEY = dg.AssetKey(["marts", "fct_rubric_reliability"])
 RELIABILITY_TABLE = "marts.fct_rubric_reliability"

@@ -1,12 +1,12 @@
 """Score step: the automated scorer over every call of the cycle with a transcript.
 
 The rubric version the cycle is assessed under (the latest effective before the cycle's
-end) declares the signals and rules (see :mod:`assets.auto_scorer`); its scores land in
+end) declares the signals and rules (see :mod:`salesassess.auto_scorer`); its scores land in
 ``raw.auto_scores`` beside the human and external ones (``scorer_kind = auto``, a scorer id
 naming the rubric version and scorer version) with the moment that decided each score.
 A rubric without signals leaves the table empty for the cycle.
 
-Then the learned scorer (:mod:`assets.learned_scorer`) trains, per criterion with enough
+Then the learned scorer (:mod:`salesassess.learned_scorer`) trains, per criterion with enough
 human scores of the cycle, a model on them, cross-validates it against the rules, and
 lets the better of the two score the criterion's calls (``raw.auto_scorer_candidates``
 keeps both held-out figures). Settings: the dbt vars ``learned_scorer_enabled``,
@@ -15,12 +15,14 @@ keeps both held-out figures). Settings: the dbt vars ``learned_scorer_enabled``,
 
 import dagster as dg
 
-from assets.auto_scorer import OUTPUT_COLUMNS, load_scorer, score_calls
-from assets.learned_scorer import LearnedSettings, learn_and_score
-from assets.rubric import load_rubric_file, rubric_files
-from assets.warehouse import connect, markdown_table
-from orchestration.partitions import cycle_window, quarterly_partitions
+from assets.mart_metadata import markdown_table
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.auto_scorer import OUTPUT_COLUMNS, load_scorer, score_calls
+from salesassess.calendar import cycle_window
+from salesassess.learned_scorer import LearnedSettings, learn_and_score
+from salesassess.rubric import load_rubric_file, rubric_files
+from salesassess.warehouse import connect
 
 AUTO_SCORES_KEY = dg.AssetKey(["raw", "auto_scores"])
 

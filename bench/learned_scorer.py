@@ -4,7 +4,7 @@ The automated scorer's benchmark quarter (:func:`bench.auto_scorer.generate`: ``
 calls, default 100,000, x 150 utterances, ~1.4 GB of text), scored by the rules (with the
 signal counts kept), then ``--human-share`` of the calls (default 5%) given a human level on
 every criterion (the rules' level, one up on a third of them by a hash of the call), then
-:func:`assets.learned_scorer.learn_and_score` timed: 5-fold cross-validation per criterion,
+:func:`salesassess.learned_scorer.learn_and_score` timed: 5-fold cross-validation per criterion,
 the fit on every human-scored call, and every call scored with its evidence. DuckDB uses 2
 threads; prints seconds and the peak resident memory of this process.
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from assets.auto_scorer import score_calls
-from assets.learned_scorer import LearnedSettings, learn_and_score
+from salesassess.auto_scorer import score_calls
+from salesassess.learned_scorer import LearnedSettings, learn_and_score
 from bench.auto_scorer import CYCLE, _PeakRss, bench_spec, generate
 
 

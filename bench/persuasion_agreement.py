@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from assets.auto_scorer import load_scorer, score_calls
-from assets.learned_scorer import LearnedSettings, agreement, learn_and_score
+from salesassess.auto_scorer import load_scorer, score_calls
+from salesassess.learned_scorer import LearnedSettings, agreement, learn_and_score
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT / "data" / "external" / "persuasionforgood"

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import yaml
 
-from assets.auto_scorer import load_scorer, score_calls
-from assets.learned_scorer import (
+from salesassess.auto_scorer import load_scorer, score_calls
+from salesassess.learned_scorer import (
     CANDIDATES_TABLE,
     fit_model,
     learn_and_score,

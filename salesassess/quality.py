@@ -31,8 +31,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from assets.warehouse import connect
-from orchestration.partitions import CycleWindow
+from salesassess.calendar import CycleWindow
+from salesassess.warehouse import connect
 
 ERROR = "ERROR"
 WARN = "WARN"

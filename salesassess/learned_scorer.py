@@ -1,6 +1,6 @@
 """The learned scorer: a model per criterion trained on the team's reviewers' scores.
 
-The rules (:mod:`assets.auto_scorer`) score every call first. Then, per rubric version and
+The rules (:mod:`salesassess.auto_scorer`) score every call first. Then, per rubric version and
 criterion with at least ``learned_scorer_min_scored_calls`` (default 50) calls of the
 cycle scored by humans (and by external scorers too when ``learned_scorer_use_external``
 is true; a call's target is the mean of its scores), a model learns the human level from:
@@ -55,8 +55,8 @@ import scipy.sparse as sp
 from sklearn.kernel_ridge import KernelRidge
 from threadpoolctl import threadpool_limits
 
-from assets.auto_scorer import ScorerSpec, mm_ss_sql
-from assets.statistics import krippendorff_alpha, quadratic_weighted_kappa
+from salesassess.auto_scorer import ScorerSpec, mm_ss_sql
+from salesassess.statistics import krippendorff_alpha, quadratic_weighted_kappa
 
 LEARNED_VERSION = "learned-1"
 SEED = 17
