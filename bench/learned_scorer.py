@@ -18,9 +18,9 @@ from pathlib import Path
 
 import duckdb
 
+from bench.auto_scorer import CYCLE, _PeakRss, bench_spec, generate
 from salesassess.auto_scorer import score_calls
 from salesassess.learned_scorer import LearnedSettings, learn_and_score
-from bench.auto_scorer import CYCLE, _PeakRss, bench_spec, generate
 
 
 def benchmark(calls: int, human_share: float, threads: int) -> dict:

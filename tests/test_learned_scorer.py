@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
+from bench.persuasion_agreement import STRATEGIES, evaluate
 from salesassess.auto_scorer import load_scorer, score_calls
 from salesassess.learned_scorer import (
     CANDIDATES_TABLE,
@@ -18,7 +19,6 @@ from salesassess.learned_scorer import (
     learn_and_score,
     transcript_batches,
 )
-from bench.persuasion_agreement import STRATEGIES, evaluate
 
 CYCLE = "2026-Q3"
 RUBRIC = {
