@@ -45,7 +45,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -171,7 +173,6 @@ def transcript_batches(
         "order by u.call_id, u.seq",
         params=params,
     ).to_arrow_reader(200_000)
-    pending: pa.Table | None = None
 
     def emit(table: pa.Table) -> Batch:
         ids_column = table.column("call_id").to_numpy(zero_copy_only=False)
@@ -193,6 +194,20 @@ def transcript_batches(
             offsets - offsets[0],
         )
 
+    # tokenising releases the GIL in numpy: two batches at a time, yielded in order
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        in_flight: deque = deque()
+        for table in _whole_calls(reader):
+            in_flight.append(pool.submit(emit, table))
+            if len(in_flight) == 2:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+
+
+def _whole_calls(reader) -> Iterator[pa.Table]:
+    """Tables of about BATCH_BYTES of text, never splitting a call."""
+    pending: pa.Table | None = None
     size = 0
     parts: list[pa.RecordBatch] = []
     for record in reader:
@@ -203,18 +218,19 @@ def transcript_batches(
         table = pa.Table.from_batches(parts)
         if pending is not None:
             table = pa.concat_tables([pending, table])
-        ids = table.column("call_id")
-        last = ids[len(ids) - 1]
-        keep = int(np.flatnonzero(ids.to_numpy(zero_copy_only=False) != last.as_py())[-1]) + 1
+        ids = table.column("call_id").to_numpy(zero_copy_only=False)
+        others = np.flatnonzero(ids != ids[-1])
+        keep = int(others[-1]) + 1 if len(others) else 0
         if keep > 0:
-            yield emit(table.slice(0, keep))
+            yield table.slice(0, keep)
         pending, parts, size = table.slice(keep), [], 0
     tables = ([pending] if pending is not None else []) + (
         [pa.Table.from_batches(parts)] if parts else []
     )
-    table = pa.concat_tables(tables) if tables else None
-    if table is not None and len(table):
-        yield emit(table)
+    if tables:
+        table = pa.concat_tables(tables)
+        if len(table):
+            yield table
 
 
 # --- the model ----------------------------------------------------------------------------
@@ -425,17 +441,11 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
     oof: dict[str, np.ndarray] = {}
     rules_level = {c: rule_features[:, i] for i, c in enumerate(criteria)}
     candidate_rows = []
+    held_out = _cross_validate(gram, fold, training, trainable)
     for criterion, target in trainable.items():
         index = np.array([i for i, c in enumerate(training) if c in target])
         y = np.array([target[training[i]] for i in index])
-        predicted = np.empty(len(index))
-        for k in range(FOLDS):
-            test = fold[index] == k
-            if not test.any() or test.all():
-                continue
-            fit, held = index[~test], index[test]
-            dual, intercept = solve(gram[np.ix_(fit, fit)], y[~test])
-            predicted[test] = (gram[np.ix_(held, fit)] @ dual + intercept).ravel()
+        predicted = held_out[criterion]
         learned_levels = to_level(predicted, low, high)
         oof[criterion] = learned_levels
         rules_levels = rules_level[criterion][train_rows[index]]
@@ -462,6 +472,29 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
         _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, len(training))
     report["seconds"]["total"] = round(time.perf_counter() - started, 3)
     return report
+
+
+def _cross_validate(gram, fold, training, trainable) -> dict[str, np.ndarray]:
+    """Each criterion's out-of-fold predictions for its human-scored calls; the criteria
+    scored on the same calls share one solve per fold."""
+    groups: dict[tuple, list[str]] = {}
+    for criterion, target in trainable.items():
+        key = tuple(i for i, c in enumerate(training) if c in target)
+        groups.setdefault(key, []).append(criterion)
+    predictions = {}
+    for key, criteria in groups.items():
+        index = np.array(key)
+        y = np.array([[trainable[c][training[i]] for c in criteria] for i in index])
+        predicted = np.empty(y.shape)
+        for k in range(FOLDS):
+            test = fold[index] == k
+            if not test.any() or test.all():
+                continue
+            fit, held = index[~test], index[test]
+            dual, intercept = solve(gram[np.ix_(fit, fit)], y[~test])
+            predicted[test] = gram[np.ix_(held, fit)] @ dual + intercept
+        predictions.update({c: predicted[:, j] for j, c in enumerate(criteria)})
+    return predictions
 
 
 def _score_every_call(con, spec, cycle, chosen, trainable, training, counts, rule_features):
