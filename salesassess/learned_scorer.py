@@ -297,11 +297,16 @@ def solve(gram: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return dual, y.mean(axis=0) - gram.mean(axis=0) @ dual
 
 
-def fit_model(counts: sp.csr_matrix, rule_features: np.ndarray, targets: np.ndarray) -> Model:
+def fit_model(
+    counts: sp.csr_matrix, rule_features: np.ndarray, targets: np.ndarray, prepared=None
+) -> Model:
     """Fit on the training calls' raw term counts, rule features and targets (calls, or
-    calls x k): the weights over the full hashed width, for scoring any call."""
-    model, x = design(counts, rule_features)
-    dual, model.intercept = solve(np.asarray((x @ x.T).todense()), targets)
+    calls x k): the weights over the full hashed width, for scoring any call.
+    ``prepared``: the (model, design, kernel) of these calls, when already computed."""
+    model, x, gram = prepared or (*design(counts, rule_features), None)
+    if gram is None:
+        gram = np.asarray((x @ x.T).todense())
+    dual, model.intercept = solve(gram, targets)
     coef = np.asarray(x.T @ dual).T  # outputs x features
     used = model.used
     model.text_coef = np.zeros((coef.shape[0], counts.shape[1]))
@@ -435,7 +440,7 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
     report["scorer_id"] = scorer_id
     report["training_calls"] = len(training)
     fold = fold_of(training)
-    _, x = design(counts, rule_features[train_rows])
+    base, x = design(counts, rule_features[train_rows])
     gram = np.asarray((x @ x.T).todense())
     chosen: dict[str, int] = {}
     oof: dict[str, np.ndarray] = {}
@@ -468,7 +473,10 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
     )
     report["seconds"]["cross_validation"] = round(time.perf_counter() - started, 3)
     if chosen:
-        _score_every_call(con, spec, cycle, chosen, trainable, training, counts, rule_features)
+        prepared = (base, x, gram)
+        _score_every_call(
+            con, spec, cycle, chosen, trainable, training, counts, rule_features, prepared
+        )
         _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, len(training))
     report["seconds"]["total"] = round(time.perf_counter() - started, 3)
     return report
@@ -497,7 +505,9 @@ def _cross_validate(gram, fold, training, trainable) -> dict[str, np.ndarray]:
     return predictions
 
 
-def _score_every_call(con, spec, cycle, chosen, trainable, training, counts, rule_features):
+def _score_every_call(
+    con, spec, cycle, chosen, trainable, training, counts, rule_features, prepared
+):
     """Fit the chosen criteria on every human-scored call (one multi-output model per
     training set); score every call of the cycle into temp table _learned_scores with the
     utterance that moves the prediction most."""
@@ -513,7 +523,10 @@ def _score_every_call(con, spec, cycle, chosen, trainable, training, counts, rul
     for key, criteria in groups.items():
         index = np.array(key)
         y = np.array([[trainable[c][training[i]] for c in criteria] for i in index])
-        model = fit_model(counts[index], rule_features[rows_of_training[index]], y)
+        whole = len(index) == len(training)  # every human-scored call: the CV's kernel
+        model = fit_model(
+            counts[index], rule_features[rows_of_training[index]], y, prepared if whole else None
+        )
         models.append((model, criteria, y.mean(axis=0), model.text_coef * model.idf))
     parts = []
     for batch in transcript_batches(con, cycle):
