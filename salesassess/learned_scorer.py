@@ -67,6 +67,7 @@ ALPHA = 0.3  # chosen by 5-fold cross-validation on the PersuasionForGood develo
 HASH_BITS = 18
 MAX_TOKEN_BYTES = 24
 BATCH_BYTES = 16_000_000  # transcript text per tokenising batch
+BUCKET_ROWS = 2_000_000  # utterances per sorted read
 CANDIDATES_TABLE = "raw.auto_scorer_candidates"
 CANDIDATES_DDL = (
     "cycle varchar, rubric_version varchar, criterion_id varchar, scorer_id varchar, "
@@ -159,7 +160,8 @@ def _batch(call_ids, utt_call, seq, role, data, offsets) -> Batch:
 def transcript_batches(
     con: duckdb.DuckDBPyConnection, cycle: str, calls: list[str] | None = None
 ) -> Iterator[Batch]:
-    """The cycle's calls (or only ``calls``) in call-id order, in batches of whole calls."""
+    """The cycle's calls (or only ``calls``) in batches of whole calls (each batch in
+    call-id order; the batches in no particular order)."""
     where = "u.cycle = $cycle"
     params: dict = {"cycle": cycle}
     join = ""
@@ -167,12 +169,21 @@ def transcript_batches(
         con.execute("create or replace temp table _learned_wanted (call_id varchar)")
         con.executemany("insert into _learned_wanted values (?)", [(c,) for c in calls])
         join = "join _learned_wanted w on w.call_id = u.call_id"
-    reader = con.sql(
-        f"select u.call_id, u.seq, case when u.speaker_role = 'rep' then 0 else 1 end as role, "
-        f"coalesce(u.text, '') as text from raw.utterances u {join} where {where} "
-        "order by u.call_id, u.seq",
-        params=params,
-    ).to_arrow_reader(200_000)
+    ((rows,),) = con.execute(
+        f"select count(*) from raw.utterances u {join} where {where}", params
+    ).fetchall()
+    # sorted in buckets of calls (by a hash of the id), so no sort holds the whole cycle
+    buckets = max(1, -(-rows // BUCKET_ROWS))
+
+    def readers() -> Iterator:
+        for bucket in range(buckets):
+            yield con.sql(
+                "select u.call_id, u.seq, case when u.speaker_role = 'rep' then 0 else 1 end "
+                f"as role, coalesce(u.text, '') as text from raw.utterances u {join} "
+                f"where {where} and hash(u.call_id) % {buckets} = {bucket} "
+                "order by u.call_id, u.seq",
+                params=params,
+            ).to_arrow_reader(200_000)
 
     def emit(table: pa.Table) -> Batch:
         ids_column = table.column("call_id").to_numpy(zero_copy_only=False)
@@ -197,7 +208,7 @@ def transcript_batches(
     # tokenising releases the GIL in numpy: two batches at a time, yielded in order
     with ThreadPoolExecutor(max_workers=2) as pool:
         in_flight: deque = deque()
-        for table in _whole_calls(reader):
+        for table in (t for reader in readers() for t in _whole_calls(reader)):
             in_flight.append(pool.submit(emit, table))
             if len(in_flight) == 2:
                 yield in_flight.popleft().result()
@@ -430,7 +441,11 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
     row_of = {c: i for i, c in enumerate(calls)}
     training = sorted({call for t in trainable.values() for call in t if call in row_of})
     train_rows = np.array([row_of[c] for c in training])
-    counts = sp.vstack([b.counts for b in transcript_batches(con, cycle, training)]).tocsr()
+    batches = list(transcript_batches(con, cycle, training))
+    read = [call for b in batches for call in b.call_ids]
+    position = {call: i for i, call in enumerate(read)}
+    counts = sp.vstack([b.counts for b in batches]).tocsr()[[position[c] for c in training]]
+    del batches
     report["seconds"]["training_text"] = round(time.perf_counter() - started, 3)
     date = str(human["latest"].date()) if human["latest"] else "undated"
     scorer_id = (
