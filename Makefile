@@ -12,6 +12,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # the demo writes here and nowhere else, whatever ASSESSMENT_* say in the shell or in .env
 DEMO_DIR := data/demo
+DEMO_QUARTERS := 4
+DEMO_FLAGS :=
 DEMO_ENV := ASSESSMENT_LANDING_DIR=$(DEMO_DIR)/landing \
 	ASSESSMENT_WAREHOUSE=$(DEMO_DIR)/warehouse.duckdb \
 	ASSESSMENT_PUBLISHED=$(DEMO_DIR)/published.duckdb \
@@ -50,9 +52,11 @@ install: $(STAMP) $(MANIFEST) ## create .venv and install the pinned stack
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 demo: install ## demo data in data/demo/, assess its four quarters, print the latest
-	$(DEMO_ENV) $(PY) -m salesassess.demo_data --out $(DEMO_DIR)/landing --last-quarter $(PARTITION)
+	$(DEMO_ENV) $(PY) -m salesassess.demo_data --out $(DEMO_DIR)/landing \
+		--last-quarter $(PARTITION) --quarters $(DEMO_QUARTERS) $(DEMO_FLAGS)
 	rm -f $(DEMO_DIR)/warehouse.duckdb
-	$(DEMO_ENV) $(PY) -m orchestration.assess --partition $(PARTITION) --quarters 4 $(ASSESS_FLAGS)
+	$(DEMO_ENV) $(PY) -m orchestration.assess --partition $(PARTITION) \
+		--quarters $(DEMO_QUARTERS) $(ASSESS_FLAGS)
 	$(DEMO_ENV) $(PY) -m orchestration.summary --partition $(PARTITION)
 
 # run from the demo's folder: Dagster's CLI reads .env from its working directory

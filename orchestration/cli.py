@@ -21,9 +21,7 @@ def prepare_environment() -> Path:
     """Read ``.env``; default ``DAGSTER_HOME`` to the project's ``.dagster_home``; give a
     home without ``dagster.yaml`` the project's (never overwriting one). Returns the home."""
     load_dotenv()
-    home = Path(
-        os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / DEFAULT_DAGSTER_HOME
-    ).expanduser()
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / DEFAULT_DAGSTER_HOME).expanduser()
     home = home if home.is_absolute() else PROJECT_ROOT / home
     os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
@@ -32,13 +30,24 @@ def prepare_environment() -> Path:
     return home
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Defaults shown after each option's help; the description printed as written."""
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The description printed as written; an option's default after its help, when it
+    has one worth saying (not for required options and flags)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "%(default)" in text:
+            return text
+        if action.option_strings and not action.required:
+            text += " (default: %(default)s)"
+        return text
 
 
 def parser(prog: str, description: str) -> argparse.ArgumentParser:
     """An argument parser named as the user types the command (``python -m ...``)."""
-    return argparse.ArgumentParser(prog=prog, description=description, formatter_class=HelpFormatter)
+    return argparse.ArgumentParser(
+        prog=prog, description=description, formatter_class=HelpFormatter
+    )
 
 
 def fail(message: str) -> int:

@@ -77,3 +77,36 @@ def load_dotenv() -> list[Path]:
         for key, value in read_dotenv(path).items():
             os.environ.setdefault(key, value)
     return files
+
+
+def dbt_project_dir() -> Path:
+    """The dbt project dbt runs in. From a checkout, its ``dbt_project/``. Installed, the
+    packaged project is copied once per version into a writable folder (dbt writes
+    ``target/`` and ``logs/`` beside its models): ``ASSESSMENT_DBT_DIR``, default
+    ``~/.cache/sales-assessment-warehouse/dbt_project-<version>``."""
+    if IN_CHECKOUT:
+        return SHIPPED_DBT_PROJECT
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("sales-assessment-warehouse")
+    except PackageNotFoundError:
+        release = "unknown"
+    configured = os.environ.get("ASSESSMENT_DBT_DIR")
+    target = (
+        resolve(configured)
+        if configured
+        else Path.home() / ".cache" / "sales-assessment-warehouse" / f"dbt_project-{release}"
+    )
+    if not (target / "dbt_project.yml").is_file():
+        import shutil
+
+        staging = target.with_name(f".{target.name}.tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(
+            SHIPPED_DBT_PROJECT,
+            staging,
+            ignore=shutil.ignore_patterns("__pycache__", "__init__.py", "target", "logs"),
+        )
+        staging.rename(target)
+    return target

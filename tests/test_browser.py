@@ -1,10 +1,10 @@
 """The pages as people see them: a scorecard and the running Dagster UI in headless Chromium.
 
 The UI is started as the README says, ``make dev``, from a shell whose PATH does not hold
-the virtual environment. Debian's ``chromium`` is installed by ``make browser-deps`` (``make test`` depends on it);
-without it these tests fail, they do not skip. The cycle 2026-Q3 of the small fixture is
-materialised into a Dagster instance of its own, which a real ``dagster-webserver`` then
-serves: r1 Ana Silva's priorities are Criterion D (3.00 vs 3.75, weight 10%, gap 7.5) and
+the virtual environment. Debian's ``chromium`` is installed by ``make browser-deps``
+(``make test`` depends on it); without it these tests fail, they do not skip. The cycle
+2026-Q3 of the small fixture is materialised into a Dagster instance of its own, which the
+UI then serves: r1 Ana Silva's priorities are Criterion D (3.00 vs 3.75, weight 10%, gap 7.5) and
 Criterion C (4.00 vs 4.25, 20%, 5.0), her evidence moment c1 at 01:05.
 """
 
