@@ -86,8 +86,7 @@ browser-deps: ## Debian's chromium for the browser test, when missing
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 docs: install ## dbt docs of every model and column, one static HTML file
-	$(PY) -m orchestration.dotenv_run --cwd dbt_project -- \
-		dbt docs generate --static --profiles-dir .
+	$(PY) -m orchestration.dbt_cli docs generate --static
 	@echo "dbt docs: dbt_project/target/static_index.html (one self-contained file)"
 
 dev: install ## the Dagster UI (http://127.0.0.1:3000) on ASSESSMENT_WAREHOUSE

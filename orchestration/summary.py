@@ -198,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print("\n".join(report_lines(settings.reports_path(), cycle)))
+    index = settings.reports_path() / cycle / "index.html"
+    if index.exists():
+        print(f"\nOpen the scorecards in a browser: {index.as_uri()}")
     return 0
 
 

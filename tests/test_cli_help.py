@@ -25,6 +25,7 @@ COMMANDS = [
     ("salesassess.adapters",),
     ("assets.adapters",),
     ("salesassess.calendar",),
+    ("orchestration.dbt_cli",),
 ]
 HELP_SECONDS = 2.0
 
