@@ -82,6 +82,7 @@ def test_the_wheel_holds_every_module_and_the_data_files(installed):
         assert f"salesassess/dbt_project/{sql.relative_to(ROOT / 'dbt_project')}" in names
     assert "salesassess/dbt_project/dbt_project.yml" in names
     assert "orchestration/dagster.yaml" in names
+    assert "salesassess/demo/phrases.yaml" in names
     assert not any("/target/" in name for name in names)
 
 
