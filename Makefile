@@ -36,7 +36,7 @@ help: ## this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' \
 		$(MAKEFILE_LIST)
 	@echo "  variables: PARTITION=YYYY-MM-DD (a quarter's first day; default the latest" \
-		"complete quarter), V=1 (full logs)"
+		"complete quarter), V=1 (full logs), PORT=3000 (the UI)"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

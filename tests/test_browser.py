@@ -111,7 +111,12 @@ def graphql(base: str, query: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def webserver(materialised, tmp_path_factory):
+def webserver(make_dev):
+    return make_dev["base"]
+
+
+@pytest.fixture(scope="module")
+def make_dev(materialised, tmp_path_factory):
     """`make dev` as the README says, from a shell without the virtual environment."""
     port = _free_port()
     log = tmp_path_factory.mktemp("webserver") / "make_dev.log"
@@ -141,7 +146,7 @@ def webserver(materialised, tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail(f"the Dagster UI not loaded after 240 s:\n{log.read_text()}")
             time.sleep(1)
-        yield base
+        yield {"base": base, "log": log}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -151,12 +156,15 @@ def webserver(materialised, tmp_path_factory):
             process.wait()
 
 
-def test_make_dev_from_a_plain_shell_loads_every_code_location(webserver):
-    entries = graphql(webserver, LOCATIONS_QUERY)["workspaceOrError"]["locationEntries"]
+def test_make_dev_from_a_plain_shell_loads_every_code_location(make_dev):
+    entries = graphql(make_dev["base"], LOCATIONS_QUERY)["workspaceOrError"]["locationEntries"]
     assert {e["name"]: e["locationOrLoadError"]["__typename"] for e in entries} == {
         "orchestration.definitions": "RepositoryLocation",
         "orchestration.checkin_definitions": "RepositoryLocation",
     }, entries
+    # the project's dagster.yaml is in DAGSTER_HOME: no notice, no telemetry banner
+    output = make_dev["log"].read_text()
+    assert "dagster.yaml" not in output and "usage statistics" not in output, output
 
 
 def test_scorecard_in_chromium_shows_the_rep_priorities_and_evidence(materialised, tmp_path):
