@@ -41,6 +41,7 @@ import duckdb
 
 from salesassess.adapters.sources import adapted_files, store_adapter_log
 from salesassess.rubric import Rubric
+from salesassess.vocabulary import SCORER_KINDS, SPEAKER_ROLES
 from salesassess.warehouse import ensure_raw_schema
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -199,7 +200,7 @@ UTTERANCES = LandingKind(
         T("seq", "integer"),
         T("start_ms", "integer"),
         T("end_ms", "integer"),
-        T("speaker_role", allowed=("rep", "prospect", "other")),
+        T("speaker_role", allowed=SPEAKER_ROLES),
         T("text"),
         T("speaker_name", required=False),
     ),
@@ -218,7 +219,7 @@ SCORES = LandingKind(
         T("criterion_id"),
         T("score", "number"),
         T("scorer_id"),
-        T("scorer_kind", allowed=("human", "external", "auto")),
+        T("scorer_kind", allowed=SCORER_KINDS),
         T("rubric_version", required=False),
         T("scored_at", "timestamp", required=False),
         T("evidence_start_ms", "integer", required=False),

@@ -39,6 +39,8 @@ from pathlib import Path
 import charset_normalizer
 import yaml
 
+from salesassess.vocabulary import SPEAKER_ROLES
+
 # the contract columns of every landing kind an adapter can write (salesassess/landing.py)
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "reps": ("rep_id", "rep_name", "manager_id", "email", "team", "manager_name", "active"),
@@ -65,7 +67,7 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
         "account_id",
     ),
 }
-ROLES = ("rep", "prospect", "other")
+ROLES = SPEAKER_ROLES
 _TRUE = ("true", "t", "1", "yes", "y")
 _FALSE = ("false", "f", "0", "no", "n")
 _EPOCH_MS = re.compile(r"^-?[0-9]{10,14}$")
