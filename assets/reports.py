@@ -19,6 +19,7 @@ written beside the old one and swapped in, so a reader never sees half a cycle.
 import hashlib
 import io
 import json
+import math
 import re
 import shutil
 import time
@@ -250,7 +251,8 @@ def criterion_chart(rep: RepReport) -> Markup | None:
         positions = range(len(rows))
         axes.barh(
             [p + 0.2 for p in positions],
-            [c["team_benchmark"] for c in rows],
+            # no benchmark when no rep of the team has a sufficient sample: no bar
+            [math.nan if c["team_benchmark"] is None else c["team_benchmark"] for c in rows],
             height=0.38,
             color=TEAM_COLOUR,
             label="team benchmark",
