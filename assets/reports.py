@@ -177,7 +177,7 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
         for row in _dicts(
             con,
             "select rep_id, criterion_id, cycle_score, followup_score, n_followup_calls, "
-            "delta, status, followup_start, change_coaching_approach "
+            "delta, status, followup_start, change_coaching_approach, is_provisional "
             "from marts.fct_rescore_deltas where cycle = $cycle",
             cycle,
         ):
@@ -187,7 +187,7 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
         _dicts(
             con,
             "select manager_id, n_coached, n_improved, n_insufficient_followup, "
-            "improved_share, status from marts.fct_manager_effectiveness "
+            "improved_share, status, n_provisional from marts.fct_manager_effectiveness "
             "where cycle = $cycle order by manager_id = 'team', manager_id",
             cycle,
         )
@@ -196,9 +196,9 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
     )
     team_gaps = _dicts(
         con,
-        "select criterion_id, criterion_name, weight, ranked_by, top_mean, bottom_mean, gap, "
-        "rank from marts.fct_top_bottom_gaps where cycle = $cycle and is_team_priority "
-        "order by rank",
+        "select team, criterion_id, criterion_name, weight, ranked_by, top_mean, bottom_mean, "
+        "gap, rank from marts.fct_top_bottom_gaps where cycle = $cycle and is_team_priority "
+        "order by team, rank",
         cycle,
     )
     correlations = _dicts(
@@ -381,8 +381,8 @@ rep {{ num(p.rep_score, '.2f') }} vs team {{ num(p.team_score, '.2f') }}, weight
 {% endfor %}</ol>
 {% if rep.priorities[0].calibration_status != 'calibrated' %}<p class="warn">
 {{ rep.priorities[0].calibration_status }}: {{ rep.priorities[0].calibration_reason }}.
-Discuss these priorities, but do not base coaching decisions on them until the rubric is
-calibrated.</p>{% endif %}
+Provisional: discuss these priorities, but do not base coaching decisions on them until
+the scores are calibrated.</p>{% endif %}
 {% else %}<p id="priorities">No coaching priority this cycle
 ({{ 'insufficient sample' if rep.sample_status != 'ok' else 'no criterion below the team' }}).
 </p>{% endif %}
@@ -405,6 +405,8 @@ if rep.priorities else rep.evidence[0].criterion_id }}.</p>
 {{ num(rep.followup.followup_score, '.2f') }} over {{ rep.followup.n_followup_calls }} calls
 from {{ rep.followup.followup_start }}, delta {{ num(rep.followup.delta, '+.2f') }}:
 <strong>{{ rep.followup.status }}</strong>
+{% if rep.followup.is_provisional %}<span class="warn">(provisional: the priority's scores
+are not calibrated)</span>{% endif %}
 {% if rep.followup.change_coaching_approach %}<span class="warn">
 &middot; change_coaching_approach: no improvement on this criterion two cycles running;
 move from feedback to structured practice</span>{% endif %}</p>
@@ -422,7 +424,9 @@ _MANAGER = """{% extends "base.html" %}
 <p class="sub">manager {{ manager_id }} &middot; cycle {{ report.cycle }}
 {% if effectiveness %}&middot; coaching effectiveness
 <strong>{{ effectiveness.status }}</strong> ({{ effectiveness.n_improved }} of
-{{ effectiveness.n_coached }} coached reps improved){% endif %}</p>
+{{ effectiveness.n_coached }} coached reps improved){% if effectiveness.n_provisional %}
+<span class="warn">provisional: {{ effectiveness.n_provisional }} of them coached on
+priorities whose scores are not calibrated</span>{% endif %}{% endif %}</p>
 <table id="reps"><tr><th>rep</th><th class="n">weighted score</th><th class="n">close rate</th>
 <th>first priority</th><th>follow-up</th></tr>
 {% for rep in reps %}<tr><td><a href="{{ rep.file_name }}">{{ rep.rep_name }}</a></td>
@@ -444,7 +448,8 @@ _CYCLE = """{% extends "base.html" %}
 </tr>{% for m in managers %}<tr><td><a href="{{ m.dir }}/index.html">{{ m.name }}</a></td>
 <td class="n">{{ m.n_reps }}</td><td>{{ m.status or '-' }}</td></tr>{% endfor %}</table>
 <h2>Team: the two widest gaps between top and bottom performers</h2>
-<ol id="team-gaps">{% for g in report.team_gaps %}<li>{{ g.criterion_name or g.criterion_id }}:
+<ol id="team-gaps">{% for g in report.team_gaps %}<li>{{ g.criterion_name or g.criterion_id }}
+(team {{ g.team }}):
 top {{ num(g.top_mean, '.2f') }} vs bottom {{ num(g.bottom_mean, '.2f') }} (gap
 {{ num(g.gap, '.2f') }}; reps ranked by {{ g.ranked_by }})</li>{% endfor %}</ol>
 <h2>Manager effectiveness</h2>
