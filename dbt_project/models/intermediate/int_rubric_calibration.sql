@@ -62,7 +62,9 @@ gated as (
         case
             when sum(case when criterion_status = 'not_calibrated' then 1 else 0 end) > 0
                 then 'not_calibrated'
-            when sum(case when criterion_status = 'insufficient_double_scoring' then 1 else 0 end) > 0
+            when
+                sum(case when criterion_status = 'insufficient_double_scoring' then 1 else 0 end)
+                > 0
                 then 'insufficient_double_scoring'
             else 'calibrated'
         end as calibration_status,

@@ -116,6 +116,7 @@ select
     bottom_mean,
     gap,
     gap_rank as rank,
-    gap_rank <= {{ var("top_bottom_criteria") }} and {{ is_priority_gap('gap') }}
-    as is_team_priority
+    (
+        gap_rank <= {{ var("top_bottom_criteria") }} and {{ is_priority_gap('gap') }}
+    ) as is_team_priority
 from ranked_gaps
