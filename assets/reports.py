@@ -33,9 +33,11 @@ from markupsafe import Markup
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from assets.warehouse import connect, markdown_table
-from orchestration.partitions import cycle_window, quarterly_partitions
+from assets.mart_metadata import markdown_table
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window
+from salesassess.warehouse import connect
 
 REPORTS_KEY = dg.AssetKey(["reports", "rep_scorecards"])
 REPORT_MARTS = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from assets.warehouse import connect
-from orchestration.partitions import cycle_window
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window
+from salesassess.warehouse import connect
 
 
 def _number(value, pattern: str) -> str:
