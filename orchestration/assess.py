@@ -13,9 +13,11 @@ import dagster as dg
 from orchestration.checkin_definitions import build_checkin_definitions
 from orchestration.definitions import build_definitions
 from orchestration.settings import AssessmentSettings
+from orchestration.writer import hold_warehouse
 from salesassess.calendar import CalendarError, checkin_window, cycle_window, quarter_start
 from salesassess.followup import followup_window_end, latest_coaching_date
 from salesassess.warehouse import connect
+from salesassess.writer_lock import WarehouseBusy
 
 
 def followup_closes_on(partition: str, settings: AssessmentSettings):
@@ -96,10 +98,18 @@ def main(argv: list[str] | None = None) -> int:
     except CalendarError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    warehouse = AssessmentSettings().warehouse_path()
+    holder = f"make assess --partition {args.partition} --quarters {args.quarters}"
     with dg.DagsterInstance.get() as instance:
-        for partition in partitions:
-            if not assess(partition, instance, args.log_level):
-                return 1
+        try:
+            # one writer: no other run's step slips in between these runs' steps
+            with hold_warehouse(warehouse, instance, holder):
+                for partition in partitions:
+                    if not assess(partition, instance, args.log_level):
+                        return 1
+        except WarehouseBusy as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 3
     return 0
 
 

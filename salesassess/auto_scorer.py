@@ -114,6 +114,7 @@ import duckdb
 import yaml
 
 from salesassess.rubric import Rubric, RubricError, parse_rubric
+from salesassess.warehouse import rollback
 
 SCORER_VERSION = "rules-1"
 SPEAKERS = ("rep", "prospect", "any")
@@ -1146,7 +1147,7 @@ def score_calls(
             ).fetchone()[0]
             con.execute("commit")
         except BaseException:
-            con.execute("rollback")
+            rollback(con)
             raise
         seconds["write"] = round(time.perf_counter() - step, 3)
         calls, utterances = con.execute(

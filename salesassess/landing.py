@@ -41,7 +41,7 @@ import duckdb
 
 from salesassess.adapters.sources import adapted_files
 from salesassess.rubric import Rubric
-from salesassess.warehouse import ensure_raw_schema
+from salesassess.warehouse import ensure_raw_schema, rollback
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # a UTC offset right after a time of day (a bare date's "-22" is no offset)
@@ -1002,7 +1002,7 @@ def _store(
             )
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
 
 
@@ -1072,6 +1072,6 @@ def store_rubrics(con: duckdb.DuckDBPyConnection, rubrics: Sequence[Rubric], cyc
         con.executemany("insert into raw.rubric_anchors values (?, ?, ?, ?, ?, now())", anchor_rows)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return len(criteria_rows)

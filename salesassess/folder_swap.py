@@ -1,0 +1,46 @@
+"""Replace a folder whole, atomically: readers see the old version or the new, never a mix.
+
+The folder's path is a symbolic link to a version under ``.versions/<name>/`` next to it.
+A new version is written under a name of its own (the process and the time), then one
+``rename`` of a new link over the old switches every reader at once; the previous version
+is kept for readers still inside it, older ones are removed. A kill while the new version
+is written leaves only an unused version folder, removed by the next switch.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+VERSIONS = ".versions"
+
+
+def switch_folder(target: Path, build: Callable[[Path], None]) -> Path:
+    """Write a new version of ``target`` with ``build(folder)`` and make ``target`` point to
+    it in one atomic rename. Returns the new version's folder."""
+    versions = target.parent / VERSIONS / target.name
+    versions.mkdir(parents=True, exist_ok=True)
+    version = versions / f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
+    shutil.rmtree(version, ignore_errors=True)
+    version.mkdir()
+    try:
+        build(version)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    previous = target.resolve() if target.is_symlink() else None
+    if target.exists() and not target.is_symlink():
+        # a folder written before versions existed: moved aside once (not atomic, once)
+        target.rename(versions / f"{version.name}-before")
+    link = target.parent / f".{target.name}.{os.getpid()}.link"
+    link.unlink(missing_ok=True)
+    link.symlink_to(os.path.relpath(version, target.parent), target_is_directory=True)
+    os.replace(link, target)
+    keep = {version.resolve(), previous}
+    for old in versions.iterdir():
+        if old.resolve() not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+    return version
