@@ -20,7 +20,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
+from salesassess.folder_swap import new_version, switch_to
 from salesassess.warehouse import connect
 
 REPORTS_KEY = dg.AssetKey(["reports", "rep_scorecards"])
@@ -52,6 +52,7 @@ REPORT_MARTS = (
 REP_COLOUR, TEAM_COLOUR, LOW_COLOUR = "#1f5f8b", "#b8c4ce", "#c0392b"
 MANAGER_CHART = "manager_effectiveness.svg"
 VALIDITY_CHART = "criterion_vs_win.svg"
+FIXED_PAGES = ("index",)  # a manager folder's own page, index.html
 
 
 def safe_name(value: str) -> str:
@@ -90,7 +91,12 @@ class RepReport:
 
     @property
     def file_name(self) -> str:
-        return f"{safe_name(self.rep_id)}.html"
+        """``<rep id>.html``; a rep whose id would name a fixed page (``index``) gets the
+        hashed form, so their scorecard and the manager's page both stay."""
+        name = safe_name(self.rep_id)
+        if name.lower() in FIXED_PAGES:
+            name = f"{name}-{hashlib.sha1(self.rep_id.encode()).hexdigest()[:8]}"
+        return f"{name}.html"
 
 
 @dataclass
@@ -499,9 +505,8 @@ def render_cycle(report: CycleReport, reports_dir: Path) -> RenderResult:
     generated_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     common = {"report": report, "generated_at": generated_at}
     target = reports_dir / safe_name(report.cycle)
-    staging = reports_dir / f".{target.name}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    # written under a name of this run's, then switched in with one atomic rename
+    staging = new_version(target)
     effectiveness = {m["manager_id"]: m for m in report.managers}
     managers = []
     rep_pages = 0
@@ -535,8 +540,7 @@ def render_cycle(report: CycleReport, reports_dir: Path) -> RenderResult:
         managers=managers, manager_svg=manager_svg, validity_svg=validity_svg, **common
     )
     (staging / "index.html").write_text(page, encoding="utf-8")
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    switch_to(target, staging)
     return RenderResult(
         target, rep_pages, len(managers), report.followup_available, time.perf_counter() - started
     )

@@ -18,6 +18,7 @@ import dagster as dg
 import yaml
 
 from orchestration.writer import hold_warehouse
+from salesassess.yaml_input import load_yaml_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
@@ -95,7 +96,7 @@ class AssessmentSettings(dg.ConfigurableResource):
         if not value:
             return {}
         path = _resolve(value)
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = load_yaml_file(path) or {}
         if not isinstance(document, dict):
             raise ValueError(f"{path}: the method settings file must hold one YAML mapping")
         return document

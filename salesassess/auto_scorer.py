@@ -115,6 +115,7 @@ import yaml
 
 from salesassess.rubric import Rubric, RubricError, parse_rubric
 from salesassess.warehouse import rollback
+from salesassess.yaml_input import load_yaml_file
 
 SCORER_VERSION = "rules-1"
 SPEAKERS = ("rep", "prospect", "any")
@@ -567,7 +568,7 @@ def load_scorer(file: Path | str) -> ScorerSpec | None:
     """Read and validate a rubric file; return its automated scorer (None: it has none)."""
     file = Path(file)
     try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        document = load_yaml_file(file)
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise RubricError(file, "parsable_yaml", f"cannot be parsed: {error}") from None
     return parse_scorer(document, file, parse_rubric(document, file))

@@ -1,10 +1,10 @@
 """Replace a folder whole, atomically: readers see the old version or the new, never a mix.
 
 The folder's path is a symbolic link to a version under ``.versions/<name>/`` next to it.
-A new version is written under a name of its own (the process and the time), then one
+A new version is written under a name of its own (the time and the process), then one
 ``rename`` of a new link over the old switches every reader at once; the previous version
-is kept for readers still inside it, older ones are removed. A kill while the new version
-is written leaves only an unused version folder, removed by the next switch.
+is kept for readers still inside it, older ones (and versions a killed run left half
+written) are removed at the next switch.
 """
 
 from __future__ import annotations
@@ -18,29 +18,40 @@ from pathlib import Path
 VERSIONS = ".versions"
 
 
-def switch_folder(target: Path, build: Callable[[Path], None]) -> Path:
-    """Write a new version of ``target`` with ``build(folder)`` and make ``target`` point to
-    it in one atomic rename. Returns the new version's folder."""
+def new_version(target: Path) -> Path:
+    """An empty folder, named for this run, to write the next version of ``target`` in."""
     versions = target.parent / VERSIONS / target.name
     versions.mkdir(parents=True, exist_ok=True)
     version = versions / f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
     shutil.rmtree(version, ignore_errors=True)
     version.mkdir()
-    try:
-        build(version)
-    except BaseException:
-        shutil.rmtree(version, ignore_errors=True)
-        raise
+    return version
+
+
+def switch_to(target: Path, version: Path) -> None:
+    """Make ``target`` point to ``version`` (a folder of :func:`new_version`) in one atomic
+    rename; keep the previous version, remove older ones."""
     previous = target.resolve() if target.is_symlink() else None
     if target.exists() and not target.is_symlink():
         # a folder written before versions existed: moved aside once (not atomic, once)
-        target.rename(versions / f"{version.name}-before")
+        target.rename(version.with_name(f"{version.name}-before"))
     link = target.parent / f".{target.name}.{os.getpid()}.link"
     link.unlink(missing_ok=True)
     link.symlink_to(os.path.relpath(version, target.parent), target_is_directory=True)
     os.replace(link, target)
     keep = {version.resolve(), previous}
-    for old in versions.iterdir():
+    for old in version.parent.iterdir():
         if old.resolve() not in keep:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def switch_folder(target: Path, build: Callable[[Path], None]) -> Path:
+    """Write a new version of ``target`` with ``build(folder)`` and switch to it."""
+    version = new_version(target)
+    try:
+        build(version)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    switch_to(target, version)
     return version

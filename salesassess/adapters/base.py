@@ -210,17 +210,27 @@ def csv_records(path: Path, required: Iterable[str]) -> Iterator[tuple[str, dict
     header = reader.fieldnames or []
     missing = [name for name in required if name not in header]
     if missing:
-        raise AdapterError(
-            path,
-            "required_column",
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})",
-        )
+        raise AdapterError(path, "required_column", missing_columns_message(required, header))
     number = 0
     try:
         for number, record in enumerate(reader, start=1):
             yield f"row {number}", {k: v for k, v in record.items() if k is not None}
     except csv.Error as error:
         raise AdapterError(path, "parsable_csv", str(error), f"row {number + 1}") from None
+
+
+def missing_columns_message(required: Iterable[str], header: list[str]) -> str:
+    """Which required columns a header lacks, naming only the expected columns it has: the
+    rest of a file (a header line that is not one) is never echoed into logs and the UI."""
+    required = list(required)
+    found = [name for name in required if name in header]
+    others = len(header) - len(found)
+    return (
+        f"missing column(s) {', '.join(name for name in required if name not in header)} "
+        f"(found: {', '.join(found) or 'none of them'}"
+        + (f", and {others} other column(s)" if others else "")
+        + ")"
+    )
 
 
 def boolean(value: object) -> tuple[str | None, str | None]:
