@@ -219,18 +219,19 @@ def csv_records(path: Path, required: Iterable[str]) -> Iterator[tuple[str, dict
         raise AdapterError(path, "parsable_csv", str(error), f"row {number + 1}") from None
 
 
+_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9 _.()#%&-]{0,63}")
+
+
 def missing_columns_message(required: Iterable[str], header: list[str]) -> str:
-    """Which required columns a header lacks, naming only the expected columns it has: the
-    rest of a file (a header line that is not one) is never echoed into logs and the UI."""
-    required = list(required)
-    found = [name for name in required if name in header]
-    others = len(header) - len(found)
-    return (
-        f"missing column(s) {', '.join(name for name in required if name not in header)} "
-        f"(found: {', '.join(found) or 'none of them'}"
-        + (f", and {others} other column(s)" if others else "")
-        + ")"
-    )
+    """Which required columns a header lacks, and the header's names when they look like
+    column names (they help to write a ``columns`` mapping). The first line of a file that
+    is no CSV export (``root:x:0:0:...``) is not echoed into logs and the UI."""
+    missing = [name for name in required if name not in header]
+    if all(_HEADER_NAME.fullmatch(name) for name in header):
+        found = f"found: {', '.join(header) or 'none'}"
+    else:
+        found = f"the first line is no CSV header: {len(header)} field(s), not shown"
+    return f"missing column(s) {', '.join(missing)} ({found})"
 
 
 def boolean(value: object) -> tuple[str | None, str | None]:
