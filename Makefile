@@ -13,6 +13,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SPARK_STAMP := $(VENV)/.installed-spark
+# the oldest DuckDB client the published file must open (BI drivers bundle DuckDB 1.x)
+BI_VENV := .venv-bi
+BI_DUCKDB := 1.1.3
+BI_STAMP := $(BI_VENV)/.installed-duckdb-$(BI_DUCKDB)
 MANIFEST := dbt_project/target/manifest.json
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export ASSESSMENT_LANDING_DIR ?= data/landing
@@ -23,7 +27,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PARTITION ?= $(shell $(PYTHON) -m salesassess.calendar latest)
 
-.PHONY: install demo assess test test-spark dev bench lint docs browser-deps spark-deps clean
+.PHONY: install demo assess test test-spark dev bench lint docs browser-deps spark-deps bi-client clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,7 +50,7 @@ demo: install
 assess: install
 	$(PY) -m orchestration.assess --partition $(PARTITION)
 
-test: install browser-deps spark-deps
+test: install browser-deps spark-deps bi-client
 	$(VENV)/bin/pytest -q
 
 test-spark: install spark-deps
@@ -60,6 +64,15 @@ $(SPARK_STAMP): $(STAMP)
 spark-deps: $(SPARK_STAMP)
 	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
+
+# a second environment with an older DuckDB, as BI tools have it (tests/test_bi.py)
+$(BI_STAMP):
+	rm -rf $(BI_VENV)
+	$(PYTHON) -m venv $(BI_VENV)
+	$(BI_VENV)/bin/pip install --quiet duckdb==$(BI_DUCKDB)
+	touch $(BI_STAMP)
+
+bi-client: $(BI_STAMP)
 
 browser-deps:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
@@ -83,4 +96,4 @@ lint: install
 	cd dbt_project && ASSESSMENT_WAREHOUSE=/tmp/assessment_lint.duckdb ../$(VENV)/bin/sqlfluff lint models tests macros --processes 1
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache
+	rm -rf $(VENV) $(BI_VENV) dbt_project/target dbt_project/logs .pytest_cache

@@ -216,17 +216,20 @@ def test_a_dagster_run_is_refused_while_another_process_writes(environment):
         assert holder.stdout.readline() == "held\n"
         result = materialize_cycle("2026-07-01")
         assert not result.success
-        failures = [
-            event.event_specific_data.error.message
+        [failure] = [
+            event.event_specific_data.error
             for event in result.all_events
             if event.event_type == dg.DagsterEventType.RUN_FAILURE
-            and event.event_specific_data.error
         ]
-        assert len(failures) == 1
-        assert (
-            f"WarehouseBusy: the warehouse {warehouse} is being written by a maintenance "
-            f"script (pid {holder.pid} on "
-        ) in failures[0]
+        causes = []
+        while failure is not None:
+            causes.append(failure.message)
+            failure = failure.cause
+        assert causes[0].startswith("dagster._core.errors.DagsterResourceFunctionError")
+        assert causes[1].startswith(
+            f"salesassess.writer_lock.WarehouseBusy: the warehouse {warehouse} is being "
+            f"written by a maintenance script (pid {holder.pid} on "
+        )
         assert not warehouse.exists()  # no step ran
     finally:
         holder.kill()
@@ -237,6 +240,7 @@ def test_a_dagster_run_is_refused_while_another_process_writes(environment):
 def test_two_make_assess_on_one_warehouse_and_a_killed_run(tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     warehouse = tmp_path / "warehouse.duckdb"
     env = {
         **os.environ,
