@@ -227,16 +227,17 @@ def export_parquet(published: Path, folder: Path) -> dict[str, int]:
                     "where table_schema = 'marts' order by 1"
                 ).fetchall()
             ]
+            own = con.execute("select current_database()").fetchone()[0]
             for table in tables:
-                columns = _columns(con, current(con), "marts", table)
-                key = "month" if "month" in columns and "cycle" not in columns else "cycle"
+                columns = _columns(con, own, "marts", table)
+                key = "month" if table in CHECKIN_MARTS else "cycle"
                 out = version / table
-                if key in columns and table != "published_cycles":
+                if key in columns:
                     con.execute(
                         f"copy (select * from marts.{table} order by all) to {_literal(out)} "
                         f"(format parquet, partition_by ({key}))"
                     )
-                else:
+                else:  # a table without the partition column: one file
                     out.mkdir()
                     con.execute(
                         f"copy (select * from marts.{table} order by all) to "
@@ -246,10 +247,6 @@ def export_parquet(published: Path, folder: Path) -> dict[str, int]:
 
     switch_folder(folder, build)
     return files
-
-
-def current(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute("select current_database()").fetchone()[0]
 
 
 def _build_publish_asset(
