@@ -1,7 +1,7 @@
 """Replace a folder whole, atomically: readers see the old version or the new, never a mix.
 
 The folder's path is a symbolic link to a version under ``.versions/<name>/`` next to it.
-A new version is written under a name of its own (the time and the process), then one
+A new version is written under a name of its own (the time, the process and a random part), then one
 ``rename`` of a new link over the old switches every reader at once; the previous version
 is kept for readers still inside it, older ones (and versions a killed run left half
 written) are removed at the next switch.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,9 +23,9 @@ def new_version(target: Path) -> Path:
     """An empty folder, named for this run, to write the next version of ``target`` in."""
     versions = target.parent / VERSIONS / target.name
     versions.mkdir(parents=True, exist_ok=True)
-    version = versions / f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
-    shutil.rmtree(version, ignore_errors=True)
-    version.mkdir()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    version = versions / f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    version.mkdir()  # a name of its own: never one a reader may be inside
     return version
 
 

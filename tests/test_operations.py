@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import dagster as dg
@@ -20,6 +21,7 @@ from assets.publish import (
     publish_cycle,
     staging_path,
 )
+from salesassess.folder_swap import switch_folder
 from salesassess.writer_lock import lock_path
 from tests.conftest import ROOT, SMALL_LANDING, materialize_cycle
 
@@ -289,3 +291,47 @@ def test_two_make_assess_on_one_warehouse_and_a_killed_run(tmp_path, monkeypatch
         "select call_id from marts.fct_call_scores order by 1",
     ) == [("c1",), ("c2",), ("c4",), ("c6",), ("c7",)]
     assert json.loads(lock.read_text())["runs"] == []
+
+
+def test_a_folder_is_switched_whole_while_readers_read(tmp_path):
+    """While versions are switched in, a page is never missing or half written, and a
+    reader that resolved the folder once reads one version's pages (the previous version
+    is kept for it); older versions are removed."""
+    target = tmp_path / "2026-Q3"
+    switch_folder(target, lambda folder: write_pages(folder, 0))
+    seen: list[tuple[str, str]] = []
+    errors: list[Exception] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                assert (target / "rep.html").read_text().isdigit()
+                folder = target.resolve()
+                seen.append(
+                    ((folder / "index.html").read_text(), (folder / "rep.html").read_text())
+                )
+            except Exception as error:  # noqa: BLE001 - reported by the test below
+                errors.append(error)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for number in range(1, 41):
+            switch_folder(target, lambda folder, n=number: write_pages(folder, n))
+    finally:
+        stop.set()
+        reader.join()
+    assert errors == []
+    assert len(seen) > 40
+    assert all(index == rep for index, rep in seen)
+    assert (target / "index.html").read_text() == "40"
+    versions = sorted((tmp_path / ".versions" / "2026-Q3").iterdir())
+    assert len(versions) == 2
+    assert target.resolve() in versions
+
+
+def write_pages(folder, number: int) -> None:
+    (folder / "index.html").write_text(str(number))
+    time.sleep(0.05)  # a version takes a while to write; a reader's read does not
+    (folder / "rep.html").write_text(str(number))
