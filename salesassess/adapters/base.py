@@ -314,16 +314,19 @@ def csv_records(
 _HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9 _.()#%&-]{0,63}")
 
 
-def missing_columns_message(required: Iterable[str], header: list[str]) -> str:
-    """Which required columns a header lacks, and the header's names when they look like
-    column names (they help to write a ``columns`` mapping). The first line of a file that
-    is no CSV export (``root:x:0:0:...``) is not echoed into logs and the UI."""
-    missing = [name for name in required if name not in header]
+def header_names(header: list[str]) -> str:
+    """``found: <the header's names>`` when they look like column names (they help to write
+    a ``columns`` mapping). The first line of a file that is no export (``root:x:0:0:...``)
+    is not echoed into logs and the UI."""
     if all(_HEADER_NAME.fullmatch(name) for name in header):
-        found = f"found: {', '.join(header) or 'none'}"
-    else:
-        found = f"the first line is no CSV header: {len(header)} field(s), not shown"
-    return f"missing column(s) {', '.join(missing)} ({found})"
+        return f"found: {', '.join(header) or 'none'}"
+    return f"the first line is no CSV header: {len(header)} field(s), not shown"
+
+
+def missing_columns_message(required: Iterable[str], header: list[str]) -> str:
+    """Which required columns a header lacks, and :func:`header_names`."""
+    missing = [name for name in required if name not in header]
+    return f"missing column(s) {', '.join(missing)} ({header_names(header)})"
 
 
 def boolean(value: object) -> tuple[str | None, str | None]:
