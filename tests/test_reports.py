@@ -107,8 +107,12 @@ def test_layout_one_page_per_rep_and_an_index_per_manager_and_cycle(reports):
             f"{escaped_manager}/r3.html",
         ]
     )
-    # nothing written outside the reports folder, no staging folder left behind
-    assert sorted(p.name for p in reports["root"].iterdir()) == ["2026-Q3"]
+    # nothing written outside the reports folder, no staging folder left behind: the cycle
+    # is a link to the one version written, switched in atomically
+    assert sorted(p.name for p in reports["root"].iterdir()) == [".versions", "2026-Q3"]
+    assert [p.name for p in (reports["root"] / ".versions").iterdir()] == ["2026-Q3"]
+    assert len(list((reports["root"] / ".versions" / "2026-Q3").iterdir())) == 1
+    assert (reports["root"] / "2026-Q3").is_symlink()
 
 
 def test_rep_page_shows_scores_priorities_evidence_and_close_rate(reports):

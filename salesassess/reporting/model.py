@@ -24,6 +24,8 @@ REPORT_MARTS = (
 # the rep's trend: this cycle and up to three before it
 TREND_CYCLES = 4
 
+FIXED_PAGES = ("index",)  # a manager folder's own page, index.html
+
 
 def safe_name(value: str) -> str:
     """A file name for an id: the id itself when it is harmless, else a slug with a hash
@@ -62,7 +64,12 @@ class RepReport:
 
     @property
     def file_name(self) -> str:
-        return f"{safe_name(self.rep_id)}.html"
+        """``<rep id>.html``; a rep whose id would name a fixed page (``index``) gets the
+        hashed form, so their scorecard and the manager's page both stay."""
+        name = safe_name(self.rep_id)
+        if name.lower() in FIXED_PAGES:
+            name = f"{name}-{hashlib.sha1(self.rep_id.encode()).hexdigest()[:8]}"
+        return f"{name}.html"
 
 
 @dataclass
