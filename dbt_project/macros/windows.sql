@@ -2,13 +2,16 @@
 
 {#- The cycle's coached reps, each with the primary coaching priority, the score on it
     in the cycle, the manager, and where the rep's window starts: the coaching session for
-    the cycle where one is recorded, else the assessment date (the day after the cycle). -#}
+    the cycle where one is recorded, else the assessment date (the day after the cycle).
+    is_provisional: the priority comes from scores that are not calibrated; every Step 5
+    mart carries it into its rows and counts. -#}
 {% macro coached_rep_windows() -%}
     select
         priorities.rep_id,
         reps.manager_id,
         priorities.criterion_id,
         priorities.rep_score as cycle_score,
+        priorities.is_provisional,
         sessions.delivered_on as coaching_delivered_on,
         cast(
             coalesce(sessions.delivered_on, {{ cycle_end_date() }}) as {{ type_timestamp_tz() }}
