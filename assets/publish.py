@@ -44,7 +44,12 @@ ASSESSMENT_MARTS = (
     "fct_weight_calibration",
     "fct_rubric_reliability",
 )
-FOLLOWUP_MARTS = ("fct_rescore_deltas", "fct_manager_effectiveness", "fct_followup_significance")
+FOLLOWUP_MARTS = (
+    "fct_rescore_deltas",
+    "fct_manager_effectiveness",
+    "fct_followup_significance",
+    "fct_coaching_effect",
+)
 CHECKIN_MARTS = ("fct_monthly_checkins",)
 
 
