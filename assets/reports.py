@@ -4,7 +4,8 @@ The ``reports/rep_scorecards`` asset reads a cycle's marts from the warehouse on
 checked and published, and writes, under ``ASSESSMENT_REPORTS_DIR`` (default
 ``data/reports``)::
 
-    <cycle>/index.html                      managers, team gaps, both cycle charts
+    <cycle>/index.html                      managers, team gaps, both cycle charts, each
+                                            manager's band beside the coaching effect
     <cycle>/manager_effectiveness.svg       improved share per manager (after the follow-up)
     <cycle>/criterion_vs_win.svg            point-biserial r with its 95% CI per criterion
     <cycle>/<manager_id>/index.html         the manager's reps
@@ -46,6 +47,7 @@ REPORT_MARTS = (
     "fct_criterion_win_correlation",
     "fct_rescore_deltas",
     "fct_manager_effectiveness",
+    "fct_coaching_effect",
 )
 REP_COLOUR, TEAM_COLOUR, LOW_COLOUR = "#1f5f8b", "#b8c4ce", "#c0392b"
 MANAGER_CHART = "manager_effectiveness.svg"
@@ -193,6 +195,22 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
         if _has_table(con, "fct_manager_effectiveness")
         else []
     )
+    effects = (
+        {
+            row["manager_id"]: row
+            for row in _dicts(
+                con,
+                "select manager_id, effect, ci_low, ci_high, p_value, note as effect_note "
+                "from marts.fct_coaching_effect where cycle = $cycle",
+                cycle,
+            )
+        }
+        if _has_table(con, "fct_coaching_effect")
+        else {}
+    )
+    empty = {"effect": None, "ci_low": None, "ci_high": None, "p_value": None}
+    for manager in managers:  # the band and, beside it, the effect net of regression
+        manager.update(effects.get(manager["manager_id"], {**empty, "effect_note": None}))
     team_gaps = _dicts(
         con,
         "select criterion_id, criterion_name, weight, ranked_by, top_mean, bottom_mean, gap, "
@@ -420,7 +438,8 @@ _MANAGER = """{% extends "base.html" %}
 <p class="sub">manager {{ manager_id }} &middot; cycle {{ report.cycle }}
 {% if effectiveness %}&middot; coaching effectiveness
 <strong>{{ effectiveness.status }}</strong> ({{ effectiveness.n_improved }} of
-{{ effectiveness.n_coached }} coached reps improved){% endif %}</p>
+{{ effectiveness.n_coached }} coached reps improved); coaching effect net of regression to
+the mean: {{ effect(effectiveness) }}{% endif %}</p>
 <table id="reps"><tr><th>rep</th><th class="n">weighted score</th><th class="n">close rate</th>
 <th>first priority</th><th>follow-up</th></tr>
 {% for rep in reps %}<tr><td><a href="{{ rep.file_name }}">{{ rep.rep_name }}</a></td>
@@ -448,6 +467,17 @@ top {{ num(g.top_mean, '.2f') }} vs bottom {{ num(g.bottom_mean, '.2f') }} (gap
 <h2>Manager effectiveness</h2>
 {% if manager_svg %}<figure id="manager-chart">{{ manager_svg }}</figure>
 {% else %}<p id="manager-chart">Not available yet: the follow-up has not run.</p>{% endif %}
+{% if report.managers %}<table id="coaching-effect"><tr><th>manager</th>
+<th class="n">improved</th><th>band</th><th>coaching effect, 95% interval</th></tr>
+{% for m in report.managers %}<tr><td>{{ m.manager_id }}</td>
+<td class="n">{{ m.n_improved }} of {{ m.n_coached }}</td><td>{{ m.status }}</td>
+<td>{{ effect(m) }}</td></tr>{% endfor %}</table>
+<p class="sub">Improved: the rep's score on the coached criterion rose by 0.5 or more. Reps
+are coached where a sample of calls scored them lowest, and a low sample is partly bad luck
+that the next sample does not repeat: the score rises without any coaching (regression to
+the mean). The coaching effect is how much more the coached criterion rose than criteria
+not coached that started from the same score; when its interval includes 0, the rise
+cannot be told apart from chance.</p>{% endif %}
 <h2>Criteria against won deals</h2>
 {% if validity_svg %}<figure id="validity-chart">{{ validity_svg }}</figure>
 {% else %}<p id="validity-chart">Not enough scored calls linked to closed deals.</p>{% endif %}
@@ -468,6 +498,13 @@ def _pct(value) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
+def effect_text(row: dict) -> str:
+    """A coaching effect with its interval, e.g. ``+0.41 (95% CI -0.12 to +0.94)``."""
+    if row.get("effect") is None:
+        return f"not estimable ({row.get('effect_note') or 'no follow-up'})"
+    return f"{row['effect']:+.2f} (95% CI {row['ci_low']:+.2f} to {row['ci_high']:+.2f})"
+
+
 def _environment() -> Environment:
     environment = Environment(
         loader=DictLoader(
@@ -477,7 +514,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(num=_num, pct=_pct, style=Markup(_STYLE))
+    environment.globals.update(num=_num, pct=_pct, effect=effect_text, style=Markup(_STYLE))
     return environment
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from assets.reports import effect_text
 from assets.warehouse import connect
 from orchestration.partitions import cycle_window
 from orchestration.settings import AssessmentSettings
@@ -99,6 +100,42 @@ def report_lines(reports_dir: Path, cycle: str) -> list[str]:
     return lines
 
 
+def effectiveness_lines(con, cycle: str) -> list[str]:
+    """Each manager's band and, beside it, the coaching effect net of regression to the
+    mean with its 95% interval; then the team's raw changes against the effect."""
+    effects = {}
+    if _table_exists(con, "marts.fct_coaching_effect"):
+        cursor = con.execute(
+            "select manager_id, effect, ci_low, ci_high, note as effect_note, "
+            "raw_change_coached, raw_change_comparison "
+            "from marts.fct_coaching_effect where cycle = $cycle",
+            {"cycle": cycle},
+        )
+        names = [column[0] for column in cursor.description]
+        effects = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    lines = []
+    for manager, coached, improved, share, status in con.execute(
+        "select manager_id, n_coached, n_improved, improved_share, status "
+        "from marts.fct_manager_effectiveness where cycle = $cycle "
+        "order by manager_id = 'team', manager_id",
+        {"cycle": cycle},
+    ).fetchall():
+        effect = effects.get(manager)
+        lines.append(
+            f"  {manager:<8} {improved}/{coached} improved ({_number(share, '.0%')}): "
+            f"{status:<16} coaching effect " + (effect_text(effect) if effect else "not computed")
+        )
+    team = effects.get("team")
+    if team and team["raw_change_coached"] is not None:
+        lines.append(
+            "  coaching effect = how much more the coached criterion rose than criteria not "
+            "coached from the same score (net of regression to the mean): the coached "
+            f"criterion rose {team['raw_change_coached']:+.2f} on average, criteria not "
+            f"coached {_number(team['raw_change_comparison'], '+.2f')}"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--partition", required=True, help="quarter's first day, YYYY-MM-DD")
@@ -148,15 +185,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         if _table_exists(con, "marts.fct_manager_effectiveness"):
             print("\nFollow-up: manager effectiveness (coached reps improved >= 0.5 in 30 days)")
-            for manager, coached, improved, share, status in con.execute(
-                "select manager_id, n_coached, n_improved, improved_share, status "
-                "from marts.fct_manager_effectiveness where cycle = $cycle order by manager_id",
-                {"cycle": cycle},
-            ).fetchall():
-                print(
-                    f"  {manager:<8} {improved}/{coached} improved "
-                    f"({_number(share, '.0%')}): {status}"
-                )
+            print("\n".join(effectiveness_lines(con, cycle)))
             flagged = con.execute(
                 "select rep_id, criterion_id from marts.fct_rescore_deltas "
                 "where cycle = $cycle and change_coaching_approach order by rep_id",

@@ -39,12 +39,14 @@ way that coaching worked.
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 from scipy import stats
 
 from tests.conftest import materialize_cycle, query
 from tests.test_coaching_effect import full_design_estimate
 from tests.test_followup import run_checkin, run_followup
+from tests.test_reports import page_text
 
 WORDS = {"a": ("alpha", 40), "b": ("bravo", 30), "c": ("charlie", 20), "d": ("delta", 10)}
 
@@ -80,6 +82,16 @@ FOLLOWUP = {
     "r2": ([3] * 5, [2] * 5),
     "r3": ([4] * 3, [4] * 3),
 }
+# The coaching effect's model rows, by hand from the levels above
+EFFECT_TABLE = [
+    # rep, manager, criterion, cycle score, follow-up score, coached
+    ("r1", "m1", "a", 1.8, 2.3, True),
+    ("r2", "m1", "a", 3.0, 3.0, False),
+    ("r3", "m1", "a", 3.6, 4.0, False),
+    ("r1", "m1", "b", 3.0, 3.0, False),
+    ("r2", "m1", "b", 2.0, 2.0, True),
+    ("r3", "m1", "b", 4.0, 4.0, False),
+] + [(rep, "m1", c, 3.0, 3.0, False) for rep in ("r1", "r2", "r3") for c in "cd"]
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +178,12 @@ def test_verdicts_and_band_of_an_automatically_scored_team(warehouse):
         ("r1", "a", pytest.approx(1.8), pytest.approx(2.3), 10, pytest.approx(0.5), "improved"),
         ("r2", "b", 2.0, 2.0, 5, 0.0, "not_improved"),
     ]
-    # the float difference really is below 0.5: only the precision rule makes it improved
-    assert query(warehouse, "select 2.3::double - 1.8::double < 0.5") == [(True,)]
+    # the stored difference really is below 0.5: only the precision rule makes r1 improved
+    assert query(
+        warehouse,
+        "select delta, delta < 0.5 from marts.fct_rescore_deltas "
+        "where cycle = '2026-Q3' and rep_id = 'r1'",
+    ) == [(0.4999999999999998, True)]
     bands = query(
         warehouse,
         "select manager_id, n_coached, n_improved, improved_share, status "
@@ -183,17 +199,7 @@ def test_coaching_effect_rows(warehouse):
         "raw_change_comparison, effect, ci_low, ci_high, p_value, method, note "
         "from marts.fct_coaching_effect where cycle = '2026-Q3' order by scope desc",
     )
-    table = [
-        # rep, manager, criterion, cycle score, follow-up score, coached
-        ("r1", "m1", "a", 1.8, 2.3, True),
-        ("r2", "m1", "a", 3.0, 3.0, False),
-        ("r3", "m1", "a", 3.6, 4.0, False),
-        ("r1", "m1", "b", 3.0, 3.0, False),
-        ("r2", "m1", "b", 2.0, 2.0, True),
-        ("r3", "m1", "b", 4.0, 4.0, False),
-    ]
-    table += [(rep, "m1", c, 3.0, 3.0, False) for rep in ("r1", "r2", "r3") for c in "cd"]
-    effect, se, df = full_design_estimate(table)
+    effect, se, df = full_design_estimate(EFFECT_TABLE)
     half = stats.t.ppf(0.975, df) * se
     expected = (
         2,
@@ -209,6 +215,25 @@ def test_coaching_effect_rows(warehouse):
     )
     assert rows == [("team", "team", *expected), ("manager", "m1", *expected)]
     assert 0.3 < effect < 0.5 and effect - half < 0 < effect + half
+
+
+def test_summary_and_report_show_the_effect_beside_the_band(environment, warehouse):
+    from orchestration.summary import effectiveness_lines
+
+    effect, se, df = full_design_estimate(EFFECT_TABLE)
+    half = stats.t.ppf(0.975, df) * se
+    text = f"{effect:+.2f} (95% CI {effect - half:+.2f} to {effect + half:+.2f})"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        lines = effectiveness_lines(con, "2026-Q3")
+    assert lines == [
+        f"  m1       1/2 improved (50%): mixed            coaching effect {text}",
+        f"  team     1/2 improved (50%): mixed            coaching effect {text}",
+        "  coaching effect = how much more the coached criterion rose than criteria not "
+        "coached from the same score (net of regression to the mean): the coached criterion "
+        "rose +0.25 on average, criteria not coached +0.04",
+    ]
+    index = environment["warehouse"].with_name("reports") / "2026-Q3" / "index.html"
+    assert f"m1 1 of 2 mixed {text} team 1 of 2 mixed {text}" in page_text(index)
 
 
 def test_checkin_scores_automatically_too(environment, warehouse):
