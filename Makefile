@@ -21,7 +21,7 @@ export ASSESSMENT_REPORTS_DIR ?= data/reports
 # the browser test drives Debian's chromium; apt-get needs root (else sudo)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-PARTITION ?= $(shell $(PYTHON) -c "import datetime as d; t=d.date.today(); q=d.date(t.year,3*((t.month-1)//3)+1,1)-d.timedelta(days=1); print(d.date(q.year,3*((q.month-1)//3)+1,1))")
+PARTITION ?= $(shell $(PYTHON) -m salesassess.calendar latest)
 
 .PHONY: install demo assess test test-spark dev bench lint docs browser-deps spark-deps clean
 
@@ -38,7 +38,7 @@ install: $(STAMP) $(MANIFEST)
 	@mkdir -p $(DAGSTER_HOME)
 
 demo: install
-	$(PY) -m assets.demo_data --out $(ASSESSMENT_LANDING_DIR) --last-quarter $(PARTITION)
+	$(PY) -m salesassess.demo_data --out $(ASSESSMENT_LANDING_DIR) --last-quarter $(PARTITION)
 	rm -f $(ASSESSMENT_WAREHOUSE)
 	$(PY) -m orchestration.assess --partition $(PARTITION) --quarters 4
 	$(PY) -m orchestration.summary --partition $(PARTITION)

@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from assets.landing import ingest_kind, store_rubrics
-from assets.rubric import load_rubrics
 from assets.scoring import auto_score_partition
-from assets.warehouse import connect, replace_cycle_rows
-from orchestration.partitions import checkin_window, monthly_partitions
+from orchestration.partitions import monthly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import checkin_window
+from salesassess.landing import ingest_kind, store_rubrics
+from salesassess.rubric import load_rubrics
+from salesassess.warehouse import connect, replace_cycle_rows
 
 CHECKIN_GROUP = "follow_up"
 CHECKIN_WINDOWS_KEY = dg.AssetKey(["raw", "checkin_windows"])
@@ -30,18 +31,21 @@ CHECKIN_WINDOWS_DDL = (
 PREVIOUS_CYCLE = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
 
 
-def assessed_priorities(con, cycle: str) -> int:
-    """Primary coaching priorities recorded for a cycle (0 if it was never assessed)."""
+def assessed_priorities(con, cycle: str) -> int | None:
+    """Primary coaching priorities recorded for a cycle: None if the cycle was never
+    assessed here (no scorecards), 0 if it was and no rep earned a priority."""
     exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = 'fct_coaching_priorities'"
+        "select count(*) from information_schema.tables where table_schema = 'marts' "
+        "and table_name in ('fct_coaching_priorities', 'fct_rep_scorecards')"
     ).fetchone()[0]
-    if not exists:
-        return 0
-    return con.execute(
-        "select count(*) from marts.fct_coaching_priorities where cycle = $cycle and rank = 1",
+    if exists < 2:
+        return None
+    assessed, priorities = con.execute(
+        "select (select count(*) from marts.fct_rep_scorecards where cycle = $cycle), "
+        "(select count(*) from marts.fct_coaching_priorities where cycle = $cycle and rank = 1)",
         {"cycle": cycle},
-    ).fetchone()[0]
+    ).fetchone()
+    return priorities if assessed else None
 
 
 @dg.multi_asset(
@@ -83,11 +87,12 @@ def checkin_windows(context: dg.AssetExecutionContext, settings: AssessmentSetti
         )
     landing = settings.landing_path()
     with connect(settings.warehouse_path()) as con:
-        if not assessed_priorities(con, cycle.cycle):
+        priorities = assessed_priorities(con, cycle.cycle)
+        if priorities is None:
             raise dg.Failure(
                 description=(
                     f"The check-in of {window.month} follows up the {cycle.cycle} assessment, "
-                    f"which has no coaching priorities in this warehouse: materialise the "
+                    f"which was not assessed in this warehouse: materialise the "
                     f"{cycle.partition_key} partition first (make assess "
                     f"PARTITION={cycle.partition_key}). Nothing was written."
                 ),
@@ -127,4 +132,5 @@ def checkin_windows(context: dg.AssetExecutionContext, settings: AssessmentSetti
         f"priorities of {cycle.cycle}"
     )
     metadata["dagster/row_count"] = metadata["calls_accepted"]
+    metadata["primary_priorities"] = dg.MetadataValue.int(priorities)
     yield dg.MaterializeResult(asset_key=CHECKIN_WINDOWS_KEY, metadata=metadata)

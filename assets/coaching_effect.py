@@ -2,7 +2,7 @@
 
 dbt prepares every rep's cycle and follow-up score on every criterion
 (``int_followup_rep_criterion_scores``); this asset estimates the coaching effect with
-:func:`assets.coaching_statistics.coaching_effect` and writes ``marts.fct_coaching_effect``:
+:func:`salesassess.coaching_statistics.coaching_effect` and writes ``marts.fct_coaching_effect``:
 one row for the team (``scope = team``, ``manager_id = 'team'`` as in
 ``fct_manager_effectiveness``) and one per manager with coached reps (``scope = manager``).
 
@@ -17,10 +17,12 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from assets.coaching_statistics import CoachingEffect, coaching_effect
-from assets.warehouse import connect, markdown_table, replace_cycle_rows
-from orchestration.partitions import cycle_window, quarterly_partitions
+from assets.mart_metadata import markdown_table
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window
+from salesassess.coaching_statistics import CoachingEffect, coaching_effect
+from salesassess.warehouse import connect, replace_cycle_rows
 
 COACHING_EFFECT_KEY = dg.AssetKey(["marts", "fct_coaching_effect"])
 COACHING_EFFECT_TABLE = "marts.fct_coaching_effect"

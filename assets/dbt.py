@@ -8,15 +8,10 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from assets.mart_metadata import with_mart_metadata
-from orchestration.partitions import (
-    checkin_window,
-    cycle_window,
-    monthly_partitions,
-    partitioned_dbt_args,
-    quarterly_partitions,
-)
+from orchestration.partitions import monthly_partitions, quarterly_partitions
 from orchestration.project import dbt_project
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import checkin_window, cycle_window, partitioned_dbt_args
 
 
 class AssessmentDbtTranslator(DagsterDbtTranslator):

@@ -11,46 +11,23 @@ scored automatically is followed up on the same footing), and records the window
 ``raw.followup_windows``.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import dagster as dg
-import duckdb
 
-from assets.landing import ingest_kind, store_rubrics
-from assets.rubric import load_rubrics
+from assets.mart_metadata import markdown_table
 from assets.scoring import auto_score_partition
-from assets.statistics import paired_change
-from assets.warehouse import connect, ensure_raw_schema, markdown_table, replace_cycle_rows
-from orchestration.partitions import CycleWindow, cycle_window, quarterly_partitions
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window, followup_label
+from salesassess.followup import followup_window_end, latest_coaching_date
+from salesassess.landing import ingest_kind, store_rubrics
+from salesassess.rubric import load_rubrics
+from salesassess.statistics import paired_change
+from salesassess.warehouse import connect, replace_cycle_rows
 
 FOLLOWUP_GROUP = "follow_up"
 FOLLOWUP_KEY = dg.AssetKey(["raw", "followup_windows"])
-
-
-def followup_label(cycle: str) -> str:
-    return f"{cycle}-followup"
-
-
-def latest_coaching_date(con: duckdb.DuckDBPyConnection, cycle: str) -> date | None:
-    ensure_raw_schema(con)
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'raw' and table_name = 'coaching_sessions'"
-    ).fetchone()[0]
-    if not exists:
-        return None
-    return con.execute(
-        "select max(delivered_on) from raw.coaching_sessions where cycle = $cycle",
-        {"cycle": cycle},
-    ).fetchone()[0]
-
-
-def followup_window_end(window: CycleWindow, last_coaching: date | None, days: int) -> date:
-    """The day the cycle's follow-up window has closed: every rep's window
-    [start, start + days) has ended, start = the assessment date or a later coaching date."""
-    start = max(window.assessment_date, last_coaching or window.assessment_date)
-    return start + timedelta(days=days)
 
 
 def _midnight(day: date) -> datetime:

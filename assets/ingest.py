@@ -5,12 +5,13 @@ Each asset replaces its partition in ``raw.<kind>``; re-materialising never appe
 
 import dagster as dg
 
-from assets.auto_scorer import load_scorer
-from assets.landing import FileCounts, ingest_kind, store_rubrics
-from assets.rubric import load_rubrics, rubric_files
-from assets.warehouse import connect
-from orchestration.partitions import cycle_window, quarterly_partitions
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.auto_scorer import load_scorer
+from salesassess.calendar import cycle_window
+from salesassess.landing import FileCounts, ingest_kind, store_rubrics
+from salesassess.rubric import load_rubrics, rubric_files
+from salesassess.warehouse import connect
 
 INGEST_GROUP = "ingest"
 
@@ -45,6 +46,18 @@ def _counts_metadata(
         metadata["quarantine"] = dg.MetadataValue.md(
             "| rule | rows | example file | first row |\n|---|---|---|---|\n"
             + "\n".join(f"| {rule} | {n} | {file} | {row} |" for rule, n, file, row in rules)
+        )
+    exports = con.execute(
+        "select adapter, source_file, coalesce(encoding, source_table, ''), records_read, "
+        "coalesce(skipped_reasons, ''), records_written, rows_written from raw.adapter_log "
+        "where cycle = $cycle and kind = $kind order by landing_file, source_file",
+        {"cycle": cycle, "kind": kind},
+    ).fetchall()
+    if exports:
+        metadata["exports"] = dg.MetadataValue.md(
+            "| adapter | export file | encoding or table | records read | skipped | records "
+            "written | rows written |\n|---|---|---|---|---|---|---|\n"
+            + "\n".join("| " + " | ".join(str(v) for v in item) + " |" for item in exports)
         )
     return metadata
 

@@ -7,13 +7,13 @@ finished and adds, to each mart's materialisation of the partition, ``dagster/ro
 and for ``fct_top_bottom_gaps`` the team's two widest gaps.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from assets.warehouse import connect
+from salesassess.warehouse import connect
 
 # mart: (columns shown, order of the top rows)
 PREVIEWS = {
@@ -169,3 +169,14 @@ def with_mart_metadata(
             yield event.with_metadata({**event.metadata, **extra[event.output_name]})
         else:
             yield event
+
+
+def markdown_table(rows: Sequence[tuple], columns: Sequence[str]) -> dg.MetadataValue:
+    """The first columns of some rows as a markdown table, for asset metadata."""
+
+    def cell(value) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row[: len(columns)]) + " |" for row in rows]
+    return dg.MetadataValue.md("\n".join(lines))

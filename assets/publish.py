@@ -18,13 +18,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.partitions import (
-    checkin_window,
-    cycle_window,
-    monthly_partitions,
-    quarterly_partitions,
-)
+from orchestration.partitions import monthly_partitions, quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import checkin_window, cycle_window
 
 PUBLISH_GROUP = "publish"
 

@@ -14,10 +14,12 @@ from collections import defaultdict
 import dagster as dg
 import numpy as np
 
-from assets.statistics import icc_2_1, krippendorff_alpha, quadratic_weighted_kappa
-from assets.warehouse import connect, markdown_table, replace_cycle_rows
-from orchestration.partitions import cycle_window, quarterly_partitions
+from assets.mart_metadata import markdown_table
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window
+from salesassess.statistics import icc_2_1, krippendorff_alpha, quadratic_weighted_kappa
+from salesassess.warehouse import connect, replace_cycle_rows
 
 RELIABILITY_KEY = dg.AssetKey(["marts", "fct_rubric_reliability"])
 RELIABILITY_TABLE = "marts.fct_rubric_reliability"

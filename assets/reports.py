@@ -33,9 +33,12 @@ from markupsafe import Markup
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from assets.warehouse import connect, markdown_table
-from orchestration.partitions import cycle_window, quarterly_partitions
+from assets.mart_metadata import markdown_table
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window
+from salesassess.coaching_statistics import effect_text
+from salesassess.warehouse import connect
 
 REPORTS_KEY = dg.AssetKey(["reports", "rep_scorecards"])
 REPORT_MARTS = (
@@ -496,13 +499,6 @@ def _num(value, pattern: str) -> str:
 
 def _pct(value) -> str:
     return "-" if value is None else f"{value:.0%}"
-
-
-def effect_text(row: dict) -> str:
-    """A coaching effect with its interval, e.g. ``+0.41 (95% CI -0.12 to +0.94)``."""
-    if row.get("effect") is None:
-        return f"not estimable ({row.get('effect_note') or 'no follow-up'})"
-    return f"{row['effect']:+.2f} (95% CI {row['ci_low']:+.2f} to {row['ci_high']:+.2f})"
 
 
 def _environment() -> Environment:

@@ -1,7 +1,7 @@
 """Score step: the automated scorer over every call of the cycle with a transcript.
 
 The rubric version the cycle is assessed under (the latest effective before the cycle's
-end) declares the signals and rules (see :mod:`assets.auto_scorer`); its scores land in
+end) declares the signals and rules (see :mod:`salesassess.auto_scorer`); its scores land in
 ``raw.auto_scores`` beside the human and external ones (``scorer_kind = auto``, a scorer id
 naming the rubric version and scorer version) with the moment that decided each score.
 A rubric without signals leaves the table empty for the cycle.
@@ -9,11 +9,13 @@ A rubric without signals leaves the table empty for the cycle.
 
 import dagster as dg
 
-from assets.auto_scorer import OUTPUT_COLUMNS, load_scorer, score_calls
-from assets.rubric import load_rubric_file, rubric_files
-from assets.warehouse import connect, markdown_table
-from orchestration.partitions import cycle_window, quarterly_partitions
+from assets.mart_metadata import markdown_table
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.auto_scorer import OUTPUT_COLUMNS, load_scorer, score_calls
+from salesassess.calendar import cycle_window
+from salesassess.rubric import load_rubric_file, rubric_files
+from salesassess.warehouse import connect
 
 AUTO_SCORES_KEY = dg.AssetKey(["raw", "auto_scores"])
 

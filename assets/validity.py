@@ -12,18 +12,15 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from assets.statistics import point_biserial
-from assets.warehouse import connect, markdown_table, replace_cycle_rows
-from orchestration.partitions import cycle_window, quarterly_partitions
+from assets.mart_metadata import markdown_table
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window, previous_cycle
+from salesassess.statistics import point_biserial
+from salesassess.warehouse import connect, replace_cycle_rows
 
 CORRELATION_TABLE = "marts.fct_criterion_win_correlation"
 CALIBRATION_TABLE = "marts.fct_weight_calibration"
-
-
-def previous_cycle(cycle: str) -> str:
-    year, quarter = int(cycle[:4]), int(cycle[-1])
-    return f"{year - 1}-Q4" if quarter == 1 else f"{year}-Q{quarter - 1}"
 
 
 def suggested_weights(correlations: Mapping[str, float | None], floor: int) -> dict[str, int]:

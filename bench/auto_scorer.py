@@ -7,7 +7,7 @@ carry a line of some criterion's behaviour at a random level, the rest product t
 small talk, every utterance two sentences with per-row numbers (so the text does not
 compress into a dictionary). The scorer is the one-call-close template's (28 signals) plus
 two bench-only signals (a regular expression and a phrase list): 30 signals. It then times
-:func:`assets.auto_scorer.score_calls` ``--runs`` times (default 3) and prints the medians
+:func:`salesassess.auto_scorer.score_calls` ``--runs`` times (default 3) and prints the medians
 (seconds, MB/s of transcript text, per step) and the peak resident memory of this process,
 sampled every 20 ms.
 
@@ -32,9 +32,10 @@ import duckdb
 import psutil
 import yaml
 
-from assets import demo_data
-from assets.auto_scorer import ScorerSpec, parse_scorer, score_calls
-from assets.rubric import parse_rubric
+from salesassess import demo_data
+from salesassess.auto_scorer import ScorerSpec, parse_scorer, score_calls
+from salesassess.demo import transcripts as phrase_banks
+from salesassess.rubric import parse_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "rubrics" / "templates" / "one_call_close.yaml"
@@ -90,24 +91,24 @@ def phrase_lines() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     )
     roles = {"R": "rep", "P": "prospect"}
     behaviour: dict[tuple[str, str], None] = {}
-    for bank in demo_data.BANKS.values():
+    for bank in phrase_banks.BANKS.values():
         for scripts in bank.values():
             for script in scripts:
                 for _, speaker, text in script:
                     behaviour[(roles[speaker], text.format_map(context))] = None
-    for objection in demo_data.OBJECTIONS:
+    for objection in phrase_banks.OBJECTIONS:
         for text in objection:
             behaviour[("prospect", text.format_map(context))] = None
     other: dict[tuple[str, str], None] = {}
-    for beat in demo_data.FILLERS:
+    for beat in phrase_banks.FILLERS:
         for speaker, text in beat:
             other[(roles[speaker], text.format_map(context))] = None
-    for rep_line, prospect_line in demo_data.SMALL_TALK:
+    for rep_line, prospect_line in phrase_banks.SMALL_TALK:
         other[("rep", rep_line.format_map(context))] = None
         other[("prospect", prospect_line.format_map(context))] = None
-    for speaker, text in demo_data.SCREEN_SHARE:
+    for speaker, text in phrase_banks.SCREEN_SHARE:
         other[(roles[speaker], text)] = None
-    for _, speaker, text in demo_data.PRICING:
+    for _, speaker, text in phrase_banks.PRICING:
         other[(roles[speaker], text.format_map(context))] = None
     return list(behaviour), list(other)
 
@@ -248,7 +249,7 @@ def benchmark(calls: int, runs: int, threads: int | None, memory_limit: str | No
 
 def agreement(out: Path | None = None) -> dict[str, dict[str, float]]:
     """Per criterion: automated vs human scores on the default demo data."""
-    from assets.statistics import quadratic_weighted_kappa
+    from salesassess.statistics import quadratic_weighted_kappa
 
     with tempfile.TemporaryDirectory(prefix="auto_scorer_agreement_") as folder:
         landing = out or Path(folder) / "landing"

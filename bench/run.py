@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psutil
 
-from assets.demo_data import generate
+from salesassess.demo_data import generate
 
 PARTITION = "2026-07-01"
 

@@ -10,17 +10,17 @@ from datetime import timedelta
 
 import dagster as dg
 
-from assets.followup import followup_window_end, latest_coaching_date
-from assets.warehouse import connect
 from orchestration.checkin_definitions import build_checkin_definitions
 from orchestration.definitions import build_definitions
-from orchestration.partitions import checkin_window, cycle_window, quarter_start
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import CalendarError, checkin_window, cycle_window, quarter_start
+from salesassess.followup import followup_window_end, latest_coaching_date
+from salesassess.warehouse import connect
 
 
 def followup_closes_on(partition: str, settings: AssessmentSettings):
     window = cycle_window(partition)
-    with connect(settings.warehouse_path()) as con:
+    with connect(settings.warehouse_path(), read_only=True) as con:
         last = latest_coaching_date(con, window.cycle)
     return followup_window_end(window, last, int(settings.method()["followup_days"]))
 
@@ -91,8 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--log-level", default="WARNING", help="Dagster console log level")
     args = parser.parse_args(argv)
+    try:
+        partitions = partitions_ending_at(args.partition, args.quarters)
+    except CalendarError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     with dg.DagsterInstance.get() as instance:
-        for partition in partitions_ending_at(args.partition, args.quarters):
+        for partition in partitions:
             if not assess(partition, instance, args.log_level):
                 return 1
     return 0

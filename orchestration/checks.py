@@ -1,4 +1,4 @@
-"""Great Expectations suites (``assets/quality.py``) as Dagster asset checks.
+"""Great Expectations suites (``salesassess/quality.py``) as Dagster asset checks.
 
 One check, ``gx_quality``, per raw asset and on the two main marts, partitioned like its
 asset: it validates the partition's rows (read-only from the warehouse) and reports the
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from assets.quality import ERROR, QualityResult, run_quality
-from orchestration.partitions import cycle_window, quarterly_partitions
+from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window
+from salesassess.quality import ERROR, QualityResult, run_quality
 
 CHECK_NAME = "gx_quality"
 

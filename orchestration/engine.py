@@ -28,8 +28,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.partitions import cycle_window, partitioned_dbt_args
 from orchestration.project import DBT_PROJECT_DIR
+from salesassess.calendar import cycle_window, partitioned_dbt_args
 
 ENGINE_VARIABLE = "ASSESSMENT_ENGINE"
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -104,8 +104,8 @@ def score_on_spark(spark, raw_dir: Path, partition_key: str, landing: Path) -> d
     Spark SQL (the same statements as on DuckDB, in the Spark dialect) over the Parquet
     utterances of the cycle; the scores replace ``raw_dir/auto_scores/<cycle>.parquet``.
     Returns the calls and rows scored."""
-    from assets.auto_scorer import OUTPUT_COLUMNS, SPARK, load_scorer, output_sql, scoring_sql
     from assets.scoring import cycle_rubric_file
+    from salesassess.auto_scorer import OUTPUT_COLUMNS, SPARK, load_scorer, output_sql, scoring_sql
 
     window = cycle_window(partition_key)
     file = cycle_rubric_file(landing, window.end.date())

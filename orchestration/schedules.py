@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import dagster as dg
 import duckdb
 
-from assets.followup import followup_window_end, latest_coaching_date
-from assets.warehouse import connect
 from orchestration.jobs import assess_cycle_job, followup_job
-from orchestration.partitions import cycle_window, latest_complete_partition
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window, latest_complete_partition
+from salesassess.followup import followup_window_end, latest_coaching_date
+from salesassess.warehouse import connect
 
 quarterly_assessment_schedule = dg.build_schedule_from_partitioned_job(
     assess_cycle_job,

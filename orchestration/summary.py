@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from assets.reports import effect_text
-from assets.warehouse import connect
-from orchestration.partitions import cycle_window
 from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window
+from salesassess.coaching_statistics import effect_text
+from salesassess.warehouse import connect
 
 
 def _number(value, pattern: str) -> str:

@@ -17,14 +17,14 @@ import duckdb
 import pytest
 import yaml
 
-from assets.adapters import gong, hubspot, persuasion, salesforce, transcripts
-from assets.adapters.__main__ import main as adapters_cli
-from assets.adapters.base import AdapterError, Source
-from assets.adapters.salesforce import id18
-from assets.adapters.sources import adapted_files, load_sources
-from assets.auto_scorer import load_scorer
-from assets.landing import ingest_kind, landing_files, store_rubrics
-from assets.rubric import load_rubric_file, load_rubrics
+from salesassess.adapters import gong, hubspot, persuasion, salesforce, transcripts
+from salesassess.adapters.__main__ import main as adapters_cli
+from salesassess.adapters.base import AdapterError, Source
+from salesassess.adapters.salesforce import id18
+from salesassess.adapters.sources import adapted_files, load_sources
+from salesassess.auto_scorer import load_scorer
+from salesassess.landing import ingest_kind, landing_files, store_rubrics
+from salesassess.rubric import load_rubric_file, load_rubrics
 from tests.conftest import FIXTURES, SMALL_LANDING
 
 ADAPTERS = FIXTURES / "adapters"
@@ -344,8 +344,10 @@ def test_bad_exports_fail_naming_file_record_and_rule(tmp_path):
     with pytest.raises(AdapterError, match=r"User\.csv: rule required_column: .*ManagerId"):
         list(salesforce.users(source("reps", "salesforce", users)))
     users.write_bytes(b"Id,Name,ManagerId\n005,Ana,\n006,\xffBen,\n")
-    with pytest.raises(AdapterError, match=r"User\.csv, record line 3: rule utf8_encoding"):
-        list(salesforce.users(source("reps", "salesforce", users)))
+    with pytest.raises(AdapterError, match=r"User\.csv, record line 3: rule text_encoding"):
+        list(salesforce.users(source("reps", "salesforce", users, encoding="utf-8")))
+    with pytest.raises(AdapterError, match=r"rule encoding_option: unknown encoding 'latin-9x'"):
+        list(salesforce.users(source("reps", "salesforce", users, encoding="latin-9x")))
     with pytest.raises(AdapterError, match=r"rule export_present: no export at .*missing"):
         list(salesforce.users(source("reps", "salesforce", tmp_path / "missing")))
 

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 import yaml
 
-from assets.auto_scorer import OUTPUT_COLUMNS, load_scorer, parse_scorer, score_calls
-from assets.rubric import RubricError, load_rubric_file, parse_rubric
+from salesassess.auto_scorer import OUTPUT_COLUMNS, load_scorer, parse_scorer, score_calls
+from salesassess.rubric import RubricError, load_rubric_file, parse_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "rubrics" / "templates"
@@ -552,7 +552,7 @@ def test_templates_carry_signals_and_rules_for_every_criterion(name):
 
 
 def test_one_call_close_agrees_with_human_reviewers_on_demo_data(tmp_path):
-    from assets.demo_data import generate
+    from salesassess.demo_data import generate
 
     generate(tmp_path, seed=3, reps=6, quarters=1, calls_per_rep=20, last_quarter="2026-07-01")
     spec = load_scorer(tmp_path / "rubric.yaml")

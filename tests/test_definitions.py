@@ -75,4 +75,4 @@ def test_groups_read_as_the_method_steps():
 def test_last_complete_quarter_is_the_latest_partition():
     keys = quarterly_partitions.get_partition_keys(current_time=datetime(2026, 11, 28, tzinfo=UTC))
     assert keys[-1] == "2026-07-01"
-    assert keys[0] == "2022-01-01"
+    assert keys[0] == "2016-01-01"  # ASSESSMENT_FIRST_CYCLE default

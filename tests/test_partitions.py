@@ -6,7 +6,15 @@ from datetime import UTC, date, datetime
 import pytest
 
 from assets.dbt import partitioned_dbt_args
-from orchestration.partitions import cycle_key, cycle_window, latest_complete_partition
+from salesassess.calendar import (
+    CalendarError,
+    checkin_window,
+    cycle_cron,
+    cycle_key,
+    cycle_window,
+    latest_complete_partition,
+    previous_cycle,
+)
 
 
 def test_cycle_window_is_half_open_quarter():
@@ -47,5 +55,50 @@ def test_dbt_args_carry_window_and_method_settings():
         "cycle": "2026-Q2",
         "cycle_start": "2026-04-01T00:00:00+00:00",
         "cycle_end": "2026-07-01T00:00:00+00:00",
+        "previous_cycle": "2026-Q1",
+        "followup_label": "2026-Q2-followup",
         "min_scored_calls": 12,
     }
+
+
+def test_a_quarter_in_2020_is_a_cycle_by_default():
+    window = cycle_window("2020-04-01")
+    assert (window.cycle, window.end) == ("2020-Q2", datetime(2020, 7, 1, tzinfo=UTC))
+
+
+def test_a_partition_before_the_first_cycle_names_the_setting(monkeypatch):
+    monkeypatch.setenv("ASSESSMENT_FIRST_CYCLE", "2021-01-01")
+    with pytest.raises(
+        CalendarError, match="before the first cycle 2021-01-01: set ASSESSMENT_FIRST"
+    ):
+        cycle_window("2020-10-01")
+
+
+def test_a_fiscal_year_starting_in_february(monkeypatch):
+    # fiscal year 2026 = Feb 2026 .. Jan 2027, named by the year it starts in
+    monkeypatch.setenv("ASSESSMENT_FISCAL_START_MONTH", "2")
+    window = cycle_window("2026-02-01")
+    assert (window.cycle, window.start, window.end) == (
+        "2026-Q1",
+        datetime(2026, 2, 1, tzinfo=UTC),
+        datetime(2026, 5, 1, tzinfo=UTC),
+    )
+    assert cycle_key(date(2027, 1, 31)) == "2026-Q4"
+    assert cycle_key(date(2026, 1, 31)) == "2025-Q4"
+    assert cycle_window("2026-11-01").end == datetime(2027, 2, 1, tzinfo=UTC)
+    assert cycle_cron() == "0 0 1 2,5,8,11 *"
+    assert latest_complete_partition(date(2026, 11, 28)) == "2026-08-01"
+    # the January check-in follows up the Aug-Oct cycle (assessed on Nov 1)
+    assert checkin_window("2027-01-01").cycle.cycle == "2026-Q3"
+    with pytest.raises(CalendarError, match="the quarter containing it starts 2026-05-01"):
+        cycle_window("2026-07-01")
+
+
+def test_previous_cycle_crosses_the_year():
+    assert [previous_cycle(c) for c in ("2026-Q1", "2026-Q4")] == ["2025-Q4", "2026-Q3"]
+
+
+def test_the_fiscal_start_month_must_be_a_month(monkeypatch):
+    monkeypatch.setenv("ASSESSMENT_FISCAL_START_MONTH", "13")
+    with pytest.raises(CalendarError, match="ASSESSMENT_FISCAL_START_MONTH='13' is not a month"):
+        cycle_key(date(2026, 1, 1))

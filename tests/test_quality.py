@@ -14,10 +14,11 @@ import duckdb
 import pytest
 
 import assets.ingest
-from assets.quality import ERROR, WARN, run_quality
 from orchestration.checks import CHECK_NAME, build_quality_checks, check_result
 from orchestration.definitions import build_definitions
-from orchestration.partitions import cycle_window, quarterly_partitions
+from orchestration.partitions import quarterly_partitions
+from salesassess.calendar import cycle_window
+from salesassess.quality import ERROR, WARN, run_quality
 from tests.conftest import FIXTURE_PARTITION
 
 WINDOW = cycle_window(FIXTURE_PARTITION)

@@ -49,7 +49,7 @@ def engines(tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "assets.demo_data",
+            "salesassess.demo_data",
             "--out",
             str(landing),
             "--seed",

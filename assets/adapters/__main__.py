@@ -1,32 +1,8 @@
-"""``python -m assets.adapters --config sources.yaml --out DIR``: translate the exports a
-sources configuration names into a canonical landing folder (``DIR/<kind>/*.jsonl``), and
-print the rows written per kind and file."""
+"""``python -m assets.adapters``: the old name of ``python -m salesassess.adapters``."""
 
-from __future__ import annotations
-
-import argparse
 import sys
-from pathlib import Path
 
-from assets.adapters.base import AdapterError
-from assets.adapters.sources import load_sources, write_kind
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assets.adapters", description=__doc__)
-    parser.add_argument("--config", type=Path, required=True, help="the sources YAML file")
-    parser.add_argument("--out", type=Path, required=True, help="the landing folder to write")
-    args = parser.parse_args(argv)
-    try:
-        sources = load_sources(args.config)
-        for kind, kind_sources in sources.items():
-            for path, count in write_kind(kind, kind_sources, args.out).items():
-                print(f"{kind}\t{count}\t{path}")
-    except (AdapterError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
-
+from salesassess.adapters.__main__ import main
 
 if __name__ == "__main__":
     sys.exit(main())

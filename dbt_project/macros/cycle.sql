@@ -60,14 +60,14 @@
     ({{ column }} like '____-Q_')
 {%- endmacro %}
 
-{#- The partition label of the cycle's follow-up window in the raw tables. -#}
+{#- The partition label of the cycle's follow-up window in the raw tables (its one home is
+    salesassess.calendar.followup_label, passed as a var with the cycle). -#}
 {% macro followup_label() -%}
-    '{{ var("cycle") }}-followup'
+    '{{ var("followup_label") }}'
 {%- endmacro %}
 
-{#- The cycle before this one, e.g. 2026-Q1 -> 2025-Q4. -#}
+{#- The cycle before this one, e.g. 2026-Q1 -> 2025-Q4 (salesassess.calendar.previous_cycle,
+    passed as a var with the cycle). -#}
 {% macro previous_cycle_key() -%}
-    {%- set year = var("cycle")[:4] | int -%}
-    {%- set quarter = var("cycle")[-1:] | int -%}
-    {%- if quarter == 1 -%}'{{ year - 1 }}-Q4'{%- else -%}'{{ year }}-Q{{ quarter - 1 }}'{%- endif -%}
+    '{{ var("previous_cycle") }}'
 {%- endmacro %}

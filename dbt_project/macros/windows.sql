@@ -132,8 +132,9 @@
     '{{ var("checkin_month") }}'
 {%- endmacro %}
 
+{#- Its one home is salesassess.calendar.checkin_label, passed as a var with the month. -#}
 {% macro checkin_label() -%}
-    '{{ var("checkin_month") }}-checkin'
+    '{{ var("checkin_label") }}'
 {%- endmacro %}
 
 {#- Check-ins keep every month; a run replaces only its own month's rows. -#}

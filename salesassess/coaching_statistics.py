@@ -281,3 +281,11 @@ def _cr2(
         df = float(np.trace(gram) ** 2 / np.sum(gram * gram))
         out[k] = (float(beta[k]), float(np.sqrt(max(variance[k, k], 0.0))), df)
     return out
+
+
+def effect_text(row: dict) -> str:
+    """A coaching effect as the report and the summary write it, e.g. ``+0.41 (95% CI -0.12
+    to +0.94)``, or why there is none."""
+    if row.get("effect") is None:
+        return f"not estimable ({row.get('effect_note') or 'no follow-up'})"
+    return f"{row['effect']:+.2f} (95% CI {row['ci_low']:+.2f} to {row['ci_high']:+.2f})"

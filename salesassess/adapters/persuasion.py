@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from assets.adapters.base import AdapterError, Source, row
+from salesassess.adapters.base import AdapterError, Source, row
 
 DIALOG_FILE = "full_dialog.csv"
 INFO_FILE = "full_info.csv"

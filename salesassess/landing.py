@@ -39,9 +39,10 @@ from pathlib import Path
 
 import duckdb
 
-from assets.adapters.sources import adapted_files
-from assets.rubric import Rubric
-from assets.warehouse import ensure_raw_schema
+from salesassess.adapters.sources import adapted_files, store_adapter_log
+from salesassess.rubric import Rubric
+from salesassess.vocabulary import SCORER_KINDS, SPEAKER_ROLES
+from salesassess.warehouse import ensure_raw_schema
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # a UTC offset right after a time of day (a bare date's "-22" is no offset)
@@ -199,7 +200,7 @@ UTTERANCES = LandingKind(
         T("seq", "integer"),
         T("start_ms", "integer"),
         T("end_ms", "integer"),
-        T("speaker_role", allowed=("rep", "prospect", "other")),
+        T("speaker_role", allowed=SPEAKER_ROLES),
         T("text"),
         T("speaker_name", required=False),
     ),
@@ -218,7 +219,7 @@ SCORES = LandingKind(
         T("criterion_id"),
         T("score", "number"),
         T("scorer_id"),
-        T("scorer_kind", allowed=("human", "external", "auto")),
+        T("scorer_kind", allowed=SCORER_KINDS),
         T("rubric_version", required=False),
         T("scored_at", "timestamp", required=False),
         T("evidence_start_ms", "integer", required=False),
@@ -314,7 +315,7 @@ def partition_condition(kind: LandingKind) -> str:
 def landing_files(landing_dir: Path, kind: str) -> list[Path]:
     """``<kind>.<ext>``, ``<kind>_*.<ext>`` and every file in a ``<kind>/`` folder; or, when
     a sources configuration names adapters for ``kind``, the files they translated
-    (:mod:`assets.adapters.sources`)."""
+    (:mod:`salesassess.adapters.sources`)."""
     adapted = adapted_files(landing_dir, kind)
     if adapted is not None:
         return adapted
@@ -855,6 +856,7 @@ def ingest_kind(
         _judge(con, kind, sources, params)
         counts = _file_counts(con, sources)
         _store(con, kind, sources, counts, params)
+        store_adapter_log(con, kind.name, cycle, landing_dir)
     finally:
         _drop(con, [t for source in sources for t in source.temp_tables] + ["verdict"])
     return counts

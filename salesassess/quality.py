@@ -31,14 +31,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from assets.warehouse import connect
-from orchestration.partitions import CycleWindow
+from salesassess.calendar import CycleWindow
+from salesassess.vocabulary import SCORER_KINDS, SPEAKER_ROLES
+from salesassess.warehouse import connect
 
 ERROR = "ERROR"
 WARN = "WARN"
 
-SPEAKER_ROLES = ("rep", "prospect", "other")
-SCORER_KINDS = ("human", "external", "auto")
 SAMPLE_STATUSES = ("ok", "insufficient_sample")
 RESULT_FORMAT = {"result_format": "COMPLETE"}  # exact index lists: distinct failing rows
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 
 
@@ -64,14 +63,3 @@ def replace_cycle_rows(
     except BaseException:
         con.execute("rollback")
         raise
-
-
-def markdown_table(rows: Sequence[tuple], columns: Sequence[str]) -> dg.MetadataValue:
-    """The first columns of some rows as a markdown table, for asset metadata."""
-
-    def cell(value) -> str:
-        return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row[: len(columns)]) + " |" for row in rows]
-    return dg.MetadataValue.md("\n".join(lines))

@@ -7,7 +7,7 @@ hold; the lowest level of the scale is the default and takes no rules. A level w
 rules is never awarded (a rubric may leave a level to human judgement). A criterion
 without ``rules`` is not scored automatically.
 
-Rubric syntax (keys added to a rubric file; :mod:`assets.rubric` ignores them)::
+Rubric syntax (keys added to a rubric file; :mod:`salesassess.rubric` ignores them)::
 
     signals:                      # rubric level: shared by every criterion
       pricing:
@@ -72,7 +72,7 @@ before the first price at 12:04 (needed for level 4)``; ``then``: the A no B fol
 the first of too few). When nothing can be pointed at: the call's first rep utterance
 (else its first utterance), with the first failed rule as the reason.
 
-**Validation.** :func:`parse_scorer` raises :class:`assets.rubric.RubricError` naming the
+**Validation.** :func:`parse_scorer` raises :class:`salesassess.rubric.RubricError` naming the
 file and the criterion for an unknown signal, an invalid regular expression (compiled by
 the engine that runs it), rules for a level outside the scale or for the lowest level,
 and any malformed signal or rule.
@@ -113,7 +113,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from assets.rubric import Rubric, RubricError, parse_rubric
+from salesassess.rubric import Rubric, RubricError, parse_rubric
 
 SCORER_VERSION = "rules-1"
 SPEAKERS = ("rep", "prospect", "any")
@@ -522,7 +522,7 @@ def _parse_criterion(
 def parse_scorer(document: dict, file: Path, rubric: Rubric) -> ScorerSpec | None:
     """The automated scorer declared in a rubric document; None when it declares none.
 
-    ``rubric`` is the same document validated by :func:`assets.rubric.parse_rubric`.
+    ``rubric`` is the same document validated by :func:`salesassess.rubric.parse_rubric`.
     """
     file = Path(file)
     criteria_raw = [c for c in document.get("criteria") or [] if isinstance(c, dict)]

@@ -1,0 +1,44 @@
+"""`make assess` (orchestration.assess): exit codes a scheduler can trust."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration.assess import main
+from tests.conftest import FIXTURE_PARTITION, query
+
+
+def test_a_partition_that_is_not_a_quarter_start_is_one_line_and_exit_2(capsys):
+    assert main(["--partition", "2026-07-02"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: partition '2026-07-02' is not the first day of a quarter "
+        "(the quarter containing it starts 2026-07-01)\n"
+    )
+
+
+def test_a_partition_before_the_first_cycle_is_one_line_and_exit_2(capsys, monkeypatch):
+    monkeypatch.setenv("ASSESSMENT_FIRST_CYCLE", "2022-01-01")
+    assert main(["--partition", "2021-10-01"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.fixture
+def no_priorities(environment, tmp_path):
+    # every rep's sample is too small for a priority: a valid, empty coaching result
+    config = tmp_path / "method.yaml"
+    config.write_text("min_scored_calls: 1000\n", encoding="utf-8")
+    environment["patch"].setenv("ASSESSMENT_CONFIG", str(config))
+    environment["patch"].setenv("ASSESSMENT_TODAY", "2026-11-28")
+    return environment["warehouse"]
+
+
+def test_a_cycle_without_priorities_assesses_and_checks_in_with_exit_0(no_priorities, capsys):
+    assert main(["--partition", FIXTURE_PARTITION]) == 0
+    assert "failed" not in capsys.readouterr().out
+    assert query(no_priorities, "select count(*) from marts.fct_coaching_priorities") == [(0,)]
+    # the check-in month that is over by 2026-11-28 ran and recorded its (empty) window
+    assert query(no_priorities, "select month from raw.checkin_windows order by month") == [
+        ("2026-10",)
+    ]
+    assert query(no_priorities, "select count(*) from marts.fct_monthly_checkins") == [(0,)]
