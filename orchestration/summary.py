@@ -128,10 +128,13 @@ def effectiveness_lines(con, cycle: str) -> list[str]:
     team = effects.get("team")
     if team and team["raw_change_coached"] is not None:
         lines.append(
-            "  coaching effect = how much more the coached criterion rose than criteria not "
-            "coached from the same score (net of regression to the mean): the coached "
-            f"criterion rose {team['raw_change_coached']:+.2f} on average, criteria not "
-            f"coached {_number(team['raw_change_comparison'], '+.2f')}"
+            "  coaching effect: how much more the coached criterion rose than criteria not "
+            "coached from the same score"
+        )
+        lines.append(
+            "  (net of regression to the mean); raw change: coached criterion "
+            f"{team['raw_change_coached']:+.2f}, criteria not coached "
+            f"{_number(team['raw_change_comparison'], '+.2f')}"
         )
     return lines
 

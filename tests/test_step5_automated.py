@@ -228,9 +228,10 @@ def test_summary_and_report_show_the_effect_beside_the_band(environment, warehou
     assert lines == [
         f"  m1       1/2 improved (50%): mixed            coaching effect {text}",
         f"  team     1/2 improved (50%): mixed            coaching effect {text}",
-        "  coaching effect = how much more the coached criterion rose than criteria not "
-        "coached from the same score (net of regression to the mean): the coached criterion "
-        "rose +0.25 on average, criteria not coached +0.04",
+        "  coaching effect: how much more the coached criterion rose than criteria not "
+        "coached from the same score",
+        "  (net of regression to the mean); raw change: coached criterion +0.25, criteria "
+        "not coached +0.04",
     ]
     index = environment["warehouse"].with_name("reports") / "2026-Q3" / "index.html"
     assert f"m1 1 of 2 mixed {text} team 1 of 2 mixed {text}" in page_text(index)
