@@ -294,7 +294,9 @@ def agreement(out: Path | None = None) -> dict[str, dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.auto_scorer", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all)")

@@ -36,7 +36,7 @@ PHASES = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(prog="python -m bench.phase")
     parser.add_argument("--phase", choices=sorted(PHASES), required=True)
     parser.add_argument("--partition", required=True)
     args = parser.parse_args()

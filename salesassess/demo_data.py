@@ -83,9 +83,9 @@ from salesassess.demo.model import (
     win_weights,
 )
 from salesassess.demo.transcripts import TranscriptWriter
+from salesassess.environment import RUBRIC_TEMPLATES, load_dotenv, resolve
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_RUBRIC = ROOT / "rubrics" / "templates" / "one_call_close.yaml"
+DEFAULT_RUBRIC = RUBRIC_TEMPLATES / "one_call_close.yaml"
 DEFAULT_LANDING_DIR = "data/landing"
 
 # Every file the generator writes (and removes first, so a rerun overwrites them).
@@ -417,26 +417,27 @@ def _truth(
     }
 
 
-def _resolve(value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else ROOT / path
-
-
 def main(argv: list[str] | None = None) -> None:
+    load_dotenv()
     parser = argparse.ArgumentParser(
         prog="python -m salesassess.demo_data",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="Write deterministic demo data (a canonical landing folder). "
         "Relative paths are relative to the project root.",
     )
     parser.add_argument(
-        "--out", default=os.environ.get("ASSESSMENT_LANDING_DIR") or DEFAULT_LANDING_DIR
+        "--out",
+        default=os.environ.get("ASSESSMENT_LANDING_DIR") or DEFAULT_LANDING_DIR,
+        help="the landing folder to write (ASSESSMENT_LANDING_DIR)",
     )
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--reps", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=7, help="random seed: same seed, same data")
+    parser.add_argument("--reps", type=int, default=24, help="number of sales reps")
     parser.add_argument(
         "--managers", type=int, default=None, help="default: max(3, ceil(reps / 8))"
     )
-    parser.add_argument("--quarters", type=int, default=4)
+    parser.add_argument(
+        "--quarters", type=int, default=4, help="quarters of calls, up to --last-quarter"
+    )
     parser.add_argument("--calls-per-rep", type=int, default=50, help="per rep and quarter")
     parser.add_argument(
         "--last-quarter",
@@ -444,7 +445,9 @@ def main(argv: list[str] | None = None) -> None:
         help="first day of the last assessed quarter, YYYY-MM-DD "
         "(default: latest complete quarter)",
     )
-    parser.add_argument("--rubric", default=str(DEFAULT_RUBRIC.relative_to(ROOT)))
+    parser.add_argument(
+        "--rubric", default=str(DEFAULT_RUBRIC), help="the rubric the scores are drawn for"
+    )
     parser.add_argument("--no-transcripts", action="store_true", help="skip utterances.parquet")
     parser.add_argument(
         "--human-share",
@@ -454,7 +457,7 @@ def main(argv: list[str] | None = None) -> None:
         "instead of the sample policy",
     )
     args = parser.parse_args(argv)
-    out = _resolve(args.out)
+    out = resolve(args.out)
     started = time.perf_counter()
     counts = generate(
         out,
@@ -464,7 +467,7 @@ def main(argv: list[str] | None = None) -> None:
         quarters=args.quarters,
         calls_per_rep=args.calls_per_rep,
         last_quarter=args.last_quarter,
-        rubric_path=_resolve(args.rubric),
+        rubric_path=resolve(args.rubric),
         transcripts=not args.no_transcripts,
         human_share=args.human_share,
     )

@@ -36,10 +36,10 @@ import yaml
 
 from salesassess.adapters import gong, hubspot, persuasion, salesforce, transcripts
 from salesassess.adapters.base import KIND_COLUMNS, AdapterError, Source
+from salesassess.environment import PROJECT_ROOT
 
 CONFIG_NAMES = ("sources.yaml", "sources.yml")
 DEFAULT_ADAPTED_DIR = "data/adapted"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 Adapter = Callable[[Source], Iterable[dict]]
 ADAPTERS: dict[str, dict[str, Adapter]] = {
