@@ -99,15 +99,16 @@ def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
 SIGNIFICANCE_KEY = dg.AssetKey(["marts", "fct_followup_significance"])
 SIGNIFICANCE_DDL = (
     "cycle varchar, n bigint, mean_delta double, t_statistic double, t_p_value double, "
-    "wilcoxon_statistic double, wilcoxon_p_value double, note varchar"
+    "wilcoxon_statistic double, wilcoxon_p_value double, note varchar, n_provisional bigint"
 )
 
 
 def followup_significance_row(con, cycle: str) -> tuple:
     """Paired t-test and Wilcoxon signed-rank of cycle vs follow-up score over the coached
-    reps (those with a follow-up verdict) of a cycle."""
+    reps (those with a follow-up verdict) of a cycle; n_provisional of them were coached on
+    a priority whose scores are not calibrated."""
     pairs = con.execute(
-        "select cycle_score, followup_score from marts.fct_rescore_deltas "
+        "select cycle_score, followup_score, is_provisional from marts.fct_rescore_deltas "
         "where cycle = $cycle and status in ('improved', 'not_improved') order by rep_id",
         {"cycle": cycle},
     ).fetchall()
@@ -121,6 +122,7 @@ def followup_significance_row(con, cycle: str) -> tuple:
         result.wilcoxon_statistic,
         result.wilcoxon_p_value,
         result.reason,
+        sum(1 for p in pairs if p[2]),
     )
 
 
@@ -145,7 +147,7 @@ def followup_significance(context: dg.AssetExecutionContext, settings: Assessmen
         row = followup_significance_row(con, cycle)
         replace_cycle_rows(con, "marts.fct_followup_significance", SIGNIFICANCE_DDL, cycle, [row])
     columns = ["cycle", "n", "mean_delta", "t_statistic", "t_p_value", "wilcoxon_statistic"]
-    columns += ["wilcoxon_p_value", "note"]
+    columns += ["wilcoxon_p_value", "note", "n_provisional"]
     yield dg.MaterializeResult(
         asset_key=SIGNIFICANCE_KEY,
         metadata={"result": markdown_table([row], columns)},

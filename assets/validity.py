@@ -94,7 +94,8 @@ def build_correlation_rows(con, cycle: str, method: Mapping[str, object]) -> lis
     alpha = float(method["correlation_alpha"])
     pairs = con.execute(
         "select criterion_id, score, won from intermediate.int_criterion_outcome_pairs "
-        "where cycle = $cycle",
+        # one order on every run: the float sums of r come out the same to the last bit
+        "where cycle = $cycle order by criterion_id, call_id",
         {"cycle": cycle},
     ).fetchall()
     criteria = [
@@ -145,7 +146,8 @@ def build_correlation_rows(con, cycle: str, method: Mapping[str, object]) -> lis
 def build_calibration_rows(con, cycle: str, method: Mapping[str, object]) -> list[tuple]:
     sample = con.execute(
         "select criterion_id, opportunity_id, mean_score, won "
-        "from intermediate.int_weight_calibration_sample where cycle = $cycle",
+        "from intermediate.int_weight_calibration_sample where cycle = $cycle "
+        "order by criterion_id, opportunity_id",
         {"cycle": cycle},
     ).fetchall()
     criteria = con.execute(

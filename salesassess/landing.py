@@ -42,7 +42,7 @@ import duckdb
 from salesassess.adapters.sources import adapted_files, store_adapter_log
 from salesassess.rubric import Rubric
 from salesassess.vocabulary import SCORER_KINDS, SPEAKER_ROLES
-from salesassess.warehouse import ensure_raw_schema
+from salesassess.warehouse import ensure_raw_schema, rollback
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # a UTC offset right after a time of day (a bare date's "-22" is no offset)
@@ -1004,7 +1004,7 @@ def _store(
             )
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
 
 
@@ -1074,6 +1074,6 @@ def store_rubrics(con: duckdb.DuckDBPyConnection, rubrics: Sequence[Rubric], cyc
         con.executemany("insert into raw.rubric_anchors values (?, ?, ?, ?, ?, now())", anchor_rows)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return len(criteria_rows)

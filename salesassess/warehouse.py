@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,14 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("set timezone = 'UTC'")
     return con
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if one is still open. A commit that failed (a full
+    disk, a write error) has already ended it: its error is the one to report, not the
+    "cannot rollback - no transaction is active" a second rollback would raise."""
+    with suppress(duckdb.Error):
+        con.execute("rollback")
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -61,5 +70,5 @@ def replace_cycle_rows(
             con.executemany(f"insert into {table} values ({marks})", rows)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise

@@ -28,13 +28,16 @@
 {%- endmacro %}
 
 {#- The cycle's coached reps, each with the primary coaching priority, the score on it
-    in the cycle, the manager, and where the rep's window starts (macro window_start). -#}
+    in the cycle, the manager, and where the rep's window starts (macro window_start).
+    is_provisional: the priority comes from scores that are not calibrated; every Step 5
+    mart carries it into its rows and counts. -#}
 {% macro coached_rep_windows() -%}
     select
         priorities.rep_id,
         reps.manager_id,
         priorities.criterion_id,
         priorities.rep_score as cycle_score,
+        priorities.is_provisional,
         sessions.delivered_on as coaching_delivered_on,
         {{ window_start('sessions.delivered_on') }} as window_start
     from {{ ref('fct_coaching_priorities') }} as priorities

@@ -6,7 +6,8 @@
 -- >= var('improvement_threshold') (macro reaches: compared at 9 decimals); fewer than
 -- var('followup_min_calls') calls is insufficient_followup, not "not improved".
 -- change_coaching_approach: not improved on the same primary criterion in this cycle and
--- the one before.
+-- the one before. is_provisional: the primary priority comes from scores that are not
+-- calibrated (fct_coaching_priorities); the verdict is shown but must not drive decisions.
 with
 
 windows as (
@@ -73,6 +74,7 @@ select
         and previous.status = 'not_improved'
         and previous.criterion_id = deltas.criterion_id,
         false
-    ) as change_coaching_approach
+    ) as change_coaching_approach,
+    deltas.is_provisional
 from deltas
 left join previous on deltas.rep_id = previous.rep_id
