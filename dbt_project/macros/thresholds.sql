@@ -2,7 +2,7 @@
 
     A mean or share is rounded to 9 decimal places before it is compared with a threshold
     of the method (the 0.5 improvement, the 70% / 30% manager bands, the 80% within-1
-    target, the 5% coverage floor). Binary floating
+    target, the 5% coverage floor, the minimum priority gap). Binary floating
     point cannot hold most decimals exactly: 2.3 - 1.8 is 0.4999999999999998, and a rep
     who improved by exactly 0.5 must be improved. Rounding to 9 places removes that noise
     (about 1e-15) and never merges values the method can tell apart: a share of n items
