@@ -56,7 +56,12 @@ ASSESSMENT_MARTS = (
     "fct_rubric_reliability",
     *DIMENSIONS,
 )
-FOLLOWUP_MARTS = ("fct_rescore_deltas", "fct_manager_effectiveness", "fct_followup_significance")
+FOLLOWUP_MARTS = (
+    "fct_rescore_deltas",
+    "fct_manager_effectiveness",
+    "fct_followup_significance",
+    "fct_coaching_effect",
+)
 CHECKIN_MARTS = ("fct_monthly_checkins",)
 PARTS = {"assessment": ASSESSMENT_MARTS, "followup": FOLLOWUP_MARTS, "checkin": CHECKIN_MARTS}
 

@@ -38,6 +38,34 @@ def cycle_rubric_file(landing_dir, cycle_end_date):
     return max(candidates)[2] if candidates else None
 
 
+def auto_score_partition(
+    con, landing_dir, label: str, before, learned: LearnedSettings | None = None
+) -> dict | None:
+    """The automated scorer over the calls with a transcript in ``raw.utterances`` under
+    ``label`` (a cycle, or a follow-up or check-in window), under the rubric in force
+    before the day ``before`` (the window's end); its scores replace the label's rows of
+    ``raw.auto_scores``. ``None`` (and no rows) when that rubric declares no scorer.
+    With ``learned`` (the cycle's run), the learned scorer follows the rules; its report
+    is the result's ``learned``."""
+    file = cycle_rubric_file(landing_dir, before)
+    spec = load_scorer(file) if file else None
+    if spec is None or not spec.criteria:
+        columns = ", ".join(f"{name} {kind}" for name, kind in OUTPUT_COLUMNS)
+        con.execute("create schema if not exists raw")
+        con.execute(f"create table if not exists raw.auto_scores ({columns})")
+        con.execute("delete from raw.auto_scores where cycle = $c", {"c": label})
+        return None
+    counts = "_learned_signal_counts" if learned is not None else None
+    result = score_calls(
+        con, spec, cycle=label, rubric_version=spec.rubric_version, signal_counts_table=counts
+    )
+    if learned is not None:
+        result["learned"] = learn_and_score(
+            con, spec, cycle=label, settings=learned, signal_counts_table=counts
+        )
+    return result
+
+
 @dg.multi_asset(
     name="auto_scores",
     specs=[
@@ -60,31 +88,19 @@ def cycle_rubric_file(landing_dir, cycle_end_date):
 )
 def auto_scores(context: dg.AssetExecutionContext, settings: AssessmentSettings):
     window = cycle_window(context.partition_key)
-    file = cycle_rubric_file(settings.landing_path(), window.end.date())
-    spec = load_scorer(file) if file else None
     with connect(settings.warehouse_path()) as con:
-        columns = ", ".join(f"{name} {kind}" for name, kind in OUTPUT_COLUMNS)
-        con.execute("create schema if not exists raw")
-        con.execute(f"create table if not exists raw.auto_scores ({columns})")
-        if spec is None or not spec.criteria:
-            con.execute("delete from raw.auto_scores where cycle = $c", {"c": window.cycle})
-            context.log.info(f"{file}: the rubric declares no automated scorer")
+        result = auto_score_partition(
+            con,
+            settings.landing_path(),
+            window.cycle,
+            window.end.date(),
+            LearnedSettings.from_method(settings.method()),
+        )
+        if result is None:
+            context.log.info(f"{window.cycle}: the rubric in force declares no automated scorer")
             yield dg.MaterializeResult(asset_key=AUTO_SCORES_KEY, metadata={"dagster/row_count": 0})
             return
-        result = score_calls(
-            con,
-            spec,
-            cycle=window.cycle,
-            rubric_version=spec.rubric_version,
-            signal_counts_table="_learned_signal_counts",
-        )
-        learned = learn_and_score(
-            con,
-            spec,
-            cycle=window.cycle,
-            settings=LearnedSettings.from_method(settings.method()),
-            signal_counts_table="_learned_signal_counts",
-        )
+        learned = result["learned"]
         distribution = con.execute(
             "select criterion_id, count(*), avg(score), "
             "count(*) filter (where evidence_start_ms is not null) "
@@ -95,7 +111,7 @@ def auto_scores(context: dg.AssetExecutionContext, settings: AssessmentSettings)
         asset_key=AUTO_SCORES_KEY,
         metadata={
             "dagster/row_count": dg.MetadataValue.int(sum(row[1] for row in distribution)),
-            "scorer_id": dg.MetadataValue.text(spec.scorer_id),
+            "scorer_id": dg.MetadataValue.text(result["scorer_id"]),
             "per_criterion": markdown_table(
                 distribution, ["criterion_id", "calls", "mean score", "with moment"]
             ),

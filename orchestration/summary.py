@@ -101,6 +101,49 @@ def report_lines(reports_dir: Path, cycle: str) -> list[str]:
     return lines
 
 
+def effectiveness_lines(con, cycle: str) -> list[str]:
+    """Each manager's band and, beside it, the coaching effect net of regression to the
+    mean with its 95% interval; then the team's raw changes against the effect."""
+    from salesassess.coaching_statistics import effect_text
+
+    effects = {}
+    if _table_exists(con, "marts.fct_coaching_effect"):
+        cursor = con.execute(
+            "select manager_id, effect, ci_low, ci_high, note as effect_note, "
+            "raw_change_coached, raw_change_comparison "
+            "from marts.fct_coaching_effect where cycle = $cycle",
+            {"cycle": cycle},
+        )
+        names = [column[0] for column in cursor.description]
+        effects = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    lines = []
+    for manager, coached, improved, share, status, provisional in con.execute(
+        "select manager_id, n_coached, n_improved, improved_share, status, n_provisional "
+        "from marts.fct_manager_effectiveness where cycle = $cycle "
+        "order by manager_id = 'team', manager_id",
+        {"cycle": cycle},
+    ).fetchall():
+        effect = effects.get(manager)
+        lines.append(
+            f"  {manager:<8} {improved}/{coached} improved ({_number(share, '.0%')}): "
+            f"{status:<16} coaching effect "
+            + (effect_text(effect) if effect else "not computed")
+            + (f" [provisional: {provisional} not calibrated]" if provisional else "")
+        )
+    team = effects.get("team")
+    if team and team["raw_change_coached"] is not None:
+        lines.append(
+            "  coaching effect: how much more the coached criterion rose than criteria not "
+            "coached from the same score"
+        )
+        lines.append(
+            "  (net of regression to the mean); raw change: coached criterion "
+            f"{team['raw_change_coached']:+.2f}, criteria not coached "
+            f"{_number(team['raw_change_comparison'], '+.2f')}"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parser("python -m orchestration.summary", __doc__)
     arguments.add_argument(
@@ -172,17 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {comparison}: {status} ({reason}): priorities from it are provisional")
         if _table_exists(con, "marts.fct_manager_effectiveness"):
             print("\nFollow-up: manager effectiveness (coached reps improved >= 0.5 in 30 days)")
-            for manager, coached, improved, share, status, provisional in con.execute(
-                "select manager_id, n_coached, n_improved, improved_share, status, "
-                "n_provisional from marts.fct_manager_effectiveness where cycle = $cycle "
-                "order by manager_id",
-                {"cycle": cycle},
-            ).fetchall():
-                print(
-                    f"  {manager:<8} {improved}/{coached} improved "
-                    f"({_number(share, '.0%')}): {status}"
-                    + (f" [provisional: {provisional} not calibrated]" if provisional else "")
-                )
+            print("\n".join(effectiveness_lines(con, cycle)))
             flagged = con.execute(
                 "select rep_id, criterion_id, is_provisional from marts.fct_rescore_deltas "
                 "where cycle = $cycle and change_coaching_approach order by rep_id",

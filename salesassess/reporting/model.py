@@ -20,6 +20,7 @@ REPORT_MARTS = (
     "fct_criterion_win_correlation",
     "fct_rescore_deltas",
     "fct_manager_effectiveness",
+    "fct_coaching_effect",
 )
 # the rep's trend: this cycle and up to three before it
 TREND_CYCLES = 4
@@ -279,6 +280,22 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
         if _has_table(con, "marts", "fct_manager_effectiveness")
         else []
     )
+    effects = (
+        {
+            row["manager_id"]: row
+            for row in _dicts(
+                con,
+                "select manager_id, effect, ci_low, ci_high, p_value, note as effect_note "
+                "from marts.fct_coaching_effect where cycle = $cycle",
+                cycle,
+            )
+        }
+        if _has_table(con, "marts", "fct_coaching_effect")
+        else {}
+    )
+    empty = {"effect": None, "ci_low": None, "ci_high": None, "p_value": None}
+    for manager in managers:  # the band and, beside it, the effect net of regression
+        manager.update(effects.get(manager["manager_id"], {**empty, "effect_note": None}))
     team_gaps = _dicts(
         con,
         "select team, criterion_id, criterion_name, weight, ranked_by, top_mean, bottom_mean, "

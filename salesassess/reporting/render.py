@@ -17,6 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from salesassess.coaching_statistics import effect_text
 from salesassess.folder_swap import new_version, switch_to
 from salesassess.reporting.charts import (
     criterion_chart,
@@ -55,6 +56,7 @@ def _environment() -> Environment:
     environment.globals.update(
         num=_num,
         pct=_pct,
+        effect=effect_text,
         safe_name=safe_name,
         style=Markup((TEMPLATES / "style.css").read_text(encoding="utf-8")),
     )

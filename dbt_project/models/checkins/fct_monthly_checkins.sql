@@ -56,7 +56,9 @@ select
     recent.last_call_at,
     case
         when recent.n_checkin_calls is null then 'no_calls'
-        when recent.checkin_score - windows.cycle_score >= {{ var("improvement_threshold") }}
+        when {{ reaches(
+            "recent.checkin_score - windows.cycle_score", var("improvement_threshold")
+        ) }}
             then 'improving'
         else 'not_improving'
     end as status,

@@ -43,11 +43,14 @@ select
     case when n_coached > 0 then cast(n_improved as double) / n_coached end as improved_share,
     case
         when n_coached = 0 then 'no_followup'
-        when cast(n_improved as double) / n_coached >= {{ var("effectiveness_working_share") }}
+        when {{ reaches(
+            "cast(n_improved as double) / n_coached", var("effectiveness_working_share")
+        ) }}
             then 'working'
-        when
-            cast(n_improved as double) / n_coached
-            <= {{ var("effectiveness_needs_adjustment_share") }}
+        when {{ at_most(
+            "cast(n_improved as double) / n_coached",
+            var("effectiveness_needs_adjustment_share")
+        ) }}
             then 'needs_adjustment'
         else 'mixed'
     end as status,
