@@ -17,6 +17,7 @@ from orchestration.partitions import monthly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import checkin_window
 from salesassess.landing import ingest_kind, store_rubrics
+from salesassess.learned_scorer import LearnedSettings
 from salesassess.rubric import load_rubrics
 from salesassess.warehouse import connect, replace_cycle_rows
 
@@ -104,7 +105,14 @@ def checkin_windows(context: dg.AssetExecutionContext, settings: AssessmentSetti
             kind: ingest_kind(con, kind, landing, cycle=window.label, start=start, end=window.end)
             for kind in ("reps", "calls", "utterances", "scores")
         }
-        automated = auto_score_partition(con, landing, window.label, window.end.date())
+        automated = auto_score_partition(
+            con,
+            landing,
+            window.label,
+            window.end.date(),
+            LearnedSettings.from_method(settings.method()),
+            cycle=cycle.cycle,
+        )
         replace_cycle_rows(
             con,
             "raw.checkin_windows",

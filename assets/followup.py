@@ -22,6 +22,7 @@ from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window, followup_label
 from salesassess.followup import followup_window_end, latest_coaching_date
 from salesassess.landing import ingest_kind, store_rubrics
+from salesassess.learned_scorer import LearnedSettings
 from salesassess.rubric import load_rubrics
 from salesassess.statistics import paired_change
 from salesassess.warehouse import connect, replace_cycle_rows
@@ -75,7 +76,14 @@ def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
             kind: ingest_kind(con, kind, landing, cycle=label, start=start, end=end)
             for kind in ("reps", "calls", "utterances", "scores")
         }
-        automated = auto_score_partition(con, landing, label, closes_on)
+        automated = auto_score_partition(
+            con,
+            landing,
+            label,
+            closes_on,
+            LearnedSettings.from_method(settings.method()),
+            cycle=window.cycle,
+        )
         replace_cycle_rows(
             con,
             "raw.followup_windows",

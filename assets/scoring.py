@@ -20,7 +20,11 @@ from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.auto_scorer import OUTPUT_COLUMNS, load_scorer, score_calls
 from salesassess.calendar import cycle_window
-from salesassess.learned_scorer import LearnedSettings, learn_and_score
+from salesassess.learned_scorer import (
+    LearnedSettings,
+    learn_and_score,
+    score_window_with_cycle_models,
+)
 from salesassess.rubric import load_rubric_file, rubric_files
 from salesassess.warehouse import connect
 
@@ -39,14 +43,21 @@ def cycle_rubric_file(landing_dir, cycle_end_date):
 
 
 def auto_score_partition(
-    con, landing_dir, label: str, before, learned: LearnedSettings | None = None
+    con,
+    landing_dir,
+    label: str,
+    before,
+    learned: LearnedSettings | None = None,
+    cycle: str | None = None,
 ) -> dict | None:
     """The automated scorer over the calls with a transcript in ``raw.utterances`` under
     ``label`` (a cycle, or a follow-up or check-in window), under the rubric in force
     before the day ``before`` (the window's end); its scores replace the label's rows of
     ``raw.auto_scores``. ``None`` (and no rows) when that rubric declares no scorer.
-    With ``learned`` (the cycle's run), the learned scorer follows the rules; its report
-    is the result's ``learned``."""
+    With ``learned``, the learned scorer follows the rules (its report is the result's
+    ``learned``): for the cycle itself it trains and competes with the rules; for a window
+    of ``cycle`` the criteria it won in the cycle score the window with the cycle's model,
+    so a follow-up compares like with like."""
     file = cycle_rubric_file(landing_dir, before)
     spec = load_scorer(file) if file else None
     if spec is None or not spec.criteria:
@@ -59,7 +70,11 @@ def auto_score_partition(
     result = score_calls(
         con, spec, cycle=label, rubric_version=spec.rubric_version, signal_counts_table=counts
     )
-    if learned is not None:
+    if learned is not None and cycle not in (None, label):
+        result["learned"] = score_window_with_cycle_models(
+            con, spec, label, cycle, settings=learned, signal_counts_table=counts
+        )
+    elif learned is not None:
         result["learned"] = learn_and_score(
             con, spec, cycle=label, settings=learned, signal_counts_table=counts
         )

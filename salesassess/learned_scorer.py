@@ -31,6 +31,11 @@ agreement then measures exactly the held-out scores, and ``raw.auto_scorer_candi
 keeps both candidates' held-out figures for ``fct_rubric_reliability``. Too few human
 scores, or a rubric without rules: the rules' scores stay.
 
+**Windows.** A follow-up or check-in window is not trained on: each criterion the model
+won in its cycle scores the window's calls with the cycle's full model, refitted on the
+same calls and features (:func:`score_window_with_cycle_models`), under the cycle's
+scorer id; the rules keep the others.
+
 **Evidence.** A learned level points at the utterance that moves the prediction most
 (its words' share of the text part of the prediction: the largest upward push when the
 level is at or above the training mean, else the largest downward one), with a reason
@@ -57,7 +62,7 @@ import scipy.sparse as sp
 from sklearn.kernel_ridge import KernelRidge
 from threadpoolctl import threadpool_limits
 
-from salesassess.auto_scorer import ScorerSpec, mm_ss_sql
+from salesassess.auto_scorer import ScorerSpec, mm_ss_sql, score_calls
 from salesassess.statistics import krippendorff_alpha, quadratic_weighted_kappa
 
 LEARNED_VERSION = "learned-1"
@@ -375,15 +380,18 @@ def _human_targets(con, cycle: str, version: str, kinds: tuple[str, ...]) -> dic
     return {"targets": targets, "latest": latest}
 
 
-def _rule_features(con, spec: ScorerSpec, cycle: str, counts_table: str | None):
-    """Per call (sorted ids): signal counts (log 1 + n) and every criterion's rule level."""
+def _rule_features(
+    con, spec: ScorerSpec, cycle: str, counts_table: str | None, table: str = "raw.auto_scores"
+):
+    """Per call (sorted ids): signal counts (log 1 + n) and every criterion's rule level
+    (the rules' rows of ``cycle`` in ``table``)."""
     criteria = [c.criterion_id for c in spec.criteria]
     levels = ", ".join(
         f"max(score) filter (where criterion_id = '{c}') as level_{i}"
         for i, c in enumerate(criteria)
     )
     rows = con.execute(
-        f"select call_id, {levels} from raw.auto_scores where cycle = $cycle "
+        f"select call_id, {levels} from {table} where cycle = $cycle "
         "group by call_id order by call_id",
         {"cycle": cycle},
     ).fetchall()
@@ -416,12 +424,9 @@ def learn_and_score(
         return _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_learned)
 
 
-def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_learned) -> dict:
-    started = time.perf_counter()
-    low, high = spec.scale_min, spec.scale_max
+def _trainable(con, spec, cycle: str, settings: LearnedSettings) -> tuple[dict, dict]:
+    """The cycle's human targets and, per criterion with enough of them, its targets."""
     kinds = ("human", "external") if settings.use_external else ("human",)
-    con.execute(f"create table if not exists {CANDIDATES_TABLE} ({CANDIDATES_DDL})")
-    con.execute(f"delete from {CANDIDATES_TABLE} where cycle = $c", {"c": cycle})
     human = _human_targets(con, cycle, spec.rubric_version, kinds)
     criteria = [c.criterion_id for c in spec.criteria]
     trainable = {
@@ -429,6 +434,33 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
         for c, t in human["targets"].items()
         if c in criteria and len(t) >= settings.min_scored_calls
     }
+    return human, trainable
+
+
+def _training_set(con, spec, cycle, human, trainable, calls, rule_features):
+    """The training calls (every call with a trainable criterion's human score, sorted),
+    their rows of ``rule_features``, their raw term counts and the learned scorer id."""
+    row_of = {c: i for i, c in enumerate(calls)}
+    training = sorted({call for t in trainable.values() for call in t if call in row_of})
+    train_rows = np.array([row_of[c] for c in training])
+    batches = list(transcript_batches(con, cycle, training))
+    read = [call for b in batches for call in b.call_ids]
+    position = {call: i for i, call in enumerate(read)}
+    counts = sp.vstack([b.counts for b in batches]).tocsr()[[position[c] for c in training]]
+    date = str(human["latest"].date()) if human["latest"] else "undated"
+    scorer_id = (
+        f"learned:{spec.rubric_id}@{spec.rubric_version}/{LEARNED_VERSION}/n{len(training)}/{date}"
+    )
+    return training, train_rows, counts, scorer_id
+
+
+def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_learned) -> dict:
+    started = time.perf_counter()
+    low, high = spec.scale_min, spec.scale_max
+    con.execute(f"create table if not exists {CANDIDATES_TABLE} ({CANDIDATES_DDL})")
+    con.execute(f"delete from {CANDIDATES_TABLE} where cycle = $c", {"c": cycle})
+    human, trainable = _trainable(con, spec, cycle, settings)
+    criteria = [c.criterion_id for c in spec.criteria]
     report: dict = {"criteria": {}, "scorer_id": None, "seconds": {}}
     if not settings.enabled or not trainable:
         report["reason"] = (
@@ -438,19 +470,10 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
         )
         return report
     calls, rule_features = _rule_features(con, spec, cycle, signal_counts_table)
-    row_of = {c: i for i, c in enumerate(calls)}
-    training = sorted({call for t in trainable.values() for call in t if call in row_of})
-    train_rows = np.array([row_of[c] for c in training])
-    batches = list(transcript_batches(con, cycle, training))
-    read = [call for b in batches for call in b.call_ids]
-    position = {call: i for i, call in enumerate(read)}
-    counts = sp.vstack([b.counts for b in batches]).tocsr()[[position[c] for c in training]]
-    del batches
-    report["seconds"]["training_text"] = round(time.perf_counter() - started, 3)
-    date = str(human["latest"].date()) if human["latest"] else "undated"
-    scorer_id = (
-        f"learned:{spec.rubric_id}@{spec.rubric_version}/{LEARNED_VERSION}/n{len(training)}/{date}"
+    training, train_rows, counts, scorer_id = _training_set(
+        con, spec, cycle, human, trainable, calls, rule_features
     )
+    report["seconds"]["training_text"] = round(time.perf_counter() - started, 3)
     rules_id = spec.scorer_id
     report["scorer_id"] = scorer_id
     report["training_calls"] = len(training)
@@ -488,12 +511,83 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
     )
     report["seconds"]["cross_validation"] = round(time.perf_counter() - started, 3)
     if chosen:
-        prepared = (base, x, gram)
-        _score_every_call(
-            con, spec, cycle, chosen, trainable, training, counts, rule_features, prepared
+        models = _fit_chosen(
+            chosen, trainable, training, counts, rule_features[train_rows], (base, x, gram)
         )
+        _score_every_call(con, spec, cycle, models, rule_features)
         _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, len(training))
     report["seconds"]["total"] = round(time.perf_counter() - started, 3)
+    return report
+
+
+def score_window_with_cycle_models(
+    con: duckdb.DuckDBPyConnection,
+    spec: ScorerSpec,
+    window_label: str,
+    cycle: str,
+    settings: LearnedSettings = LearnedSettings(),
+    signal_counts_table: str | None = None,
+) -> dict:
+    """After the rules scored a follow-up or check-in window (``window_label``) into
+    ``raw.auto_scores`` (its signal counts in ``signal_counts_table``): every criterion the
+    learned scorer scored in ``cycle`` (``raw.auto_scorer_candidates``, under this rubric
+    version) scores the window's calls with the cycle's full model, refitted on the same
+    human-scored calls, features and settings (deterministic, so the same model), under the
+    cycle's scorer id; the criteria the rules won keep the rules. Returns the scorer id and
+    the criteria, or a reason."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _score_window(con, spec, window_label, cycle, settings, signal_counts_table)
+
+
+def _score_window(con, spec, window_label, cycle, settings, signal_counts_table) -> dict:
+    report: dict = {"cycle": cycle, "scorer_id": None, "criteria": []}
+    con.execute(f"create table if not exists {CANDIDATES_TABLE} ({CANDIDATES_DDL})")
+    won = con.execute(
+        f"select criterion_id, scorer_id from {CANDIDATES_TABLE} where cycle = $cycle "
+        "and rubric_version = $version and scores_calls and scorer_id like 'learned:%' "
+        "order by criterion_id",
+        {"cycle": cycle, "version": spec.rubric_version},
+    ).fetchall()
+    window_calls, window_features = _rule_features(con, spec, window_label, signal_counts_table)
+    if not won or not window_calls:
+        report["reason"] = (
+            f"the rules score every criterion of {cycle} under rubric version {spec.rubric_version}"
+            if not won
+            else f"{window_label} has no scored call"
+        )
+        return report
+    human, trainable = _trainable(con, spec, cycle, settings)
+    criteria = [c.criterion_id for c in spec.criteria]
+    chosen = {c: criteria.index(c) for c, _ in won if c in trainable}
+    # the cycle's rule features: its learned criteria's rows now hold the model's levels
+    cycle_rules, cycle_counts = "_learned_cycle_rules", "_learned_cycle_counts"
+    try:
+        score_calls(
+            con,
+            spec,
+            cycle=cycle,
+            rubric_version=spec.rubric_version,
+            target_table=cycle_rules,
+            signal_counts_table=cycle_counts,
+        )
+        calls, rule_features = _rule_features(con, spec, cycle, cycle_counts, cycle_rules)
+    finally:
+        con.execute(f"drop table if exists {cycle_rules}")
+        con.execute(f"drop table if exists temp.{cycle_counts}")
+    training, train_rows, counts, scorer_id = _training_set(
+        con, spec, cycle, human, trainable, calls, rule_features
+    )
+    stored = sorted({sid for _, sid in won})
+    if stored != [scorer_id] or set(chosen) != {c for c, _ in won}:
+        raise ValueError(
+            f"{CANDIDATES_TABLE}: {cycle} was scored by {', '.join(stored)}, but its human "
+            f"scores now train {scorer_id}: materialise {cycle} again before {window_label}"
+        )
+    models = _fit_chosen(chosen, trainable, training, counts, rule_features[train_rows])
+    _score_every_call(con, spec, window_label, models, window_features)
+    oof = {c: np.zeros(0) for c in chosen}
+    _write(con, spec, window_label, scorer_id, chosen, trainable, [], oof, len(training))
+    report.update(scorer_id=scorer_id, criteria=sorted(chosen), training_calls=len(training))
     return report
 
 
@@ -520,16 +614,9 @@ def _cross_validate(gram, fold, training, trainable) -> dict[str, np.ndarray]:
     return predictions
 
 
-def _score_every_call(
-    con, spec, cycle, chosen, trainable, training, counts, rule_features, prepared
-):
+def _fit_chosen(chosen, trainable, training, counts, train_features, prepared=None) -> list:
     """Fit the chosen criteria on every human-scored call (one multi-output model per
-    training set); score every call of the cycle into temp table _learned_scores with the
-    utterance that moves the prediction most."""
-    low, high = spec.scale_min, spec.scale_max
-    calls, _ = _rule_features(con, spec, cycle, None)
-    row_of = {c: i for i, c in enumerate(calls)}
-    rows_of_training = np.array([row_of[c] for c in training])
+    training set); ``prepared``: the (model, design, kernel) of every training call."""
     groups: dict[tuple, list[str]] = {}
     for criterion in chosen:
         key = tuple(i for i, c in enumerate(training) if c in trainable[criterion])
@@ -539,10 +626,18 @@ def _score_every_call(
         index = np.array(key)
         y = np.array([[trainable[c][training[i]] for c in criteria] for i in index])
         whole = len(index) == len(training)  # every human-scored call: the CV's kernel
-        model = fit_model(
-            counts[index], rule_features[rows_of_training[index]], y, prepared if whole else None
-        )
+        model = fit_model(counts[index], train_features[index], y, prepared if whole else None)
         models.append((model, criteria, y.mean(axis=0), model.text_coef * model.idf))
+    return models
+
+
+def _score_every_call(con, spec, cycle, models, rule_features):
+    """Score every call of ``cycle`` (rule_features: its calls' rows, sorted ids) with the
+    fitted models into temp table _learned_scores, with the utterance that moves the
+    prediction most."""
+    low, high = spec.scale_min, spec.scale_max
+    calls, _ = _rule_features(con, spec, cycle, None)
+    row_of = {c: i for i, c in enumerate(calls)}
     parts = []
     for batch in transcript_batches(con, cycle):
         rows = np.array([row_of[c] for c in batch.call_ids])

@@ -15,8 +15,10 @@ from bench.persuasion_agreement import STRATEGIES, evaluate
 from salesassess.auto_scorer import load_scorer, score_calls
 from salesassess.learned_scorer import (
     CANDIDATES_TABLE,
+    LearnedSettings,
     fit_model,
     learn_and_score,
+    score_window_with_cycle_models,
     transcript_batches,
 )
 
@@ -40,11 +42,16 @@ RUBRIC = {
 }
 
 
-def _warehouse(tmp_path: Path, calls: dict[str, list[tuple[str, str]]], human: dict[str, float]):
+def _warehouse(
+    tmp_path: Path,
+    calls: dict[str, list[tuple[str, str]]],
+    human: dict[str, float],
+    rubric_text: dict = RUBRIC,
+):
     """raw.utterances of ``calls`` ({id: [(role, text)]}), raw.scores of ``human`` ({id:
     level}, scored by one reviewer on 2026-09-0x), and the rules' scores."""
     rubric = tmp_path / "rubric.yaml"
-    rubric.write_text(yaml.safe_dump(RUBRIC, sort_keys=False))
+    rubric.write_text(yaml.safe_dump(rubric_text, sort_keys=False))
     spec = load_scorer(rubric)
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     con.execute("create schema raw")
@@ -166,6 +173,72 @@ def test_enough_human_scores_let_the_better_model_score_every_call(tmp_path):
     assert con.execute(
         f"select scorer_id, scores_calls from {CANDIDATES_TABLE} order by scorer_id"
     ).fetchall() == [("auto:r@1/rules-1", False), ("learned:r@1/learned-1/n50/2026-09-05", True)]
+
+
+def test_a_followup_window_is_scored_by_the_cycle_model_where_it_won(tmp_path):
+    """c0: the model wins in the cycle (as above); c1 has the same rule as c0 and its human
+    levels are the rules' own (3 with 'per seat', else 1), so the rules win (a tie at best)."""
+    calls, human = _informative(80)
+    for i in range(0, 80, 5):
+        calls[f"call_{i:03d}"][0] = ("rep", "hi there it is per seat")
+    rubric = {**RUBRIC, "criteria": [dict(c) for c in RUBRIC["criteria"]]}
+    rubric["criteria"][1]["rules"] = {3: [{"present": "pricing"}]}
+    con, spec = _warehouse(tmp_path, calls, dict(list(sorted(human.items()))[:50]), rubric)
+    con.executemany(
+        "insert into raw.scores values (?, ?, 'c1', ?, 'reviewer', 'human', '1', ?)",
+        [
+            (CYCLE, f"call_{i:03d}", 1.0 if i % 5 else 3.0, f"2026-09-0{1 + i % 5} 10:00:00")
+            for i in range(50)
+        ],
+    )
+    report = learn_and_score(con, spec, cycle=CYCLE, signal_counts_table="_counts")
+    assert {c: f["scored_by"] for c, f in report["criteria"].items()} == {
+        "c0": "learned",
+        "c1": "rules",
+    }
+    learned_id = "learned:r@1/learned-1/n50/2026-09-05"
+    # the window holds copies of calls nobody scored: 51 (roi calculator, level 5), 52
+    # (no idea, level 1) and 55 (no idea, per seat: rules 3 on c0 and c1)
+    window = f"{CYCLE}-followup"
+    copies = {f"w{i}": calls[f"call_{i:03d}"] for i in (51, 52, 55)}
+    con.executemany(
+        "insert into raw.utterances values (?, ?, ?, ?, ?, ?, null, ?)",
+        [
+            (window, call, seq, seq * 1000, seq * 1000 + 900, role, text)
+            for call, lines in copies.items()
+            for seq, (role, text) in enumerate(lines, start=1)
+        ],
+    )
+    score_calls(con, spec, cycle=window, rubric_version="1", signal_counts_table="_counts")
+    result = score_window_with_cycle_models(
+        con, spec, window, CYCLE, LearnedSettings(), signal_counts_table="_counts"
+    )
+    assert result["scorer_id"] == learned_id and result["criteria"] == ["c0"]
+    rows = con.execute(
+        "select call_id, criterion_id, score, scorer_id, evidence_seq, evidence_reason "
+        "from raw.auto_scores where cycle = $w order by call_id, criterion_id",
+        {"w": window},
+    ).fetchall()
+    cycle_rows = {
+        (r[0], r[1]): r[2:]
+        for r in con.execute(
+            "select call_id, criterion_id, score, scorer_id, evidence_seq, evidence_reason "
+            "from raw.auto_scores where cycle = $c",
+            {"c": CYCLE},
+        ).fetchall()
+    }
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        ("w51", "c0", 5.0, learned_id),
+        ("w51", "c1", 1.0, "auto:r@1/rules-1"),
+        ("w52", "c0", 1.0, learned_id),
+        ("w52", "c1", 1.0, "auto:r@1/rules-1"),
+        ("w55", "c0", 1.0, learned_id),
+        ("w55", "c1", 3.0, "auto:r@1/rules-1"),
+    ]
+    # the same model: level, evidence and its push (in the reason) as the cycle's copy
+    for call, criterion, *scored in rows:
+        assert tuple(scored) == cycle_rows[(f"call_0{call[1:]}", criterion)], call
+    assert rows[0][5].startswith("learned level 5 (learned-1, ridge on 50 human-scored calls;")
 
 
 def test_same_inputs_give_the_same_scores(tmp_path):
