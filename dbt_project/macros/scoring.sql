@@ -70,10 +70,15 @@
     group by call_id, criterion_id
 {%- endmacro %}
 
-{#- Every score of a raw partition label (a cycle, or a follow-up or check-in window), the
-    one place the sources of scores are put side by side: the landed ones (human, external,
-    and any automated ones brought in) and the built-in automated scorer's. -#}
+{#- Every score of a raw partition label (a cycle, or a follow-up or check-in window). -#}
 {% macro partition_scores(label) -%}
+    {{ scores_where("cycle = " ~ label) }}
+{%- endmacro %}
+
+{#- Every score of the raw partitions whose label meets ``condition`` (on ``cycle``): the
+    one place the sources of scores are put side by side, the landed ones (human, external,
+    and any automated ones brought in) and the built-in automated scorer's. -#}
+{% macro scores_where(condition) -%}
     select
         call_id,
         criterion_id,
@@ -85,7 +90,7 @@
         evidence_start_ms,
         note
     from {{ source('raw', 'scores') }}
-    where cycle = {{ label }}
+    where {{ condition }}
     union all
     select
         call_id,
@@ -98,5 +103,5 @@
         evidence_start_ms,
         evidence_reason as note
     from {{ source('raw', 'auto_scores') }}
-    where cycle = {{ label }}
+    where {{ condition }}
 {%- endmacro %}

@@ -9,16 +9,7 @@ select
     score,
     scorer_id,
     scorer_kind,
-    rubric_version_resolved as rubric_version
-from {{ source('raw', 'scores') }}
-where {{ is_cycle_label('cycle') }} and cycle <= {{ cycle_key() }}
-union all
-select
-    call_id,
-    criterion_id,
-    score,
-    scorer_id,
-    scorer_kind,
     rubric_version
-from {{ source('raw', 'auto_scores') }}
-where {{ is_cycle_label('cycle') }} and cycle <= {{ cycle_key() }}
+from (
+    {{ scores_where(is_cycle_label('cycle') ~ ' and cycle <= ' ~ cycle_key()) }}
+) as scores
