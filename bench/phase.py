@@ -6,6 +6,7 @@ import argparse
 import time
 
 import dagster as dg
+import psutil
 
 from orchestration.definitions import build_definitions
 from orchestration.jobs import FOLLOWUP
@@ -33,6 +34,31 @@ PHASES = {
     # ingestion again with its Great Expectations checks (the checks' cost is the difference)
     "ingest_checked": dg.AssetSelection.groups("ingest"),
 }
+# One step of the assess_cycle job each, in the job's order (``python -m bench.run --steps``):
+# what each asset costs on its own, peak memory included.
+_RAW = ("reps", "calls", "utterances", "scores", "opportunities", "coaching_sessions")
+STEPS = {
+    "ingest_rubric": dg.AssetSelection.assets(
+        dg.AssetKey(["raw", "rubric_criteria"]), dg.AssetKey(["raw", "rubric_anchors"])
+    ).without_checks(),
+    **{
+        f"ingest_{kind}": dg.AssetSelection.assets(dg.AssetKey(["raw", kind])).without_checks()
+        for kind in _RAW
+    },
+    # the quality checks of the raw tables, without their assets
+    "checks_raw": dg.AssetSelection.checks_for_assets(
+        *(dg.AssetKey(["raw", kind]) for kind in ("rubric_criteria", *_RAW))
+    ),
+    "auto_scores": PHASES["auto_scores"],
+    "marts": PHASES["marts"],
+    "checks_marts": dg.AssetSelection.checks_for_assets(
+        *(dg.AssetKey(["marts", name]) for name in ("fct_call_scores", "fct_rep_scorecards"))
+    ),
+    "statistics": PHASES["statistics"].without_checks(),
+    "publish": dg.AssetSelection.assets(dg.AssetKey(["published", "assessment_marts"])),
+    "reports": dg.AssetSelection.assets(dg.AssetKey(["reports", "rep_scorecards"])),
+}
+PHASES |= STEPS
 
 
 def main() -> None:
@@ -43,6 +69,8 @@ def main() -> None:
     defs = build_definitions()
     job = dg.define_asset_job(f"bench_{args.phase}", selection=PHASES[args.phase])
     resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
+    # the process before the step: Python, Dagster and the definitions loaded
+    print(f"BASE_RSS {psutil.Process().memory_info().rss}")
     started = time.perf_counter()
     result = resolved.execute_in_process(partition_key=args.partition)
     elapsed = time.perf_counter() - started

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import psutil
 
+from bench.phase import STEPS
 from salesassess.demo_data import generate
 
 PARTITION = "2026-07-01"
@@ -65,6 +66,15 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
     wall, peak, output = measure(command, env)
     reported = float(re.search(r"PHASE_SECONDS ([0-9.]+)", output).group(1))
     return wall, reported, peak
+
+
+def run_step(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """(seconds of the step, peak RSS bytes of the process tree, RSS bytes of the process
+    before the step: Python, Dagster and the definitions loaded)."""
+    _, peak, output = measure(command, env)
+    reported = float(re.search(r"PHASE_SECONDS ([0-9.]+)", output).group(1))
+    base = int(re.search(r"BASE_RSS ([0-9]+)", output).group(1))
+    return reported, peak, base
 
 
 def generate_quarter(
@@ -120,6 +130,35 @@ def backbone(runs: int, reps: int, calls_per_rep: int, workdir: Path, phases: li
         print(f"         runs (wall s): {', '.join(f'{m[0]:.1f}' for m in measured)}")
 
 
+def steps(runs: int, reps: int, calls_per_rep: int, workdir: Path) -> None:
+    """Every step of the assess_cycle job on a quarter with transcripts, one process each,
+    in the job's order: seconds and peak memory per step."""
+    landing = workdir / "landing"
+    counts = generate_quarter(landing, reps, calls_per_rep)
+    results: dict[str, list[tuple[float, int, int]]] = {step: [] for step in STEPS}
+    for run in range(runs):
+        warehouse = workdir / f"warehouse_{run}.duckdb"
+        env = phase_env(workdir, landing, warehouse)
+        for step in STEPS:
+            command = [sys.executable, "-m", "bench.phase", "--phase", step]
+            results[step].append(run_step([*command, "--partition", PARTITION], env))
+            seconds, peak, _ = results[step][-1]
+            print(f"run {run + 1} {step}: {seconds:.1f} s, peak {peak / 2**20:.0f} MB", flush=True)
+        warehouse.unlink()
+    calls = counts.get("calls", 0)
+    print(f"\nSteps of assess_cycle: {calls} calls with transcripts, {runs} run(s)")
+    print(f"{'step':<26} {'median s':>9} {'peak RSS MB':>12} {'above start MB':>15}")
+    total = 0.0
+    for step, measured in results.items():
+        seconds = statistics.median(m[0] for m in measured)
+        total += seconds
+        peak = max(m[1] for m in measured)
+        above = max(m[1] - m[2] for m in measured)
+        print(f"{step:<26} {seconds:>9.1f} {peak / 2**20:>12.0f} {above / 2**20:>15.0f}")
+    worst = max(results, key=lambda step: max(m[1] for m in results[step]))
+    print(f"{'all steps':<26} {total:>9.1f}   highest peak: {worst}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
@@ -130,8 +169,17 @@ def main() -> None:
         default="ingest,backbone_marts,marts,statistics",
         help="comma-separated, in order: ingest, backbone_marts, marts, statistics, ingest_checked",
     )
+    parser.add_argument(
+        "--steps",
+        metavar="REPSxCALLS",
+        help="instead: every step of assess_cycle on a quarter with transcripts, e.g. 200x250",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="assessment_bench_") as folder:
+        if args.steps:
+            reps, calls_per_rep = (int(part) for part in args.steps.split("x"))
+            steps(args.runs, reps, calls_per_rep, Path(folder))
+            return
         backbone(args.runs, args.reps, args.calls_per_rep, Path(folder), args.phases.split(","))
 
 
