@@ -21,6 +21,7 @@ import duckdb
 from orchestration.partitions import monthly_partitions, quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import checkin_window, cycle_window
+from salesassess.warehouse import duckdb_settings
 
 PUBLISH_GROUP = "publish"
 
@@ -71,7 +72,7 @@ def publish_cycle(
         shutil.copyfile(published, staging)
     counts: dict[str, int] = {}
     try:
-        with duckdb.connect(str(staging)) as con:
+        with duckdb.connect(str(staging), config=duckdb_settings(staging)) as con:
             own = con.execute("select current_database()").fetchone()[0]
             con.execute(f"attach '{warehouse}' as warehouse (read_only)")
             con.execute("create schema if not exists marts")

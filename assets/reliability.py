@@ -94,13 +94,29 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         pairs[(version, criterion, comparison)].append((a, b))
         pairs[(version, "overall", comparison)].append((a, b))
         paired_calls[(version, comparison)].add(call)
-    scores = con.execute(
-        "select rubric_version_resolved, criterion_id, call_id, scorer_id, scorer_kind, score "
-        "from raw.scores where cycle <= $cycle and cycle not like '%-followup' union all "
-        "select rubric_version, criterion_id, call_id, scorer_id, scorer_kind, score "
-        "from raw.auto_scores where cycle <= $cycle",
-        {"cycle": cycle},
-    ).fetchall()
+    # the ratings of every unit (call, criterion) holding a pair of a comparison: each
+    # scorer of the comparison's kinds, read from the pairs (one home for which scores
+    # count), so only double-scored units leave the warehouse
+    unit_ratings: dict[tuple, dict[tuple[str, str], dict[str, float]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    kinds = ", ".join(
+        f"('{comparison}', '{kind}')" for comparison, ks in KINDS_IN.items() for kind in ks
+    )
+    for comparison, version, criterion, call, scorer, score in con.execute(
+        "with scored as (select rubric_version, criterion_id, call_id, scorer_a as scorer_id, "
+        "scorer_kind_a as scorer_kind, score_a as score from intermediate.int_scorer_pairs "
+        "union select rubric_version, criterion_id, call_id, scorer_b, scorer_kind_b, score_b "
+        "from intermediate.int_scorer_pairs), "
+        "units as (select distinct rubric_version, criterion_id, call_id, comparison "
+        "from intermediate.int_scorer_pairs where comparison is not null), "
+        f"kinds (comparison, scorer_kind) as (values {kinds}) "
+        "select u.comparison, u.rubric_version, u.criterion_id, u.call_id, s.scorer_id, s.score "
+        "from units u join scored s using (rubric_version, criterion_id, call_id) "
+        "join kinds k on k.comparison = u.comparison and k.scorer_kind = s.scorer_kind"
+    ).fetchall():
+        unit_ratings[(version, criterion, comparison)][(call, criterion)][scorer] = score
+        unit_ratings[(version, "overall", comparison)][(call, criterion)][scorer] = score
     scales = dict(
         con.execute(
             "select rubric_version, any_value([scale_min, scale_max]) "
@@ -138,19 +154,7 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         version, criterion, comparison = row[0], row[1], row[2]
         low, high = scales.get(version, [None, None])
         categories = list(range(int(low), int(high) + 1)) if low is not None else None
-        ratings: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
-        kinds_seen: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for v, c, call, scorer, kind, score in scores:
-            if v == version and kind in KINDS_IN[comparison] and criterion in ("overall", c):
-                ratings[(call, c)][scorer] = score
-                kinds_seen[(call, c)].add(kind)
-        # a unit counts when it holds a pair of the comparison: two humans, or the other
-        # kind beside a human
-        ratings = {
-            unit: by
-            for unit, by in ratings.items()
-            if len(by) >= 2 and kinds_seen[unit] >= set(KINDS_IN[comparison])
-        }
+        ratings = unit_ratings.get((version, criterion, comparison), {})
         stats = reliability_statistics(pairs[(version, criterion, comparison)], ratings, categories)
         calibrated, reason = calibration.get((version, comparison), (False, None))
         if criterion == "overall":

@@ -10,6 +10,7 @@ import psutil
 
 from orchestration.definitions import build_definitions
 from orchestration.jobs import FOLLOWUP
+from orchestration.partitions import quarterly_partitions
 
 BACKBONE_MARTS = dg.AssetSelection.assets(
     *(dg.AssetKey(["marts", name]) for name in ("fct_call_scores", "fct_rep_scorecards"))
@@ -67,7 +68,9 @@ def main() -> None:
     parser.add_argument("--partition", required=True)
     args = parser.parse_args()
     defs = build_definitions()
-    job = dg.define_asset_job(f"bench_{args.phase}", selection=PHASES[args.phase])
+    job = dg.define_asset_job(
+        f"bench_{args.phase}", selection=PHASES[args.phase], partitions_def=quarterly_partitions
+    )
     resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
     # the process before the step: Python, Dagster and the definitions loaded
     print(f"BASE_RSS {psutil.Process().memory_info().rss}")

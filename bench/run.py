@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import statistics
@@ -130,22 +131,29 @@ def backbone(runs: int, reps: int, calls_per_rep: int, workdir: Path, phases: li
         print(f"         runs (wall s): {', '.join(f'{m[0]:.1f}' for m in measured)}")
 
 
-def steps(runs: int, reps: int, calls_per_rep: int, workdir: Path) -> None:
+def steps(runs: int, reps: int, calls_per_rep: int, workdir: Path, keep: bool = False) -> None:
     """Every step of the assess_cycle job on a quarter with transcripts, one process each,
     in the job's order: seconds and peak memory per step."""
-    landing = workdir / "landing"
-    counts = generate_quarter(landing, reps, calls_per_rep)
+    landing = workdir / f"landing_{reps}x{calls_per_rep}"
+    done = landing / "generated.json"
+    if done.exists():  # a kept --workdir: the same quarter, generated before
+        counts = json.loads(done.read_text())
+    else:
+        counts = generate_quarter(landing, reps, calls_per_rep)
+        done.write_text(json.dumps(counts))
     results: dict[str, list[tuple[float, int, int]]] = {step: [] for step in STEPS}
     for run in range(runs):
         warehouse = workdir / f"warehouse_{run}.duckdb"
+        warehouse.unlink(missing_ok=True)
         env = phase_env(workdir, landing, warehouse)
         for step in STEPS:
             command = [sys.executable, "-m", "bench.phase", "--phase", step]
             results[step].append(run_step([*command, "--partition", PARTITION], env))
             seconds, peak, _ = results[step][-1]
             print(f"run {run + 1} {step}: {seconds:.1f} s, peak {peak / 2**20:.0f} MB", flush=True)
-        warehouse.unlink()
-    calls = counts.get("calls", 0)
+        if run < runs - 1 or not keep:  # --workdir keeps the last warehouse
+            warehouse.unlink()
+    calls = counts.get("calls.csv", 0)
     print(f"\nSteps of assess_cycle: {calls} calls with transcripts, {runs} run(s)")
     print(f"{'step':<26} {'median s':>9} {'peak RSS MB':>12} {'above start MB':>15}")
     total = 0.0
@@ -174,12 +182,22 @@ def main() -> None:
         metavar="REPSxCALLS",
         help="instead: every step of assess_cycle on a quarter with transcripts, e.g. 200x250",
     )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="with --steps: keep the generated landing files here and reuse them next time",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="assessment_bench_") as folder:
-        if args.steps:
-            reps, calls_per_rep = (int(part) for part in args.steps.split("x"))
-            steps(args.runs, reps, calls_per_rep, Path(folder))
+    if args.steps:
+        reps, calls_per_rep = (int(part) for part in args.steps.split("x"))
+        if args.workdir:
+            args.workdir.mkdir(parents=True, exist_ok=True)
+            steps(args.runs, reps, calls_per_rep, args.workdir, keep=True)
             return
+        with tempfile.TemporaryDirectory(prefix="assessment_bench_") as folder:
+            steps(args.runs, reps, calls_per_rep, Path(folder))
+        return
+    with tempfile.TemporaryDirectory(prefix="assessment_bench_") as folder:
         backbone(args.runs, args.reps, args.calls_per_rep, Path(folder), args.phases.split(","))
 
 

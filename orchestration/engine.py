@@ -30,6 +30,7 @@ import duckdb
 
 from orchestration.project import DBT_PROJECT_DIR
 from salesassess.calendar import cycle_window, partitioned_dbt_args
+from salesassess.warehouse import connect
 
 ENGINE_VARIABLE = "ASSESSMENT_ENGINE"
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -53,7 +54,7 @@ def export_raw_parquet(warehouse: Path, out_dir: Path) -> dict[str, int]:
     per partition label (the ``cycle`` column), replacing the files written before; a table
     without the column is one file ``all.parquet``. Returns the rows written per table."""
     written: dict[str, int] = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         for table, columns in raw_tables(con).items():
             folder = out_dir / table
             folder.mkdir(parents=True, exist_ok=True)
