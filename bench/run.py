@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import psutil
@@ -131,7 +132,14 @@ def backbone(runs: int, reps: int, calls_per_rep: int, workdir: Path, phases: li
         print(f"         runs (wall s): {', '.join(f'{m[0]:.1f}' for m in measured)}")
 
 
-def steps(runs: int, reps: int, calls_per_rep: int, workdir: Path, keep: bool = False) -> None:
+def steps(
+    runs: int,
+    reps: int,
+    calls_per_rep: int,
+    workdir: Path,
+    keep: bool = False,
+    only: Sequence[str] = (),
+) -> None:
     """Every step of the assess_cycle job on a quarter with transcripts, one process each,
     in the job's order: seconds and peak memory per step."""
     landing = workdir / f"landing_{reps}x{calls_per_rep}"
@@ -141,17 +149,21 @@ def steps(runs: int, reps: int, calls_per_rep: int, workdir: Path, keep: bool = 
     else:
         counts = generate_quarter(landing, reps, calls_per_rep)
         done.write_text(json.dumps(counts))
-    results: dict[str, list[tuple[float, int, int]]] = {step: [] for step in STEPS}
+    chosen = [step for step in STEPS if not only or step in only]
+    results: dict[str, list[tuple[float, int, int]]] = {step: [] for step in chosen}
     for run in range(runs):
-        warehouse = workdir / f"warehouse_{run}.duckdb"
-        warehouse.unlink(missing_ok=True)
+        # --only: the steps again on the warehouse kept by the last run (each replaces its
+        # partition)
+        warehouse = workdir / f"warehouse_{0 if only else run}.duckdb"
+        if not only:
+            warehouse.unlink(missing_ok=True)
         env = phase_env(workdir, landing, warehouse)
-        for step in STEPS:
+        for step in chosen:
             command = [sys.executable, "-m", "bench.phase", "--phase", step]
             results[step].append(run_step([*command, "--partition", PARTITION], env))
             seconds, peak, _ = results[step][-1]
             print(f"run {run + 1} {step}: {seconds:.1f} s, peak {peak / 2**20:.0f} MB", flush=True)
-        if run < runs - 1 or not keep:  # --workdir keeps the last warehouse
+        if not only and (run < runs - 1 or not keep):  # --workdir keeps the last warehouse
             warehouse.unlink()
     calls = counts.get("calls.csv", 0)
     print(f"\nSteps of assess_cycle: {calls} calls with transcripts, {runs} run(s)")
@@ -187,12 +199,14 @@ def main() -> None:
         type=Path,
         help="with --steps: keep the generated landing files here and reuse them next time",
     )
+    parser.add_argument("--only", help="with --workdir: these steps only, on its warehouse")
     args = parser.parse_args()
     if args.steps:
         reps, calls_per_rep = (int(part) for part in args.steps.split("x"))
         if args.workdir:
             args.workdir.mkdir(parents=True, exist_ok=True)
-            steps(args.runs, reps, calls_per_rep, args.workdir, keep=True)
+            only = args.only.split(",") if args.only else ()
+            steps(args.runs, reps, calls_per_rep, args.workdir, keep=True, only=only)
             return
         with tempfile.TemporaryDirectory(prefix="assessment_bench_") as folder:
             steps(args.runs, reps, calls_per_rep, Path(folder))
