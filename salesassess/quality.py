@@ -701,53 +701,93 @@ class _Evaluated:
     failing_any: int
 
 
-def _evaluate_frame(
+def _checked(rules: Sequence[Rule]) -> list[Rule]:
+    """The row-level rules (table-level ones read the row count only)."""
+    return [rule for rule in rules if rule.expectation.unique or rule.expectation.fails]
+
+
+def _key(columns: Sequence[str]) -> str:
+    return ", ".join(_quote(column) for column in columns)
+
+
+def _count_failing(
     con: duckdb.DuckDBPyConnection, frame: Frame, rules: Sequence[Rule], cycle: str
-) -> _Evaluated:
-    """One query: the frame's row count, and per row-level rule its failing rows and the
-    first failing row (in the frame's order); rows failing any rule."""
+) -> tuple[int, dict[str, int]]:
+    """One scan: the frame's row count and each rule's failing rows (a unique key's
+    failing rows are those of its duplicated values, counted by a GROUP BY)."""
+    measures = ["count(*)"]
+    for rule in rules:
+        expectation = rule.expectation
+        if expectation.unique:
+            key = _key(expectation.unique)
+            measures.append(
+                f"(select coalesce(sum(n), 0) from (select count(*) as n from ({frame.sql}) g "
+                f"group by {key} having count(*) > 1))"
+            )
+        else:
+            measures.append(f"count(*) filter (where coalesce({expectation.fails}, false))")
+    values = con.execute(
+        f"select {', '.join(measures)} from ({frame.sql}) f", {"cycle": cycle}
+    ).fetchone()
+    return int(values[0]), {rule.name: int(n) for rule, n in zip(rules, values[1:], strict=True)}
+
+
+def _failing_rows(
+    con: duckdb.DuckDBPyConnection, frame: Frame, rules: Sequence[Rule], cycle: str
+) -> tuple[dict[str, dict[str, Any] | None], int]:
+    """For failing rules only: the first failing row of each (in the frame's order) and
+    the number of rows failing any of them."""
     duplicates: list[str] = []
     flags: list[str] = []
     for number, rule in enumerate(rules):
         expectation = rule.expectation
         if expectation.unique:
-            key = ", ".join(_quote(column) for column in expectation.unique)
+            key = _key(expectation.unique)
             duplicates.append(
                 f"dup_{number} as (select {key} from ({frame.sql}) g "
                 f"group by {key} having count(*) > 1)"
             )
             match = " and ".join(f"d.{_quote(c)} = f.{_quote(c)}" for c in expectation.unique)
             flags.append(f"exists (select 1 from dup_{number} d where {match}) as _fails_{number}")
-        elif expectation.fails:
+        else:
             flags.append(f"coalesce({expectation.fails}, false) as _fails_{number}")
-    checked = [
-        number
-        for number, rule in enumerate(rules)
-        if rule.expectation.unique or rule.expectation.fails
-    ]
     row = "struct_pack(" + ", ".join(f"{_quote(c)} := {_quote(c)}" for c in frame.columns) + ")"
     order = "struct_pack(" + ", ".join(f"{_quote(c)} := {_quote(c)}" for c in frame.order) + ")"
-    measures = ["count(*)"]
-    for number in checked:
-        measures.append(f"count(*) filter (where _fails_{number})")
-        measures.append(f"arg_min({row}, {order}) filter (where _fails_{number})")
-    any_failing = " or ".join(f"_fails_{number}" for number in checked) or "false"
+    measures = [
+        f"arg_min({row}, {order}) filter (where _fails_{number})" for number in range(len(rules))
+    ]
+    any_failing = " or ".join(f"_fails_{number}" for number in range(len(rules)))
     measures.append(f"count(*) filter (where {any_failing})")
     with_clause = f"with {', '.join(duplicates)} " if duplicates else ""
-    sql = (
-        f"{with_clause}select {', '.join(measures)} from "
-        f"(select f.*{''.join(', ' + flag for flag in flags)} from ({frame.sql}) f) x"
-    )
-    values = con.execute(sql, {"cycle": cycle}).fetchone()
-    failing, examples = {}, {}
-    for position, number in enumerate(checked):
-        name = rules[number].name
-        failing[name] = int(values[1 + 2 * position])
-        example = values[2 + 2 * position]
-        examples[name] = (
-            {str(k): _jsonable(v) for k, v in example.items()} if example is not None else None
-        )
-    return _Evaluated(int(values[0]), failing, examples, int(values[-1]))
+    values = con.execute(
+        f"{with_clause}select {', '.join(measures)} from (select f.*, {', '.join(flags)} "
+        f"from ({frame.sql}) f) x where {any_failing}",
+        {"cycle": cycle},
+    ).fetchone()
+    examples = {
+        rule.name: {str(k): _jsonable(v) for k, v in example.items()}
+        if example is not None
+        else None
+        for rule, example in zip(rules, values[:-1], strict=True)
+    }
+    return examples, int(values[-1])
+
+
+def _evaluate_frame(
+    con: duckdb.DuckDBPyConnection, frame: Frame, rules: Sequence[Rule], cycle: str
+) -> _Evaluated:
+    """The frame's row count, and per row-level rule its failing rows and the first failing
+    row (in the frame's order); rows failing any rule. A first scan counts; only when a
+    rule fails, a second one finds its rows."""
+    checked = _checked(rules)
+    rows, failing = _count_failing(con, frame, checked, cycle)
+    failed = [rule for rule in checked if failing[rule.name]]
+    examples: dict[str, dict[str, Any] | None] = dict.fromkeys(failing)
+    failing_any = 0
+    if failed:
+        found, failing_any = _failing_rows(con, frame, failed, cycle)
+        examples |= found
+    return _Evaluated(rows, failing, examples, failing_any)
 
 
 def validate_suite(con: duckdb.DuckDBPyConnection, suite: Suite, cycle: str) -> QualityResult:
