@@ -691,6 +691,7 @@ def _judge(
         else ""
     )
     key = ", ".join(_quote(name) for name in kind.key)
+    key_columns = ", ".join(f"t.{_quote(name)}" for name in kind.key)
     _run(
         con,
         "create or replace temp table verdict as "
@@ -699,7 +700,9 @@ def _judge(
         f"{field_case} as field_violation from landed l), "
         f"placed as (select t.*{version_column}, ({partition_condition(kind)}) as in_partition "
         "from typed t), "
-        "scoped as (select t.*, case when t.in_partition is not false then "
+        # only what the ranking needs goes on (never the text columns: the window sorts it)
+        f"scoped as (select t._file_index, t._rec, t._row, t.in_partition, {key_columns}, "
+        "case when t.in_partition is not false then "
         f"coalesce(t.field_violation, {reference_case}) end as violation from placed t), "
         "ranked as (select *, case when in_partition is not false and violation is null "
         "then row_number() over (partition by in_partition is not false and violation is null, "
