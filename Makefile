@@ -1,12 +1,6 @@
-# Sales assessment warehouse: the verbs a newcomer guesses.
-#   make demo    create .venv, install, generate demo data, assess the latest quarter, print it
-#   make test    the whole test suite (the Spark comparison included)
-#   make test-spark  the same dbt project on local Spark, compared with DuckDB mart by mart
-#   make dev     the Dagster UI on the same warehouse
-#   make assess PARTITION=2026-07-01   materialise every asset of one quarter
-#   make bench   benchmarks (medians of 3 runs, peak memory)
-#   make lint    ruff + sqlfluff
-#   make docs    dbt docs of every model and column, one static HTML file
+# Sales assessment warehouse: the verbs a newcomer guesses (`make help` lists them).
+# Every target runs with the project's .venv/bin first on PATH (no need to activate it), and
+# every Python entry point reads `.env` (variables already set in the shell win).
 
 PYTHON ?= python3
 VENV := .venv
@@ -14,16 +8,35 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SPARK_STAMP := $(VENV)/.installed-spark
 MANIFEST := dbt_project/target/manifest.json
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
-export ASSESSMENT_LANDING_DIR ?= data/landing
-export ASSESSMENT_WAREHOUSE ?= data/warehouse.duckdb
-export ASSESSMENT_REPORTS_DIR ?= data/reports
+# the demo writes here and nowhere else, whatever ASSESSMENT_* say in the shell or in .env
+DEMO_DIR := data/demo
+DEMO_QUARTERS := 4
+DEMO_FLAGS :=
+DEMO_ENV := ASSESSMENT_LANDING_DIR=$(DEMO_DIR)/landing \
+	ASSESSMENT_WAREHOUSE=$(DEMO_DIR)/warehouse.duckdb \
+	ASSESSMENT_PUBLISHED=$(DEMO_DIR)/published.duckdb \
+	ASSESSMENT_REPORTS_DIR=$(DEMO_DIR)/reports \
+	ASSESSMENT_ADAPTED_DIR=$(DEMO_DIR)/adapted \
+	ASSESSMENT_SOURCES= ASSESSMENT_CONFIG=
+DEMO_ENV_ABS := $(subst =$(DEMO_DIR),=$(CURDIR)/$(DEMO_DIR),$(DEMO_ENV))
+PORT ?= 3000
 # the browser test drives Debian's chromium; apt-get needs root (else sudo)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PARTITION ?= $(shell $(PYTHON) -m salesassess.calendar latest)
+# `make assess V=1`: Dagster's and dbt's full logs instead of one line per step
+ASSESS_FLAGS := $(if $(V),-v,)
 
-.PHONY: install demo assess test test-spark dev bench lint docs browser-deps spark-deps clean
+.PHONY: help install demo demo-dev assess test test-spark dev bench lint docs browser-deps \
+	spark-deps clean
+
+help: ## this list
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' \
+		$(MAKEFILE_LIST)
+	@echo "  variables: PARTITION=YYYY-MM-DD (a quarter's first day; default the latest" \
+		"complete quarter), V=1 (full logs), PORT=3000 (the UI)"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,22 +47,29 @@ $(STAMP): pyproject.toml constraints.txt
 $(MANIFEST): $(STAMP) $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f) dbt_project/dbt_project.yml
 	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
 
-install: $(STAMP) $(MANIFEST)
+install: $(STAMP) $(MANIFEST) ## create .venv and install the pinned stack
 	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
-demo: install
-	$(PY) -m salesassess.demo_data --out $(ASSESSMENT_LANDING_DIR) --last-quarter $(PARTITION)
-	rm -f $(ASSESSMENT_WAREHOUSE)
-	$(PY) -m orchestration.assess --partition $(PARTITION) --quarters 4
-	$(PY) -m orchestration.summary --partition $(PARTITION)
+demo: install ## demo data in data/demo/, assess its four quarters, print the latest
+	$(DEMO_ENV) $(PY) -m salesassess.demo_data --out $(DEMO_DIR)/landing \
+		--last-quarter $(PARTITION) --quarters $(DEMO_QUARTERS) $(DEMO_FLAGS)
+	rm -f $(DEMO_DIR)/warehouse.duckdb
+	$(DEMO_ENV) $(PY) -m orchestration.assess --partition $(PARTITION) \
+		--quarters $(DEMO_QUARTERS) $(ASSESS_FLAGS)
+	$(DEMO_ENV) $(PY) -m orchestration.summary --partition $(PARTITION)
 
-assess: install
-	$(PY) -m orchestration.assess --partition $(PARTITION)
+# run from the demo's folder: Dagster's CLI reads .env from its working directory
+demo-dev: install ## the Dagster UI on the demo's warehouse (after make demo)
+	cd $(DEMO_DIR) && $(DEMO_ENV_ABS) dagster dev -w $(CURDIR)/workspace.yaml -p $(PORT)
 
-test: install browser-deps spark-deps
+assess: install ## assess one quarter: make assess PARTITION=2026-07-01
+	$(PY) -m orchestration.assess --partition $(PARTITION) $(ASSESS_FLAGS)
+
+test: install browser-deps spark-deps ## the whole test suite (Spark and the browser included)
 	$(VENV)/bin/pytest -q
 
-test-spark: install spark-deps
+test-spark: install spark-deps ## the dbt project on local Spark, compared with DuckDB
 	$(VENV)/bin/pytest -q -m spark
 
 # dbt-spark's session method runs Spark in the dbt process: pyspark and a Java runtime
@@ -57,30 +77,29 @@ $(SPARK_STAMP): $(STAMP)
 	$(VENV)/bin/pip install --quiet -c constraints.txt -e ".[dev,spark]"
 	touch $(SPARK_STAMP)
 
-spark-deps: $(SPARK_STAMP)
+spark-deps: $(SPARK_STAMP) ## the spark extra, and Java 17 when missing
 	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
 
-browser-deps:
+browser-deps: ## Debian's chromium for the browser test, when missing
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-docs: install
-	cd dbt_project && ASSESSMENT_WAREHOUSE=$(abspath $(ASSESSMENT_WAREHOUSE)) \
-		../$(VENV)/bin/dbt docs generate --static --profiles-dir .
+docs: install ## dbt docs of every model and column, one static HTML file
+	$(PY) -m orchestration.dbt_cli docs generate --static
 	@echo "dbt docs: dbt_project/target/static_index.html (one self-contained file)"
 
-dev: install
-	$(VENV)/bin/dagster dev -w workspace.yaml
+dev: install ## the Dagster UI (http://127.0.0.1:3000) on ASSESSMENT_WAREHOUSE
+	dagster dev -w workspace.yaml -p $(PORT)
 
-bench: install
+bench: install ## benchmarks: medians of 3 runs, peak memory
 	$(PY) -u -m bench.run
 	$(PY) -u -m bench.auto_scorer
 
-lint: install
+lint: install ## ruff and sqlfluff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	cd dbt_project && ASSESSMENT_WAREHOUSE=/tmp/assessment_lint.duckdb ../$(VENV)/bin/sqlfluff lint models tests macros --processes 1
 
-clean:
+clean: ## remove .venv and dbt's build output (never data/)
 	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache

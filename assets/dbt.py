@@ -1,6 +1,7 @@
 """Score and assess steps: the dbt models, run for one cycle at a time."""
 
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -91,6 +92,9 @@ def _run_dbt(
     os.environ["ASSESSMENT_WAREHOUSE"] = str(settings.warehouse_path())
     os.environ.update(duckdb_environment(settings.warehouse_path()))
     args = partitioned_dbt_args(context.partition_key, settings.method_settings(), monthly=monthly)
+    if not sys.stdout.isatty():
+        # dbt's lines land in a log file or the UI's captured output: no colour codes
+        args = [*args, "--no-use-colors"]
     if monthly:
         key_column, key = "month", checkin_window(context.partition_key).month
     else:

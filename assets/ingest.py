@@ -47,6 +47,18 @@ def _counts_metadata(
             "| rule | rows | example file | first row |\n|---|---|---|---|\n"
             + "\n".join(f"| {rule} | {n} | {file} | {row} |" for rule, n, file, row in rules)
         )
+    exports = con.execute(
+        "select adapter, source_file, coalesce(encoding, source_table, ''), records_read, "
+        "coalesce(skipped_reasons, ''), records_written, rows_written from raw.adapter_log "
+        "where cycle = $cycle and kind = $kind order by landing_file, source_file",
+        {"cycle": cycle, "kind": kind},
+    ).fetchall()
+    if exports:
+        metadata["exports"] = dg.MetadataValue.md(
+            "| adapter | export file | encoding or table | records read | skipped | records "
+            "written | rows written |\n|---|---|---|---|---|---|---|\n"
+            + "\n".join("| " + " | ".join(str(v) for v in item) + " |" for item in exports)
+        )
     return metadata
 
 

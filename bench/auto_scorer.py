@@ -34,6 +34,7 @@ import yaml
 
 from salesassess import demo_data
 from salesassess.auto_scorer import ScorerSpec, parse_scorer, score_calls
+from salesassess.demo import transcripts as phrase_banks
 from salesassess.rubric import parse_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,24 +91,24 @@ def phrase_lines() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     )
     roles = {"R": "rep", "P": "prospect"}
     behaviour: dict[tuple[str, str], None] = {}
-    for bank in demo_data.BANKS.values():
+    for bank in phrase_banks.BANKS.values():
         for scripts in bank.values():
             for script in scripts:
                 for _, speaker, text in script:
                     behaviour[(roles[speaker], text.format_map(context))] = None
-    for objection in demo_data.OBJECTIONS:
+    for objection in phrase_banks.OBJECTIONS:
         for text in objection:
             behaviour[("prospect", text.format_map(context))] = None
     other: dict[tuple[str, str], None] = {}
-    for beat in demo_data.FILLERS:
+    for beat in phrase_banks.FILLERS:
         for speaker, text in beat:
             other[(roles[speaker], text.format_map(context))] = None
-    for rep_line, prospect_line in demo_data.SMALL_TALK:
+    for rep_line, prospect_line in phrase_banks.SMALL_TALK:
         other[("rep", rep_line.format_map(context))] = None
         other[("prospect", prospect_line.format_map(context))] = None
-    for speaker, text in demo_data.SCREEN_SHARE:
+    for speaker, text in phrase_banks.SCREEN_SHARE:
         other[(roles[speaker], text)] = None
-    for _, speaker, text in demo_data.PRICING:
+    for _, speaker, text in phrase_banks.PRICING:
         other[(roles[speaker], text.format_map(context))] = None
     return list(behaviour), list(other)
 
@@ -293,7 +294,9 @@ def agreement(out: Path | None = None) -> dict[str, dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.auto_scorer", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all)")

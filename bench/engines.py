@@ -107,7 +107,9 @@ def one_size(reps: int, calls_per_rep: int, runs: int, workdir: Path) -> dict[st
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.engines", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--sizes", default="24x50,200x250", help="reps x calls per rep, ...")
     parser.add_argument(
         "--runs", type=int, default=3, help="dbt builds per engine (0: assess_cycle only)"

@@ -75,7 +75,7 @@ def run_checks(step: str, partition: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(prog="python -m bench.phase")
     parser.add_argument("--phase", choices=sorted(PHASES), required=True)
     parser.add_argument("--partition", required=True)
     args = parser.parse_args()

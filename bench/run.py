@@ -180,7 +180,7 @@ def steps(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reps", type=int, default=400)
     parser.add_argument("--calls-per-rep", type=int, default=2500)

@@ -28,10 +28,19 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.project import DBT_PROJECT_DIR
-from salesassess.calendar import cycle_window, partitioned_dbt_args
+from orchestration.cli import HelpFormatter, fail, prepare_environment
+from salesassess.calendar import CalendarError, checkin_window, cycle_window, partitioned_dbt_args
+from salesassess.environment import dbt_project_dir
 from salesassess.warehouse import connect
 
+HELP = """The dbt project on another engine than the embedded DuckDB: the warehouse's raw
+tables exported as Parquet (one folder per table, one file per partition label), the
+automated scorer and dbt build run on Spark (ASSESSMENT_ENGINE=spark, pip extra "spark").
+
+    python -m orchestration.engine export --out data/raw_parquet
+    python -m orchestration.engine score --partition 2026-07-01 --raw data/raw_parquet
+    python -m orchestration.engine build --partition 2026-07-01 --raw data/raw_parquet
+"""
 ENGINE_VARIABLE = "ASSESSMENT_ENGINE"
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]+$")
 EMPTY_FILE = "empty.parquet"  # a table without rows: its schema only
@@ -179,24 +188,34 @@ def run_dbt_on_spark(
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt), *args, "--profiles-dir", ".", "--target-path", "target-spark"]
     if log is None:
-        return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False, text=True)
+        return subprocess.run(command, cwd=dbt_project_dir(), env=env, check=False, text=True)
     with log.open("w") as out:
         return subprocess.run(
-            command, cwd=DBT_PROJECT_DIR, env=env, check=False, stdout=out, stderr=out, text=True
+            command, cwd=dbt_project_dir(), env=env, check=False, stdout=out, stderr=out, text=True
         )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from orchestration.settings import AssessmentSettings
-
-    parser = argparse.ArgumentParser(prog="python -m orchestration.engine", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.engine",
+        description=HELP,
+        formatter_class=HelpFormatter,
+    )
     sub = parser.add_subparsers(dest="action", required=True)
-    export = sub.add_parser("export", help="write the warehouse's raw tables as Parquet")
+    export = sub.add_parser(
+        "export", formatter_class=HelpFormatter, help="write the warehouse's raw tables as Parquet"
+    )
     export.add_argument("--out", type=Path, required=True, help="the Parquet folder")
-    score = sub.add_parser("score", help="the automated scorer of one cycle on Spark")
+    score = sub.add_parser(
+        "score", formatter_class=HelpFormatter, help="the automated scorer of one cycle on Spark"
+    )
     score.add_argument("--partition", required=True, help="the quarter's first day")
     score.add_argument("--raw", type=Path, required=True, help="the Parquet folder")
-    build = sub.add_parser("build", help="dbt build of one partition on the spark target")
+    build = sub.add_parser(
+        "build",
+        formatter_class=HelpFormatter,
+        help="dbt build of one partition on the spark target",
+    )
     build.add_argument("--partition", required=True, help="quarter's first day (or month's)")
     build.add_argument("--raw", type=Path, required=True, help="the Parquet folder")
     build.add_argument("--monthly", action="store_true", help="a check-in month")
@@ -205,9 +224,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--spark-home",
         type=Path,
         default=Path(os.environ.get("ASSESSMENT_SPARK_HOME", "data/spark")),
-        help="local session: warehouse and metastore folder (default data/spark)",
+        help="local session: warehouse and metastore folder",
     )
     options = parser.parse_args(argv)
+    prepare_environment()
+    if options.action in ("score", "build"):
+        try:
+            if getattr(options, "monthly", False):
+                checkin_window(options.partition)
+            else:
+                cycle_window(options.partition)
+        except CalendarError as error:
+            return fail(str(error))
+    from orchestration.settings import AssessmentSettings
+
     settings = AssessmentSettings()
     started = time.perf_counter()
     if options.action == "export":

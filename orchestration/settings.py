@@ -15,17 +15,13 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
+from salesassess.environment import SHIPPED_DBT_PROJECT, resolve
+
+DBT_PROJECT_FILE = SHIPPED_DBT_PROJECT / "dbt_project.yml"
 DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_PUBLISHED = "data/published.duckdb"
 DEFAULT_REPORTS_DIR = "data/reports"
-
-
-def _resolve(value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 class AssessmentSettings(dg.ConfigurableResource):
@@ -42,24 +38,24 @@ class AssessmentSettings(dg.ConfigurableResource):
     reports_dir: str = ""
 
     def landing_path(self) -> Path:
-        return _resolve(
+        return resolve(
             self.landing_dir or os.environ.get("ASSESSMENT_LANDING_DIR") or DEFAULT_LANDING_DIR
         )
 
     def warehouse_path(self) -> Path:
-        return _resolve(
+        return resolve(
             self.warehouse or os.environ.get("ASSESSMENT_WAREHOUSE") or DEFAULT_WAREHOUSE
         )
 
     def published_path(self) -> Path:
         """The file BI tools read: marts published only after every blocking check passed."""
-        return _resolve(
+        return resolve(
             self.published or os.environ.get("ASSESSMENT_PUBLISHED") or DEFAULT_PUBLISHED
         )
 
     def reports_path(self) -> Path:
         """Where the static HTML scorecards are written, one folder per cycle."""
-        return _resolve(
+        return resolve(
             self.reports_dir or os.environ.get("ASSESSMENT_REPORTS_DIR") or DEFAULT_REPORTS_DIR
         )
 
@@ -68,7 +64,7 @@ class AssessmentSettings(dg.ConfigurableResource):
         value = self.config_file or os.environ.get("ASSESSMENT_CONFIG") or ""
         if not value:
             return {}
-        path = _resolve(value)
+        path = resolve(value)
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(document, dict):
             raise ValueError(f"{path}: the method settings file must hold one YAML mapping")

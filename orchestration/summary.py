@@ -1,13 +1,15 @@
-"""Print a cycle's assessment from the warehouse: ``python -m orchestration.summary``."""
+"""Print a cycle's assessment from the warehouse (ASSESSMENT_WAREHOUSE): every rep's
+scorecard, the coaching priorities with their evidence moments, the team's widest gaps,
+criteria against won deals, inter-rater reliability, the follow-up and the check-ins, and
+where the HTML scorecards are."""
 
 from __future__ import annotations
 
-import argparse
+import sys
 from pathlib import Path
 
-from orchestration.settings import AssessmentSettings
-from salesassess.calendar import cycle_window
-from salesassess.warehouse import connect
+from orchestration.cli import fail, parser, prepare_environment
+from salesassess.calendar import CalendarError, cycle_window
 
 
 def _number(value, pattern: str) -> str:
@@ -99,13 +101,24 @@ def report_lines(reports_dir: Path, cycle: str) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--partition", required=True, help="quarter's first day, YYYY-MM-DD")
-    args = parser.parse_args(argv)
-    window = cycle_window(args.partition)
-    cycle = window.cycle
+def main(argv: list[str] | None = None) -> int:
+    arguments = parser("python -m orchestration.summary", __doc__)
+    arguments.add_argument(
+        "--partition", required=True, help="the quarter: its first day, YYYY-MM-DD"
+    )
+    args = arguments.parse_args(argv)
+    prepare_environment()
+    try:
+        cycle = cycle_window(args.partition).cycle
+    except CalendarError as error:
+        return fail(str(error))
+
+    from orchestration.settings import AssessmentSettings
+    from salesassess.warehouse import connect
+
     settings = AssessmentSettings()
+    if not settings.warehouse_path().exists():
+        return fail(f"no warehouse at {settings.warehouse_path()}: run make assess first")
     with connect(settings.warehouse_path(), read_only=True) as con:
         print(f"\nAssessment cycle {cycle} ({settings.warehouse_path()})\n")
         print("Rep scorecards (weighted score on the rubric scale; close rate vs team)")
@@ -185,7 +198,11 @@ def main(argv: list[str] | None = None) -> None:
 
     print()
     print("\n".join(report_lines(settings.reports_path(), cycle)))
+    index = settings.reports_path() / cycle / "index.html"
+    if index.exists():
+        print(f"\nOpen the scorecards in a browser: {index.as_uri()}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

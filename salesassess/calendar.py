@@ -238,12 +238,22 @@ def partitioned_dbt_args(
 def main(argv: list[str] | None = None) -> int:
     """``python -m salesassess.calendar latest [YYYY-MM-DD]``: the latest complete cycle's
     partition key (as of today, UTC, or the given day)."""
-    args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] != "latest":
-        print("usage: python -m salesassess.calendar latest [YYYY-MM-DD]", file=sys.stderr)
-        return 2
+    import argparse
+
+    from salesassess.environment import load_dotenv
+
+    load_dotenv()
+    parser = argparse.ArgumentParser(
+        prog="python -m salesassess.calendar",
+        description="Print the partition key (first day) of the latest complete cycle.",
+    )
+    parser.add_argument("command", choices=["latest"], help="what to print")
+    parser.add_argument(
+        "day", nargs="?", default=None, help="as of this day, YYYY-MM-DD (default: today, UTC)"
+    )
+    args = parser.parse_args(argv)
     try:
-        today = date.fromisoformat(args[1]) if len(args) > 1 else datetime.now(UTC).date()
+        today = date.fromisoformat(args.day) if args.day else datetime.now(UTC).date()
         print(latest_complete_partition(today))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from salesassess.vocabulary import SCORER_KINDS, SPEAKER_ROLES
+
 # a UTC offset right after a time of day (a bare date's "-22" is no offset)
 OFFSET_PATTERN = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$"
 CYCLE_PATTERN = r"^[0-9]{4}-Q[1-4]$"
-
-SPEAKER_ROLES = ("rep", "prospect", "other")
-SCORER_KINDS = ("human", "external", "auto")
 
 
 @dataclass(frozen=True)

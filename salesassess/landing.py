@@ -39,7 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from salesassess.adapters.sources import adapted_files
+from salesassess.adapters.sources import adapted_files, store_adapter_log
 from salesassess.contract import CALLS, KINDS, Column, LandingKind
 from salesassess.rubric import Rubric
 from salesassess.warehouse import ensure_raw_schema
@@ -652,6 +652,7 @@ def ingest_kind(
         _judge(con, kind, sources, params)
         counts = _file_counts(con, sources)
         _store(con, kind, sources, counts, params)
+        store_adapter_log(con, kind.name, cycle, landing_dir)
     finally:
         _drop(con, [t for source in sources for t in source.temp_tables] + ["verdict"])
     return counts

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from salesassess.environment import resolve
+
 MEMORY_LIMIT_VARIABLE = "ASSESSMENT_DUCKDB_MEMORY_LIMIT"
 TEMP_DIRECTORY_VARIABLE = "ASSESSMENT_DUCKDB_TEMP_DIR"
 MEMORY_SHARE = 4  # the default memory limit: a quarter of the machine's memory ...
@@ -33,7 +35,7 @@ def duckdb_settings(path: Path) -> dict[str, str]:
     temp = os.environ.get(TEMP_DIRECTORY_VARIABLE)
     return {
         "memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or default_memory_limit(),
-        "temp_directory": str(Path(temp).expanduser().resolve()) if temp else f"{path}.tmp",
+        "temp_directory": str(resolve(temp)) if temp else f"{path}.tmp",
     }
 
 

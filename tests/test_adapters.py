@@ -344,8 +344,10 @@ def test_bad_exports_fail_naming_file_record_and_rule(tmp_path):
     with pytest.raises(AdapterError, match=r"User\.csv: rule required_column: .*ManagerId"):
         list(salesforce.users(source("reps", "salesforce", users)))
     users.write_bytes(b"Id,Name,ManagerId\n005,Ana,\n006,\xffBen,\n")
-    with pytest.raises(AdapterError, match=r"User\.csv, record line 3: rule utf8_encoding"):
-        list(salesforce.users(source("reps", "salesforce", users)))
+    with pytest.raises(AdapterError, match=r"User\.csv, record line 3: rule text_encoding"):
+        list(salesforce.users(source("reps", "salesforce", users, encoding="utf-8")))
+    with pytest.raises(AdapterError, match=r"rule encoding_option: unknown encoding 'latin-9x'"):
+        list(salesforce.users(source("reps", "salesforce", users, encoding="latin-9x")))
     with pytest.raises(AdapterError, match=r"rule export_present: no export at .*missing"):
         list(salesforce.users(source("reps", "salesforce", tmp_path / "missing")))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from orchestration.assess import main
@@ -35,7 +37,22 @@ def no_priorities(environment, tmp_path):
 
 def test_a_cycle_without_priorities_assesses_and_checks_in_with_exit_0(no_priorities, capsys):
     assert main(["--partition", FIXTURE_PARTITION]) == 0
-    assert "failed" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "failed" not in out
+    # what a person sees (not a terminal: plain lines): one line per step, elapsed and counts
+    # (tests/test_pipeline.py: 5 calls of 2026-Q3 accepted, 2 quarantined; 7 rows
+    # quarantined in all; c1, c2, c4, c7 scored; no rep reaches 1000 scored calls)
+    assert "\r" not in out and "\x1b" not in out
+    assert "Running with dbt" not in out  # dbt's own lines go to the log file
+    assert re.search(r"^  raw__calls +\d+\.\d s  5 accepted, 2 quarantined$", out, re.M)
+    assert re.search(r"^  assessment_dbt_models +\d+\.\d s  \d+ assets, checks", out, re.M)
+    assert re.search(r"^  rep_scorecard_reports +\d+\.\d s  3 rep scorecards$", out, re.M)
+    assert (
+        "  2026-Q3: 5 calls ingested, 7 rows quarantined, 4 calls scored, "
+        "0 of 3 reps with coaching priorities; published to "
+        f"{no_priorities.with_name('published.duckdb')}\n" in out
+    )
+    assert re.search(r"^assessment of 2026-Q3 done in \d+\.\d s$", out, re.M)
     assert query(no_priorities, "select count(*) from marts.fct_coaching_priorities") == [(0,)]
     # the check-in month that is over by 2026-11-28 ran and recorded its (empty) window
     assert query(no_priorities, "select month from raw.checkin_windows order by month") == [

@@ -1,12 +1,14 @@
 """The pages as people see them: a scorecard and the running Dagster UI in headless Chromium.
 
-Debian's ``chromium`` is installed by ``make browser-deps`` (``make test`` depends on it);
-without it these tests fail, they do not skip. The cycle 2026-Q3 of the small fixture is
-materialised into a Dagster instance of its own, which a real ``dagster-webserver`` then
-serves: r1 Ana Silva's priorities are Criterion D (3.00 vs 3.75, weight 10%, gap 7.5) and
+The UI is started as the README says, ``make dev``, from a shell whose PATH does not hold
+the virtual environment. Debian's ``chromium`` is installed by ``make browser-deps``
+(``make test`` depends on it); without it these tests fail, they do not skip. The cycle
+2026-Q3 of the small fixture is materialised into a Dagster instance of its own, which the
+UI then serves: r1 Ana Silva's priorities are Criterion D (3.00 vs 3.75, weight 10%, gap 7.5) and
 Criterion C (4.00 vs 4.25, 20%, 5.0), her evidence moment c1 at 01:05.
 """
 
+import json
 import os
 import re
 import shutil
@@ -83,36 +85,68 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def plain_shell_environment() -> dict[str, str]:
+    """The environment of a shell where the virtual environment is not activated."""
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.pathsep.join(
+        part for part in os.environ.get("PATH", "").split(os.pathsep) if part and part != venv_bin
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["PATH"] = path or "/usr/bin:/bin"
+    return env
+
+
+LOCATIONS_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus
+  locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+
+
+def graphql(base: str, query: str) -> dict:
+    request = urllib.request.Request(
+        f"{base}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["data"]
+
+
 @pytest.fixture(scope="module")
-def webserver(materialised, tmp_path_factory):
+def webserver(make_dev):
+    return make_dev["base"]
+
+
+@pytest.fixture(scope="module")
+def make_dev(materialised, tmp_path_factory):
+    """`make dev` as the README says, from a shell without the virtual environment."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("webserver") / "webserver.log"
-    executable = Path(sys.executable).parent / "dagster-webserver"
+    log = tmp_path_factory.mktemp("webserver") / "make_dev.log"
+    env = plain_shell_environment()
+    assert shutil.which("dbt", path=env["PATH"]) is None  # dbt is only in the venv
     with log.open("w") as output:
         process = subprocess.Popen(
-            [str(executable), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+            ["make", "dev", f"PORT={port}"],
             cwd=ROOT,
-            env=dict(os.environ),
+            env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # its code-server children end with it
+            start_new_session=True,  # dagster dev and its code servers end with it
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 240
         while True:
             if process.poll() is not None:
-                pytest.fail(f"dagster-webserver exited ({process.returncode}):\n{log.read_text()}")
+                pytest.fail(f"make dev exited ({process.returncode}):\n{log.read_text()}")
             try:
-                with urllib.request.urlopen(f"{base}/server_info", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                entries = graphql(base, LOCATIONS_QUERY)["workspaceOrError"]["locationEntries"]
+                if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError, KeyError, TypeError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"dagster-webserver not ready after 180 s:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield base
+                pytest.fail(f"the Dagster UI not loaded after 240 s:\n{log.read_text()}")
+            time.sleep(1)
+        yield {"base": base, "log": log}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -120,6 +154,17 @@ def webserver(materialised, tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def test_make_dev_from_a_plain_shell_loads_every_code_location(make_dev):
+    entries = graphql(make_dev["base"], LOCATIONS_QUERY)["workspaceOrError"]["locationEntries"]
+    assert {e["name"]: e["locationOrLoadError"]["__typename"] for e in entries} == {
+        "orchestration.definitions": "RepositoryLocation",
+        "orchestration.checkin_definitions": "RepositoryLocation",
+    }, entries
+    # the project's dagster.yaml is in DAGSTER_HOME: no notice, no telemetry banner
+    output = make_dev["log"].read_text()
+    assert "dagster.yaml" not in output and "usage statistics" not in output, output
 
 
 def test_scorecard_in_chromium_shows_the_rep_priorities_and_evidence(materialised, tmp_path):

@@ -97,6 +97,7 @@ def test_layout_one_page_per_rep_and_an_index_per_manager_and_cycle(reports):
     assert re.fullmatch(r"m2-[0-9a-f]{8}", escaped_manager)
     assert files == sorted(
         [
+            ".sales-assessment-reports",  # the marker: a folder the reports may replace
             "index.html",
             "criterion_vs_win.svg",
             "m1/index.html",
@@ -139,8 +140,24 @@ def test_rep_page_shows_scores_priorities_evidence_and_close_rate(reports):
     assert "Not available yet: the follow-up runs once the 30-day window" in text
     html = page.read_text()
     assert html.count("<svg") == 1
-    # the chart: inline SVG whose labels are text
+    # the chart: inline SVG whose labels are text, its axis the rubric's whole scale 1-5
     assert "Criterion D (10%)" in html and "team benchmark" in html
+    assert "mean criterion score (rubric scale 1-5)" in html
+    # one cycle assessed: no trend, no previous cycle
+    assert "Trend over the last cycles First cycle assessed: no trend yet." in text
+    assert "Last cycle's priorities (2026-Q2) No coaching priority in 2026-Q2." in text
+
+
+def test_rep_page_shows_the_practice_scenarios_under_the_priorities(reports):
+    text = page_text(reports["cycle"] / "m1" / "r1.html")
+    # fct_practice_scenarios of r1 (tests/test_pipeline.py): d on c1 at 01:05, c on c2
+    assert (
+        "Practice scenarios priority call the prospect said the rep said aim for (level 4) "
+        "Criterion D 2026-07-02 01:05 We have used our current vendor for 3 years. "
+        "Let me walk you through pricing. Card [card] is fine. d4 "
+        "Criterion C 2026-08-10 (no transcript) - c4 Evidence moments" in text
+    )
+    assert text.index("Coaching priorities") < text.index("Practice scenarios")
 
 
 def test_pages_fetch_nothing_when_viewed(reports):
@@ -301,3 +318,69 @@ def test_every_mart_and_column_is_documented_for_dbt_docs(reports):
         "model.sales_assessment.fct_coaching_evidence"
         in (exposures["rep_scorecard_reports"]["depends_on"]["nodes"])
     )
+
+
+def test_rep_page_shows_the_trend_and_last_cycles_priorities_and_the_cycle_index_links(
+    reports, tmp_path
+):
+    """A copy of the warehouse (after the follow-up) gets a hand-made 2026-Q2 for r1: weighted
+    score 3.10, criterion d 2.50 and a 3.00, priority d whose follow-up went 2.50 -> 2.60
+    (not_improved). 2026-Q3's page then shows both cycles, oldest first."""
+    from salesassess.reporting import write_cycle_reports
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(reports["env"]["warehouse"], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into marts.fct_rep_scorecards by name select * replace "
+            "('2026-Q2' as cycle, 3.10 as weighted_score) from marts.fct_rep_scorecards "
+            "where cycle = '2026-Q3' and rep_id = 'r1'"
+        )
+        con.execute(
+            "insert into marts.fct_rep_criterion_scores by name select * replace "
+            "('2026-Q2' as cycle, case criterion_id when 'd' then 2.5 when 'a' then 3.0 "
+            "else rep_score end as rep_score) from marts.fct_rep_criterion_scores "
+            "where cycle = '2026-Q3' and rep_id = 'r1'"
+        )
+        con.execute(
+            "insert into marts.fct_coaching_priorities by name select * replace "
+            "('2026-Q2' as cycle, 2.5 as rep_score) from marts.fct_coaching_priorities "
+            "where cycle = '2026-Q3' and rep_id = 'r1' and rank = 1"
+        )
+        con.execute(
+            "insert into marts.fct_rescore_deltas by name select * replace ('2026-Q2' as "
+            "cycle, 2.5 as cycle_score, 2.6 as followup_score, 4 as n_followup_calls, "
+            "0.1 as delta, 'not_improved' as status) from marts.fct_rescore_deltas "
+            "where cycle = '2026-Q3' and rep_id = 'r1'"
+        )
+    out = tmp_path / "reports"
+    write_cycle_reports(warehouse, out, "2026-Q3", 2)
+    page = out / "2026-Q3" / "m1" / "r1.html"
+    text = page_text(page)
+    assert (
+        "Trend over the last cycles cycle weighted score Criterion A Criterion B Criterion C "
+        "Criterion D 2026-Q2 3.10 3.00 3.50 4.00 2.50 2026-Q3 3.55 3.50 3.50 4.00 3.00 " in text
+    )
+    assert (
+        "Last cycle's priorities (2026-Q2) criterion cycle score follow-up score calls delta "
+        "result 1. Criterion D 2.50 2.60 4 +0.10 not_improved Coaching priorities" in text
+    )
+    html = page.read_text()
+    assert html.count("<svg") == 2  # criteria against the team, and the trend
+    trend = html[html.index('id="trend-chart"') :]
+    assert "weighted score" in trend and "2026-Q2" in trend and "rubric scale 1-5" in trend
+    index = (out / "2026-Q3" / "index.html").read_text()
+    assert 'href="../2026-Q2/index.html">2026-Q2</a>' in index
+    assert page_text(out / "2026-Q3" / "index.html").startswith("Cycles: 2026-Q2 2026-Q3 ")
+
+
+def test_a_cycle_folder_the_reports_did_not_write_is_never_deleted(reports, tmp_path):
+    from salesassess.reporting import ReportsFolderError, write_cycle_reports
+
+    out = tmp_path / "reports"
+    (out / "2026-Q3").mkdir(parents=True)
+    (out / "2026-Q3" / "board.pdf").write_bytes(b"someone else's file")
+    with pytest.raises(ReportsFolderError, match="was not written by the reports"):
+        write_cycle_reports(reports["env"]["warehouse"], out, "2026-Q3", 2)
+    assert (out / "2026-Q3" / "board.pdf").read_bytes() == b"someone else's file"
+    assert sorted(p.name for p in out.iterdir()) == ["2026-Q3"]

@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 
 from assets.validity import correlate
-from orchestration.project import DBT_PROJECT_DIR
 from orchestration.resources import dbt_executable
 from salesassess.calendar import cycle_window
 from salesassess.contract import KINDS
+from salesassess.environment import dbt_project_dir
 from salesassess.landing import landing_rules
 from salesassess.quality import Reference, build_suite
 from salesassess.warehouse import connect, default_memory_limit, duckdb_environment
@@ -179,7 +179,7 @@ def test_dbt_runs_with_the_same_settings(tmp_path):
             "--log-format",
             "json",
         ],
-        cwd=DBT_PROJECT_DIR,
+        cwd=dbt_project_dir(),
         env=environment,
         capture_output=True,
         text=True,

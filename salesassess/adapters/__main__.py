@@ -1,6 +1,6 @@
-"""``python -m salesassess.adapters --config sources.yaml --out DIR``: translate the exports a
-sources configuration names into a canonical landing folder (``DIR/<kind>/*.jsonl``), and
-print the rows written per kind and file."""
+"""Translate the exports a sources configuration (sources.yaml) names into a canonical
+landing folder (OUT/<kind>/NN_<adapter>.jsonl), and print the rows written per kind and
+file."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from pathlib import Path
 
 from salesassess.adapters.base import AdapterError
 from salesassess.adapters.sources import load_sources, write_kind
+from salesassess.environment import load_dotenv
 
 
 def main(argv: list[str] | None = None) -> int:
+    load_dotenv()
     parser = argparse.ArgumentParser(prog="python -m salesassess.adapters", description=__doc__)
     parser.add_argument("--config", type=Path, required=True, help="the sources YAML file")
     parser.add_argument("--out", type=Path, required=True, help="the landing folder to write")

@@ -9,6 +9,13 @@ the quarantine's raw content:
 * ``source_record``: where in it (``calls[3]``, ``page 2 results[0]``, ``line 14``, ``cue 5``),
 * ``adapter_note`` (only when there is one): why a value could not be translated.
 
+What was read is logged per export file in ``Source.log`` (:meth:`Source.read`,
+:meth:`Source.skip`, :meth:`Source.describe`): the records read, the records skipped on
+purpose (a deleted row of a synced table, a scorecard answer marked not applicable) and
+the text encoding of a CSV export. :mod:`salesassess.adapters.sources` reconciles it with the
+rows written (every record read is skipped or gives at least one row) and the landing
+stores it in ``raw.adapter_log``.
+
 A value an adapter cannot translate is passed through as it came (or left empty) with an
 ``adapter_note``, so the landing's own rules quarantine the row (``missing_value:*``,
 ``invalid_date:*``, ``won_but_not_closed``, ``unknown_rep``, ``duplicate_key``, ...) with
@@ -19,16 +26,20 @@ file, the record and the rule.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import charset_normalizer
 import yaml
+
+from salesassess.vocabulary import SPEAKER_ROLES
 
 # the contract columns of every landing kind an adapter can write (salesassess/landing.py)
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -56,10 +67,14 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
         "account_id",
     ),
 }
-ROLES = ("rep", "prospect", "other")
+ROLES = SPEAKER_ROLES
 _TRUE = ("true", "t", "1", "yes", "y")
 _FALSE = ("false", "f", "0", "no", "n")
 _EPOCH_MS = re.compile(r"^-?[0-9]{10,14}$")
+_EPOCH = re.compile(r"^-?[0-9]{9,14}(\.[0-9]+)?$")
+# when the detector cannot tell single-byte code pages apart (short files), Windows-1252:
+# Salesforce's and Excel's Western default, a superset of ISO-8859-1's printable range
+PREFERRED_ENCODING = "cp1252"
 
 
 class AdapterError(ValueError):
@@ -83,6 +98,24 @@ class Source:
     options: dict = field(default_factory=dict)
     base_dir: Path = Path(".")  # relative option paths are resolved against it
     config_file: str = ""
+    # per export file: records read, records skipped by reason, encoding (see module doc)
+    log: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def _entry(self, path: Path | str) -> dict:
+        return self.log.setdefault(str(path), {"records_read": 0, "skipped": {}})
+
+    def read(self, path: Path | str, count: int = 1) -> None:
+        """Count ``count`` records read from ``path``."""
+        self._entry(path)["records_read"] += count
+
+    def skip(self, path: Path | str, reason: str) -> None:
+        """Count a record of ``path`` read and deliberately not written, by reason."""
+        skipped = self._entry(path)["skipped"]
+        skipped[reason] = skipped.get(reason, 0) + 1
+
+    def describe(self, path: Path | str, **facts: object) -> None:
+        """Facts about how ``path`` was read (``encoding``, ``table``)."""
+        self._entry(path).update(facts)
 
     def option_path(self, name: str) -> Path | None:
         value = self.options.get(name)
@@ -156,13 +189,20 @@ def read_json(path: Path) -> object:
         ) from None
 
 
-def json_pages(paths: Iterable[Path], items: str) -> Iterator[tuple[Path, str, dict]]:
+def json_pages(
+    paths: Iterable[Path],
+    items: str,
+    *,
+    single: Callable[[dict], bool] | None = None,
+) -> Iterator[tuple[Path, str, dict]]:
     """(file, record, item) over every page's ``items`` list, paginated files read as one.
 
     Pages are read in the order of ``records.currentPageNumber`` (Gong's cursor pages; a
     page without it, e.g. HubSpot's ``paging.next.after`` pages, keeps its file order). A
     page fetched twice (the same cursor saved in two files) yields its items twice: the
-    landing quarantines the second copy as ``duplicate_key`` with its file and record."""
+    landing quarantines the second copy as ``duplicate_key`` with its file and record.
+    With ``single``, a JSON object without ``items`` for which ``single(object)`` holds is
+    one item itself (an API's read or create response), record ``object``."""
     pages = []
     for order, path in enumerate(paths):
         document = read_json(path)
@@ -170,7 +210,12 @@ def json_pages(paths: Iterable[Path], items: str) -> Iterator[tuple[Path, str, d
         for index, page in enumerate(documents):
             if not isinstance(page, dict):
                 raise AdapterError(path, "json_object_page", "a page must be a JSON object")
-            if items not in page:
+            # a file holding a JSON array of pages names the page in the record
+            prefix = f"[{index}]." if isinstance(document, list) else ""
+            if items not in page and single is not None and single(page):
+                page = {items: [page]}
+                prefix += "object:"
+            elif items not in page:
                 raise AdapterError(
                     path,
                     "page_items",
@@ -178,8 +223,6 @@ def json_pages(paths: Iterable[Path], items: str) -> Iterator[tuple[Path, str, d
                 )
             number = (page.get("records") or {}).get("currentPageNumber")
             number = number if isinstance(number, int) and not isinstance(number, bool) else -1
-            # a file holding a JSON array of pages names the page in the record
-            prefix = f"[{index}]." if isinstance(document, list) else ""
             pages.append((number, order, index, path, prefix, page))
     pages.sort(key=lambda page: page[:3])  # unnumbered pages (-1) keep their file order
     for *_, path, prefix, page in pages:
@@ -187,25 +230,72 @@ def json_pages(paths: Iterable[Path], items: str) -> Iterator[tuple[Path, str, d
         if not isinstance(values, list):
             raise AdapterError(path, "page_items", f"{items!r} must be a list")
         for position, item in enumerate(values):
-            record = f"{prefix}{items}[{position}]"
+            record = "object" if prefix.endswith("object:") else f"{items}[{position}]"
+            record = prefix.removesuffix("object:") + record
             if not isinstance(item, dict):
                 raise AdapterError(path, "json_object_item", "not a JSON object", record)
             yield path, record, item
 
 
-def csv_records(path: Path, required: Iterable[str]) -> Iterator[tuple[str, dict[str, str]]]:
+def decode_export(path: Path, data: bytes, source: Source | None = None) -> tuple[str, str]:
+    """(text, encoding) of an export's bytes: the ``encoding`` option when the source has
+    one; else UTF-8 (a byte-order mark dropped); else the encoding charset-normalizer
+    detects (Windows-1252 when it ties with other single-byte code pages). Undecodable
+    bytes fail the file naming the line and the rule."""
+    wanted = (source.options.get("encoding") if source else None) or None
+    if wanted:
+        try:
+            name = codecs.lookup(str(wanted)).name
+        except LookupError:
+            raise AdapterError(
+                source.config_file, "encoding_option", f"unknown encoding {wanted!r}"
+            ) from None
+        try:
+            return data.decode("utf-8-sig" if name == "utf-8" else name), name
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            raise AdapterError(
+                path, "text_encoding", f"not {name} text ({error.reason})", f"line {line}"
+            ) from None
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        reason = error.reason
+    name = _detected_encoding(data)
+    if name is None:
+        raise AdapterError(
+            path,
+            "utf8_encoding",
+            f"not UTF-8 text ({reason}) and no other encoding detected: set the option "
+            "'encoding' (e.g. cp1252, latin-1)",
+            f"line {line}",
+        )
+    return data.decode(name), name
+
+
+def _detected_encoding(data: bytes) -> str | None:
+    matches = list(charset_normalizer.from_bytes(data))
+    if not matches:
+        return None
+    best = (matches[0].chaos, -matches[0].coherence)
+    tied = [match for match in matches if (match.chaos, -match.coherence) == best]
+    if any(PREFERRED_ENCODING in match.could_be_from_charset for match in tied):
+        return PREFERRED_ENCODING
+    return codecs.lookup(matches[0].encoding).name
+
+
+def csv_records(
+    path: Path, required: Iterable[str], source: Source | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
     """(record, row) of a CSV export with a header row; ``record`` is ``row N`` (1 = first
     data row). A missing required column fails the file; a row with fewer fields than the
     header has empty values for the others (the landing judges them), fields beyond the
-    header are not read. Text that is not UTF-8 fails the file naming its line."""
-    data = path.read_bytes()
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise AdapterError(
-            path, "utf8_encoding", f"not UTF-8 text ({error.reason})", f"line {line}"
-        ) from None
+    header are not read. The text encoding is the source's ``encoding`` option or detected
+    (:func:`decode_export`) and written to the source's log; every row is counted read."""
+    content, encoding = decode_export(path, path.read_bytes(), source)
+    if source is not None:
+        source.describe(path, encoding=encoding)
     reader = csv.DictReader(io.StringIO(content, newline=""))
     header = reader.fieldnames or []
     missing = [name for name in required if name not in header]
@@ -218,6 +308,8 @@ def csv_records(path: Path, required: Iterable[str]) -> Iterator[tuple[str, dict
     number = 0
     try:
         for number, record in enumerate(reader, start=1):
+            if source is not None:
+                source.read(path)
             yield f"row {number}", {k: v for k, v in record.items() if k is not None}
     except csv.Error as error:
         raise AdapterError(path, "parsable_csv", str(error), f"row {number + 1}") from None
@@ -235,6 +327,26 @@ def boolean(value: object) -> tuple[str | None, str | None]:
     if word in _FALSE:
         return "false", None
     return str(value), f"not a boolean: {value!r}"
+
+
+def timestamp_value(value: object) -> tuple[str | None, str | None]:
+    """A timestamp as ISO-8601: epoch seconds (``1518863400``) or milliseconds
+    (``1518863400000``; 13 digits or more), as a number or text, become UTC; anything else
+    is passed through as it came (the landing judges it). A timestamp a synced table typed
+    without a zone is UTC (Fivetran and Airbyte write UTC)."""
+    if value is None or isinstance(value, bool):
+        return text(value), None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat(), None
+    raw = str(value).strip()
+    if isinstance(value, int | float) or _EPOCH.match(raw):
+        number = float(raw)
+        seconds = number / 1000 if abs(number) >= 1e11 else number
+        try:
+            return datetime.fromtimestamp(seconds, UTC).isoformat(), None
+        except (OverflowError, OSError, ValueError):
+            return raw, f"not an epoch time in seconds or milliseconds: {raw!r}"
+    return text(value), None
 
 
 def date_value(value: object) -> tuple[str | None, str | None]:

@@ -6,13 +6,20 @@ The CRM v3 objects API (https://developers.hubspot.com/docs/api/crm/deals) retur
 ``hs_is_closed``, ``closedate``, ``createdate``, ``hubspot_owner_id``, ``amount``,
 ``dealstage`` (and ``hs_object_id`` in a CSV export, whose columns are the properties'
 internal names; a ``columns`` option maps other headers, e.g. ``{"Record ID":
-hs_object_id}``).
+hs_object_id}``). A file holding one deal (the response of a read or create call,
+``{"id", "properties"}``) is read as that deal. Synced tables (``preset: fivetran``:
+the ``deal`` table, ``deal_id``, ``owner_id``, ``deal_pipeline_stage_id``,
+``property_*``; ``preset: airbyte``: the ``deals`` stream, ``id``, ``properties_*``) are
+read as Parquet, CSV or a DuckDB table (:mod:`salesassess.adapters.tables`); deleted deals
+(``is_deleted``, ``archived``) are skipped and counted.
 
 Awkward cases: booleans are strings (``"true"``, ``"false"``); dates are ISO dates, ISO
 timestamps or epoch milliseconds (``"1735689600000"`` = 2025-01-01, UTC); an empty
-``hs_is_closed`` (portals created before it existed) is derived from ``dealstage``
-``closedwon``/``closedlost`` of the default pipeline, with a note. ``owners`` (inline or
-a YAML file) maps HubSpot owner ids to rep ids; an owner mapped to no rep keeps its
+``hs_is_closed`` (portals created before it existed, a read response or a synced table
+without it) is derived from a ``dealstage`` of the default pipeline (``closedwon``,
+``closedlost``, or an open stage such as ``presentationscheduled``), with a note.
+``owners`` (inline or a YAML file) maps HubSpot owner ids to rep ids; an owner mapped to
+no rep keeps its
 HubSpot id and is quarantined as ``unknown_rep`` unless a rep has that id. A deal won but
 not closed is kept for ``won_but_not_closed``. Pages fetched twice give their deals twice
 (``duplicate_key``).
@@ -22,11 +29,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from salesassess.adapters import tables
 from salesassess.adapters.base import (
     AdapterError,
     Source,
     boolean,
-    csv_records,
     date_value,
     json_pages,
     mapping_option,
@@ -34,7 +41,16 @@ from salesassess.adapters.base import (
     row,
 )
 
-CLOSED_STAGES = {"closedwon": True, "closedlost": False}
+# the default pipeline's stages (HubSpot: "Set up and customize pipelines"): won, lost, open
+DEFAULT_STAGES = {
+    "closedwon": "won",
+    "closedlost": "lost",
+    "appointmentscheduled": "open",
+    "qualifiedtobuy": "open",
+    "presentationscheduled": "open",
+    "decisionmakerboughtin": "open",
+    "contractsent": "open",
+}
 
 
 def _deal(source: Source, path, record: str, deal_id, props: dict, owners) -> dict:
@@ -42,11 +58,14 @@ def _deal(source: Source, path, record: str, deal_id, props: dict, owners) -> di
     closed, closed_note = boolean(props.get("hs_is_closed"))
     stage = props.get("dealstage")
     derived = None
-    if closed is None and closed_note is None and stage in CLOSED_STAGES:
-        closed = "true"
-        derived = f"hs_is_closed empty: closed from dealstage {stage!r}"
+    said = DEFAULT_STAGES.get(str(stage)) if stage is not None else None
+    if closed is None and closed_note is None and said:
+        closed = "false" if said == "open" else "true"
+        derived = (
+            f"hs_is_closed empty: {'open' if said == 'open' else 'closed'} from dealstage {stage!r}"
+        )
         if won is None and won_note is None:
-            won = "true" if CLOSED_STAGES[stage] else "false"
+            won = "true" if said == "won" else "false"
     created, created_note = date_value(props.get("createdate"))
     close, close_note = date_value(props.get("closedate"))
     owner = props.get("hubspot_owner_id")
@@ -67,24 +86,35 @@ def _deal(source: Source, path, record: str, deal_id, props: dict, owners) -> di
     )
 
 
+def _single_deal(document: dict) -> bool:
+    """A read or create response: one deal object, not a ``results`` page."""
+    return isinstance(document.get("properties"), dict)
+
+
 def deals(source: Source) -> Iterator[dict]:
     owners = mapping_option(source, "owners")
-    files = source.files(".json", ".csv")
+    files = tables.files(source, ".json")
     pages = [path for path in files if path.suffix.lower() == ".json"]
-    for path, record, deal in json_pages(pages, "results"):
+    for path, record, deal in json_pages(pages, "results", single=_single_deal):
+        source.read(path)
         props = deal.get("properties")
         if not isinstance(props, dict):
             raise AdapterError(path, "deal_properties", "a deal has no properties object", record)
+        if deal.get("archived") is True:
+            source.skip(path, "deleted")
+            continue
         yield _deal(
             source, path, record, deal.get("id") or props.get("hs_object_id"), props, owners
         )
-    renames = {str(k): str(v) for k, v in (source.options.get("columns") or {}).items()}
-    for path in (p for p in files if p.suffix.lower() == ".csv"):
-        needed = ("hs_object_id", "hs_is_closed_won", "closedate", "createdate", "hubspot_owner_id")
-        headers = {internal: header for header, internal in renames.items()}
-        required = [headers.get(name, name) for name in needed]
-        for number, record in csv_records(path, required):
-            props = {renames.get(key, key): value for key, value in record.items()}
+    needed = ("hs_object_id", "hs_is_closed_won", "closedate", "createdate", "hubspot_owner_id")
+    for path in (p for p in files if tables.is_table(p)):
+        # a synced table may lack the flags a CSV export has: they are derived from dealstage
+        required = (
+            needed
+            if path.suffix.lower() == ".csv" and not source.options.get("preset")
+            else ("hs_object_id",)
+        )
+        for number, props in tables.records(source, path, required):
             yield _deal(source, path, number, props.get("hs_object_id"), props, owners)
 
 

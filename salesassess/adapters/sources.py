@@ -36,10 +36,10 @@ import yaml
 
 from salesassess.adapters import gong, hubspot, persuasion, salesforce, transcripts
 from salesassess.adapters.base import KIND_COLUMNS, AdapterError, Source
+from salesassess.environment import PROJECT_ROOT
 
 CONFIG_NAMES = ("sources.yaml", "sources.yml")
 DEFAULT_ADAPTED_DIR = "data/adapted"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 Adapter = Callable[[Source], Iterable[dict]]
 ADAPTERS: dict[str, dict[str, Adapter]] = {
@@ -121,21 +121,67 @@ def translate(source: Source) -> list[dict]:
     return list(ADAPTERS[source.adapter][source.kind](source))
 
 
+def translation_log(source: Source, rows: list[dict]) -> list[dict]:
+    """Per export file of ``source``: how it was read (encoding, table), the records read,
+    skipped (by reason) and written, and the rows written. Where the adapter counted the
+    records it read, every record read is skipped or written (a record may give several
+    rows, e.g. a cue with two voices): else the translation lost data and fails."""
+    written: dict[str, set[str]] = {}
+    row_counts: dict[str, int] = {}
+    for item in rows:
+        file = item["source_file"]
+        written.setdefault(file, set()).add(item["source_record"])
+        row_counts[file] = row_counts.get(file, 0) + 1
+    entries = []
+    for file in dict.fromkeys([*source.log, *written]):
+        facts = source.log.get(file, {})
+        entry = {
+            "source_file": file,
+            "encoding": facts.get("encoding"),
+            "source_table": facts.get("table"),
+            "records_read": facts.get("records_read") if file in source.log else None,
+            "records_skipped": dict(sorted(facts.get("skipped", {}).items())),
+            "records_written": len(written.get(file, ())),
+            "rows_written": row_counts.get(file, 0),
+        }
+        read = entry["records_read"]
+        skipped = sum(entry["records_skipped"].values())
+        if read is not None and read != skipped + entry["records_written"]:
+            raise AdapterError(
+                file,
+                "translation_reconciles",
+                f"{read} records read but {entry['records_written']} written and {skipped} "
+                "skipped: the adapter lost records",
+            )
+        entries.append(entry)
+    return entries
+
+
 def write_kind(kind: str, sources: list[Source], folder: Path) -> dict[Path, int]:
     """Translate ``kind``'s sources into ``folder/<kind>/NN_<adapter>.jsonl``; rows per file.
-    A source that yields no row writes no file (the landing then says none was found)."""
+    A source that yields no row writes no file (the landing then says none was found).
+    Beside each, ``NN_<adapter>.log.json`` holds its :func:`translation_log`."""
     written: dict[Path, int] = {}
     (folder / kind).mkdir(parents=True, exist_ok=True)
     for number, source in enumerate(sources, start=1):
+        source.log.clear()
         rows = translate(source)
+        path = folder / kind / f"{number:02d}_{source.adapter}.jsonl"
+        log = {"adapter": source.adapter, "landing_file": str(path) if rows else None}
+        log["files"] = translation_log(source, rows)
+        path.with_suffix(".log.json").write_text(json.dumps(log, ensure_ascii=False, indent=1))
         if not rows:
             continue
-        path = folder / kind / f"{number:02d}_{source.adapter}.jsonl"
         with path.open("w", encoding="utf-8") as handle:
             for item in rows:
                 handle.write(json.dumps(item, ensure_ascii=False) + "\n")
         written[path] = len(rows)
     return written
+
+
+def logs_at(folder: Path) -> list[dict]:
+    """The translation logs written in ``folder`` (one kind's), in source order."""
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.log.json"))]
 
 
 def _inputs(source: Source) -> list[Path]:
@@ -177,6 +223,11 @@ def adapted_files(landing_dir: Path, kind: str) -> list[Path] | None:
     """The files translated for ``kind`` when the sources configuration lists it, else
     None (read the landing folder). Translations are cached by fingerprint and published
     with an atomic rename, so concurrent assets never read a half-written file."""
+    folder = _adapted_folder(landing_dir, kind)
+    return None if folder is None else sorted(folder.glob("*.jsonl"))
+
+
+def _adapted_folder(landing_dir: Path, kind: str) -> Path | None:
     config = config_path(landing_dir)
     if config is None:
         return None
@@ -197,4 +248,53 @@ def adapted_files(landing_dir: Path, kind: str) -> list[Path] | None:
                     raise
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-    return sorted(p for p in (target / kind).glob("*.jsonl"))
+    return target / kind
+
+
+ADAPTER_LOG_DDL = (
+    "cycle varchar, kind varchar, adapter varchar, landing_file varchar, source_file varchar, "
+    "encoding varchar, source_table varchar, records_read bigint, records_skipped bigint, "
+    "skipped_reasons varchar, records_written bigint, rows_written bigint, "
+    "logged_at timestamptz"
+)
+
+
+def store_adapter_log(con, kind: str, cycle: str, landing_dir: Path) -> int:
+    """Replace ``raw.adapter_log``'s rows of ``cycle`` and ``kind`` with the translation
+    logs of the kind's sources (none when the kind is read from landing files); rows."""
+    con.execute(f"create table if not exists raw.adapter_log ({ADAPTER_LOG_DDL})")
+    folder = _adapted_folder(landing_dir, kind)
+    rows = [
+        (
+            cycle,
+            kind,
+            log["adapter"],
+            log["landing_file"],
+            entry["source_file"],
+            entry["encoding"],
+            entry["source_table"],
+            entry["records_read"],
+            sum(entry["records_skipped"].values()),
+            json.dumps(entry["records_skipped"]) if entry["records_skipped"] else None,
+            entry["records_written"],
+            entry["rows_written"],
+        )
+        for log in (logs_at(folder) if folder else [])
+        for entry in log["files"]
+    ]
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "delete from raw.adapter_log where cycle = $cycle and kind = $kind",
+            {"cycle": cycle, "kind": kind},
+        )
+        if rows:
+            con.executemany(
+                "insert into raw.adapter_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                rows,
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return len(rows)

@@ -9,8 +9,11 @@ quarantines the sentence as ``missing_value:speaker_role`` (file, line, rule) an
 of the transcript loads.
 
 * **WebVTT** (W3C, https://www.w3.org/TR/webvtt1/): a ``WEBVTT`` header, then cues
-  ``[id]`` / ``[hh:]mm:ss.ttt --> [hh:]mm:ss.ttt [settings]`` / payload lines; the speaker
-  is the voice span ``<v Speaker>`` (``<v.loud Speaker>`` too), other tags are removed and
+  ``[id]`` / ``[hh:]mm:ss.ttt --> [hh:]mm:ss.ttt [settings]`` / payload lines (Microsoft
+  Teams writes them unpadded, ``0:0:5.320``; a fraction is decimal, ``0:0:6.1`` = 6,100
+  ms); a line containing ``-->`` ends the cue before it even without a blank line; the
+  speaker is the voice span ``<v Speaker>`` (``<v.loud Speaker>`` too; character
+  references decoded, ``Far&#237;as`` = ``Farías``), other tags are removed and
   entities decoded; a cue with several voices gives one sentence per voice. ``NOTE``,
   ``STYLE`` and ``REGION`` blocks are skipped. A cue whose timing cannot be read keeps its
   text with an empty start (``missing_value:start_ms``).
@@ -18,7 +21,11 @@ of the transcript loads.
   ``utterances[]`` with ``speaker`` (``"A"``), ``start``/``end`` in milliseconds, ``text``.
 * **Deepgram** (https://developers.deepgram.com/docs/utterances,
   https://developers.deepgram.com/docs/diarization): ``results.utterances[]`` with
-  ``speaker`` (an integer), ``start``/``end`` in seconds, ``transcript``.
+  ``speaker`` (an integer), ``start``/``end`` in seconds, ``transcript``. Transcribed
+  without diarization an utterance has no ``speaker``: with ``multichannel=true`` each
+  party has a channel and ``channel_roles`` (``{0: rep, 1: prospect}``) gives the role
+  (speaker name ``channel 0``); ``default_speaker_role`` gives the role of a one-speaker
+  recording; otherwise the role stays empty with a note saying how to get speakers.
 """
 
 from __future__ import annotations
@@ -32,9 +39,9 @@ import yaml
 
 from salesassess.adapters.base import ROLES, AdapterError, Source, read_json, row
 
-_TIMING = re.compile(
-    r"^\s*((?:[0-9]+:)?[0-9]{2}:[0-9]{2}\.[0-9]{3})\s+-->\s+((?:[0-9]+:)?[0-9]{2}:[0-9]{2}\.[0-9]{3})"
-)
+# [hours:]minutes:seconds.fraction; Teams writes them unpadded (0:0:5.320, 0:0:6.1)
+_STAMP = r"(?:[0-9]+:)?[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]{1,3})?"
+_TIMING = re.compile(rf"^\s*({_STAMP})\s+-->\s+({_STAMP})(?:\s|$)")
 _CLOCK = re.compile(r"[0-9]+:[0-9]{2}")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
 _TAG = re.compile(r"</?[^>]*>")
@@ -59,6 +66,9 @@ class SpeakerRoles:
             str(call): self._mapping(roles, f"call_speaker_roles.{call}")
             for call, roles in calls.items()
         }
+        self.default = _role_option(
+            source, "default_speaker_role", source.options.get("default_speaker_role")
+        )
 
     def _load(self, path: Path | None) -> object:
         try:
@@ -85,7 +95,7 @@ class SpeakerRoles:
 
     def role(self, call_id: str, speaker: object) -> tuple[str | None, str | None]:
         label = "" if speaker is None else str(speaker)
-        role = self.per_call.get(call_id, {}).get(label) or self.every.get(label)
+        role = self.per_call.get(call_id, {}).get(label) or self.every.get(label) or self.default
         if role:
             return role, None
         return None, f"no speaker-role mapping for speaker {label!r} of call {call_id!r}"
@@ -109,10 +119,12 @@ def _utterance(call_id, path, record, seq, start, end, speaker, text, roles) -> 
 
 
 def _vtt_ms(stamp: str) -> int:
+    """Milliseconds of a cue timestamp; a fraction is decimal (``.1`` = 100 ms)."""
     parts = stamp.split(":")
-    seconds, millis = parts[-1].split(".")
+    seconds, _, fraction = parts[-1].partition(".")
     hours = int(parts[0]) if len(parts) == 3 else 0
-    return ((hours * 60 + int(parts[-2])) * 60 + int(seconds)) * 1000 + int(millis)
+    millis = int(fraction.ljust(3, "0")) if fraction else 0
+    return ((hours * 60 + int(parts[-2])) * 60 + int(seconds)) * 1000 + millis
 
 
 def _voices(payload: str) -> list[tuple[str | None, str]]:
@@ -125,8 +137,37 @@ def _voices(payload: str) -> list[tuple[str | None, str]]:
         pieces.append((None, payload[: spans[0].start()]))
     for number, span in enumerate(spans):
         end = spans[number + 1].start() if number + 1 < len(spans) else len(payload)
-        pieces.append((span.group(1).strip(), payload[span.end() : end]))
+        # a voice name's character references are text like the cue's (Far&#237;as)
+        pieces.append((html.unescape(span.group(1)).strip(), payload[span.end() : end]))
     return pieces
+
+
+def _cues(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """(index of the block's first line, block lines) per cue after the header: blocks end
+    at a blank line, and a line containing ``-->`` after a cue's timing line starts the
+    next cue (WebVTT: cue text never contains ``-->``; youtube-dl writes cues without a
+    blank line between them). ``NOTE``, ``STYLE`` and ``REGION`` blocks are skipped."""
+    number = 1
+    while number < len(lines) and lines[number].strip():
+        number += 1  # the header block (metadata lines under WEBVTT)
+    while number < len(lines):
+        if not lines[number].strip():
+            number += 1
+            continue
+        start = number
+        while number < len(lines) and lines[number].strip():
+            number += 1
+        block = lines[start:number]
+        if re.match(r"^(NOTE|STYLE|REGION)([ \t]|$)", block[0]):
+            continue
+        timings = [i for i, line in enumerate(block) if "-->" in line]
+        if len(timings) <= 1:
+            yield start, block
+            continue
+        # the identifier lines before the first timing line belong to the first cue
+        bounds = [0] + timings[1:] + [len(block)]
+        for first, last in zip(bounds, bounds[1:], strict=False):
+            yield start + first, block[first:last]
 
 
 def webvtt(source: Source) -> Iterator[dict]:
@@ -135,20 +176,9 @@ def webvtt(source: Source) -> Iterator[dict]:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
         if not lines or not re.match(r"^WEBVTT([ \t].*)?$", lines[0]):
             raise AdapterError(path, "webvtt_header", "the first line must be WEBVTT", "line 1")
-        call_id, seq, number = path.stem, 0, 1
-        while number < len(lines) and lines[number].strip():
-            number += 1  # the header block (metadata lines under WEBVTT)
-        while number < len(lines):
-            if not lines[number].strip():
-                number += 1
-                continue
-            block_start = number
-            block = []
-            while number < len(lines) and lines[number].strip():
-                block.append(lines[number])
-                number += 1
-            if re.match(r"^(NOTE|STYLE|REGION)([ \t]|$)", block[0]):
-                continue
+        call_id, seq = path.stem, 0
+        for block_start, block in _cues(lines):
+            source.read(path)
             timing_at = next((i for i, line in enumerate(block) if "-->" in line), None)
             if timing_at is None:  # a malformed timing line: the cue's text is kept
                 timing_at = next((i for i, line in enumerate(block) if _CLOCK.search(line)), 0)
@@ -204,9 +234,62 @@ def _json_utterances(source: Source, kind: str) -> Iterator[dict]:
                 text = item.get("transcript")
             else:
                 start, end, text = item.get("start"), item.get("end"), item.get("text")
+            source.read(path)
+            if item.get("speaker") is None and kind == "deepgram":
+                yield _undiarized(source, roles, path, record, position + 1, start, end, item, text)
+                continue
             yield _utterance(
                 path.stem, path, record, position + 1, start, end, item.get("speaker"), text, roles
             )
+
+
+NO_SPEAKER = (
+    "no speaker on the utterance (transcribed without diarization): request diarize=true, "
+    "or multichannel=true with the option channel_roles {channel: role}, or set "
+    "default_speaker_role for a one-speaker recording"
+)
+
+
+def _role_option(source: Source, name: str, value: object) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in ROLES:
+        raise AdapterError(
+            source.config_file,
+            "speaker_role_value",
+            f"{name}: role {value!r} is not one of {', '.join(ROLES)}",
+        )
+    return str(value)
+
+
+def _undiarized(source, roles, path, record, seq, start, end, item, text) -> dict:
+    """A Deepgram utterance without ``speaker``: its ``channel``'s role (multichannel
+    audio, one party per channel: option ``channel_roles``), else ``default_speaker_role``,
+    else no role with a note saying how to get speakers."""
+    channels = source.options.get("channel_roles") or {}
+    if not isinstance(channels, dict):
+        raise AdapterError(
+            source.config_file, "speaker_roles_option", "channel_roles maps channel -> role"
+        )
+    channel = item.get("channel")
+    role = _role_option(
+        source, f"channel_roles.{channel}", channels.get(channel, channels.get(str(channel)))
+    )
+    name = f"channel {channel}" if role and channel is not None else None
+    role = role or roles.default
+    return row(
+        "utterances",
+        path,
+        record,
+        None if role else NO_SPEAKER,
+        call_id=path.stem,
+        seq=seq,
+        start_ms=start,
+        end_ms=end,
+        speaker_role=role,
+        text=text,
+        speaker_name=name,
+    )
 
 
 def assemblyai(source: Source) -> Iterator[dict]:

@@ -1,0 +1,173 @@
+"""What ``make assess`` prints: one line per step of a run, with its elapsed time and counts.
+
+A Dagster logger receives the run's events as they happen. Each step ends in one line
+(``ingest_calls  1.2 s  1,200 accepted, 3 quarantined``); a step still running shows a
+live line with its elapsed time and the models built so far, rewritten in place when the
+output is a terminal (plain lines, no control characters, when it is a file or a pipe).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TextIO
+
+import dagster as dg
+
+LIVE_AFTER_SECONDS = 2.0
+
+
+@dataclass
+class _Step:
+    key: str
+    started: float
+    materialized: list[tuple[str, dict]] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    checks_warned: list[str] = field(default_factory=list)
+
+
+def _number(value) -> int | None:
+    value = getattr(value, "value", value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def step_summary(step: _Step) -> str:
+    """The counts a person wants from a step: rows accepted and quarantined for an
+    ingestion, rows written for one asset, assets built for many, checks."""
+    parts = []
+    if len(step.materialized) == 1:
+        _, metadata = step.materialized[0]
+        accepted = _number(metadata.get("rows_accepted"))
+        rows = _number(metadata.get("dagster/row_count"))
+        pages = _number(metadata.get("rep_pages"))
+        if accepted is not None:
+            parts.append(f"{accepted:,} accepted")
+            quarantined = _number(metadata.get("rows_quarantined")) or 0
+            parts.append(f"{quarantined:,} quarantined")
+        elif rows is not None:
+            parts.append(f"{rows:,} rows")
+        elif pages is not None:
+            parts.append(f"{pages:,} rep scorecards")
+    elif step.materialized:
+        parts.append(f"{len(step.materialized)} assets")
+    if step.checks_passed or step.checks_failed or step.checks_warned:
+        checks = f"checks {step.checks_passed} passed"
+        for what, names in (("warned", step.checks_warned), ("failed", step.checks_failed)):
+            if names:
+                checks += f", {len(names)} {what}: {', '.join(names)}"
+        parts.append(checks)
+    return ", ".join(parts)
+
+
+class StepPrinter:
+    """Turns a run's events into lines on ``stream``."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stdout
+        self.live = self.stream.isatty()
+        self.steps: dict[str, _Step] = {}
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        self._live_width = 0
+
+    # -- events
+
+    def on_event(self, event: dg.DagsterEvent) -> None:
+        key = event.step_key
+        if key is None:
+            return
+        with self.lock:
+            if event.event_type_value == "STEP_START":
+                self.steps[key] = _Step(key, time.monotonic())
+            step = self.steps.get(key)
+            if step is None:
+                return
+            if event.event_type_value == "ASSET_MATERIALIZATION":
+                materialization = event.step_materialization_data.materialization
+                step.materialized.append(
+                    (materialization.asset_key.to_user_string(), dict(materialization.metadata))
+                )
+            elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+                evaluation = event.event_specific_data
+                if evaluation.passed:
+                    step.checks_passed += 1
+                elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+                    step.checks_warned.append(evaluation.check_name)
+                else:
+                    step.checks_failed.append(evaluation.check_name)
+            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+                failed = event.event_type_value == "STEP_FAILURE"
+                self._finish(self.steps.pop(key), failed)
+
+    def _finish(self, step: _Step, failed: bool) -> None:
+        elapsed = time.monotonic() - step.started
+        summary = step_summary(step)
+        status = "FAILED" if failed else ""
+        line = f"  {step.key:<36} {elapsed:>6.1f} s  {status}{summary}".rstrip()
+        self._clear_live()
+        print(line, file=self.stream, flush=True)
+
+    # -- the live line of the longest-running step, on a terminal
+
+    def __enter__(self) -> StepPrinter:
+        if self.live:
+            self._ticker = threading.Thread(target=self._tick, daemon=True)
+            self._ticker.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        with self.lock:
+            self._clear_live()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(1.0):
+            with self.lock:
+                running = [s for s in self.steps.values()]
+                if not running:
+                    continue
+                step = min(running, key=lambda s: s.started)
+                elapsed = time.monotonic() - step.started
+                if elapsed < LIVE_AFTER_SECONDS:
+                    continue
+                built = f", {len(step.materialized)} built" if step.materialized else ""
+                line = f"  {step.key:<36} {elapsed:>6.0f} s  running{built}"
+                self._clear_live()
+                self.stream.write(line)
+                self.stream.flush()
+                self._live_width = len(line)
+
+    def _clear_live(self) -> None:
+        if self._live_width:
+            self.stream.write("\r" + " " * self._live_width + "\r")
+            self._live_width = 0
+
+
+class _EventHandler(logging.Handler):
+    def __init__(self, printer: StepPrinter):
+        super().__init__(logging.DEBUG)
+        self.printer = printer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = (getattr(record, "dagster_meta", None) or {}).get("dagster_event")
+        if isinstance(event, dg.DagsterEvent):
+            self.printer.on_event(event)
+
+
+def progress_logger(printer: StepPrinter) -> dg.LoggerDefinition:
+    """A Dagster logger feeding ``printer`` the run's events."""
+
+    @dg.logger(description="one line per step: elapsed time and counts")
+    def _progress(_init_context) -> logging.Logger:
+        logger = logging.Logger("assessment.progress", logging.DEBUG)
+        logger.addHandler(_EventHandler(printer))
+        return logger
+
+    return _progress
