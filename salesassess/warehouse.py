@@ -41,12 +41,13 @@ def duckdb_settings(path: Path) -> dict[str, str]:
 
 def duckdb_environment(path: Path) -> dict[str, str]:
     """The environment variables giving a dbt run on ``path`` the same settings (the
-    dbt-duckdb profile reads them)."""
+    dbt-duckdb profile reads them; without ``ASSESSMENT_DUCKDB_TEMP_DIR`` it spills to
+    ``<ASSESSMENT_WAREHOUSE>.tmp`` too)."""
     settings = duckdb_settings(path)
-    return {
-        MEMORY_LIMIT_VARIABLE: settings["memory_limit"],
-        TEMP_DIRECTORY_VARIABLE: settings["temp_directory"],
-    }
+    environment = {MEMORY_LIMIT_VARIABLE: settings["memory_limit"]}
+    if os.environ.get(TEMP_DIRECTORY_VARIABLE):
+        environment[TEMP_DIRECTORY_VARIABLE] = settings["temp_directory"]
+    return environment
 
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
