@@ -7,7 +7,15 @@ and their dbt tests; target 20 s or less, under 3 GB), all the marts (raw -> eve
 model and dbt test of the assessment) and the Python statistics separately, each in a
 fresh process whose process tree's resident memory is sampled every 50 ms; "in-run"
 seconds leave out the process start and the loading of the Dagster definitions.
-`--phases ingest_checked` adds a run of ingestion with its Great Expectations checks.
+`--phases ingest_checked` adds a run of ingestion with its quality checks.
+
+`--steps 200x250`: every step of the assess_cycle job (ingestion per kind, the raw tables'
+quality checks, the automated scorer, dbt build, the marts' checks, statistics, publish,
+reports) on one quarter of demo data with transcripts (reps x calls per rep), one process
+per step in the job's order: median seconds and peak resident memory of each step's process
+tree, and how far above the process's start (Python, Dagster, the definitions) it rose.
+`--workdir` keeps the generated quarter (and the last warehouse) for the next run;
+`--only` runs some steps again on it.
 """
 
 from __future__ import annotations
