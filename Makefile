@@ -7,6 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SPARK_STAMP := $(VENV)/.installed-spark
+# the oldest DuckDB client the published file must open (BI drivers bundle DuckDB 1.x)
+BI_VENV := .venv-bi
+BI_DUCKDB := 1.1.3
+BI_STAMP := $(BI_VENV)/.installed-duckdb-$(BI_DUCKDB)
 MANIFEST := dbt_project/target/manifest.json
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
@@ -30,7 +34,7 @@ PARTITION ?= $(shell $(PYTHON) -m salesassess.calendar latest)
 ASSESS_FLAGS := $(if $(V),-v,)
 
 .PHONY: help install demo demo-dev assess test test-spark dev bench lint docs browser-deps \
-	spark-deps clean
+	spark-deps bi-client clean
 
 help: ## this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' \
@@ -66,7 +70,7 @@ demo-dev: install ## the Dagster UI on the demo's warehouse (after make demo)
 assess: install ## assess one quarter: make assess PARTITION=2026-07-01
 	$(PY) -m orchestration.assess --partition $(PARTITION) $(ASSESS_FLAGS)
 
-test: install browser-deps spark-deps ## the whole test suite (Spark and the browser included)
+test: install browser-deps spark-deps bi-client ## the whole test suite (Spark, the browser, an old DuckDB client)
 	$(VENV)/bin/pytest -q
 
 test-spark: install spark-deps ## the dbt project on local Spark, compared with DuckDB
@@ -80,6 +84,15 @@ $(SPARK_STAMP): $(STAMP)
 spark-deps: $(SPARK_STAMP) ## the spark extra, and Java 17 when missing
 	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
+
+# a second environment with an older DuckDB, as BI tools have it (tests/test_bi.py)
+$(BI_STAMP):
+	rm -rf $(BI_VENV)
+	$(PYTHON) -m venv $(BI_VENV)
+	$(BI_VENV)/bin/pip install --quiet duckdb==$(BI_DUCKDB)
+	touch $(BI_STAMP)
+
+bi-client: $(BI_STAMP) ## a second environment with DuckDB $(BI_DUCKDB), the BI drivers' client
 
 browser-deps: ## Debian's chromium for the browser test, when missing
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
@@ -102,5 +115,5 @@ lint: install ## ruff and sqlfluff
 	$(VENV)/bin/ruff format --check .
 	cd dbt_project && ASSESSMENT_WAREHOUSE=/tmp/assessment_lint.duckdb ../$(VENV)/bin/sqlfluff lint models tests macros --processes 1
 
-clean: ## remove .venv and dbt's build output (never data/)
-	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache
+clean: ## remove .venv, .venv-bi and dbt's build output (never data/)
+	rm -rf $(VENV) $(BI_VENV) dbt_project/target dbt_project/logs .pytest_cache

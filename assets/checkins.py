@@ -1,8 +1,9 @@
 """Monthly check-ins (Step 5): is the primary coaching priority improving between cycles?
 
-For each month, the ``raw/checkin_windows`` asset loads the rubric, reps, calls and scores
-from the last quarterly assessment date to the month's end into the ``raw`` tables under
-the label ``<month>-checkin``; the ``fct_monthly_checkins`` dbt model then compares each
+For each month, the ``raw/checkin_windows`` asset loads the rubric, reps, calls,
+transcripts and scores from the last quarterly assessment date to the month's end into
+the ``raw`` tables under the label ``<month>-checkin`` and runs the automated scorer over
+the transcripts, as the cycle does; the ``fct_monthly_checkins`` dbt model then compares each
 coached rep's 5 most recent scored calls on the primary criterion with the cycle score.
 A month is checked once it is over, and only after its cycle has been assessed.
 """
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from assets.scoring import auto_score_partition
 from orchestration.partitions import monthly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import checkin_window
@@ -61,8 +63,9 @@ def assessed_priorities(con, cycle: str) -> int | None:
                     dg.AssetKey(["raw", "coaching_sessions"]), partition_mapping=PREVIOUS_CYCLE
                 ),
             ],
-            description="Monthly check-in: rubric, reps, calls and scores from the last "
-            "assessment date to the month's end, loaded once the month is over.",
+            description="Monthly check-in: rubric, reps, calls, transcripts and scores from "
+            "the last assessment date to the month's end, loaded once the month is over, and "
+            "the automated scorer's scores of the transcripts.",
             kinds={"duckdb"},
         )
     ],
@@ -99,8 +102,9 @@ def checkin_windows(context: dg.AssetExecutionContext, settings: AssessmentSetti
         start = datetime.combine(cycle.assessment_date, datetime.min.time(), tzinfo=UTC)
         counts = {
             kind: ingest_kind(con, kind, landing, cycle=window.label, start=start, end=window.end)
-            for kind in ("reps", "calls", "scores")
+            for kind in ("reps", "calls", "utterances", "scores")
         }
+        automated = auto_score_partition(con, landing, window.label, window.end.date())
         replace_cycle_rows(
             con,
             "raw.checkin_windows",
@@ -122,6 +126,7 @@ def checkin_windows(context: dg.AssetExecutionContext, settings: AssessmentSetti
         f"{kind}_accepted": dg.MetadataValue.int(sum(c.accepted for c in items))
         for kind, items in counts.items()
     }
+    metadata["auto_scores"] = dg.MetadataValue.int(automated["rows_written"] if automated else 0)
     metadata["window"] = dg.MetadataValue.text(
         f"{cycle.assessment_date.isoformat()} .. {window.end.date().isoformat()} (exclusive), "
         f"priorities of {cycle.cycle}"

@@ -3,9 +3,12 @@
 The follow-up window of a cycle starts on the assessment date (or, per rep, on the
 recorded coaching session date) and lasts ``followup_days``; it closes for the cycle when
 the last rep's window has ended. The ``raw/followup`` asset refuses to run before that
-(no partial numbers), then loads the rubric, reps, calls and scores of the window into the
-``raw`` tables under the partition label ``<cycle>-followup`` for the follow-up models,
-and records the window in ``raw.followup_windows``.
+(no partial numbers), then loads the rubric, reps, calls, transcripts and scores of the
+window (every rep's calls, not only the coached reps': the others are the comparison of
+the coaching effect) into the ``raw`` tables under the partition label ``<cycle>-followup``,
+runs the automated scorer over the window's transcripts as the cycle does (so a team
+scored automatically is followed up on the same footing), and records the window in
+``raw.followup_windows``.
 """
 
 from datetime import UTC, date, datetime
@@ -13,6 +16,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from assets.mart_metadata import markdown_table
+from assets.scoring import auto_score_partition
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window, followup_label
@@ -37,8 +41,9 @@ def _midnight(day: date) -> datetime:
             key=FOLLOWUP_KEY,
             group_name=FOLLOWUP_GROUP,
             deps=[dg.AssetKey(["raw", "coaching_sessions"])],
-            description="Step 5: rubric, reps, calls and scores of the 30 days after the "
-            "assessment, loaded once the follow-up window has closed.",
+            description="Step 5: rubric, reps, calls, transcripts and scores of the 30 days "
+            "after the assessment, loaded once the follow-up window has closed, and the "
+            "automated scorer's scores of its transcripts.",
             kinds={"duckdb"},
         )
     ],
@@ -68,8 +73,9 @@ def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
         start, end = _midnight(window.assessment_date), _midnight(closes_on)
         counts = {
             kind: ingest_kind(con, kind, landing, cycle=label, start=start, end=end)
-            for kind in ("reps", "calls", "scores")
+            for kind in ("reps", "calls", "utterances", "scores")
         }
+        automated = auto_score_partition(con, landing, label, closes_on)
         replace_cycle_rows(
             con,
             "raw.followup_windows",
@@ -82,6 +88,7 @@ def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
         f"{kind}_accepted": dg.MetadataValue.int(sum(c.accepted for c in items))
         for kind, items in counts.items()
     }
+    metadata["auto_scores"] = dg.MetadataValue.int(automated["rows_written"] if automated else 0)
     metadata["window"] = dg.MetadataValue.text(
         f"{window.assessment_date.isoformat()} .. {closes_on.isoformat()} (exclusive)"
     )
@@ -92,15 +99,16 @@ def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
 SIGNIFICANCE_KEY = dg.AssetKey(["marts", "fct_followup_significance"])
 SIGNIFICANCE_DDL = (
     "cycle varchar, n bigint, mean_delta double, t_statistic double, t_p_value double, "
-    "wilcoxon_statistic double, wilcoxon_p_value double, note varchar"
+    "wilcoxon_statistic double, wilcoxon_p_value double, note varchar, n_provisional bigint"
 )
 
 
 def followup_significance_row(con, cycle: str) -> tuple:
     """Paired t-test and Wilcoxon signed-rank of cycle vs follow-up score over the coached
-    reps (those with a follow-up verdict) of a cycle."""
+    reps (those with a follow-up verdict) of a cycle; n_provisional of them were coached on
+    a priority whose scores are not calibrated."""
     pairs = con.execute(
-        "select cycle_score, followup_score from marts.fct_rescore_deltas "
+        "select cycle_score, followup_score, is_provisional from marts.fct_rescore_deltas "
         "where cycle = $cycle and status in ('improved', 'not_improved') order by rep_id",
         {"cycle": cycle},
     ).fetchall()
@@ -114,6 +122,7 @@ def followup_significance_row(con, cycle: str) -> tuple:
         result.wilcoxon_statistic,
         result.wilcoxon_p_value,
         result.reason,
+        sum(1 for p in pairs if p[2]),
     )
 
 
@@ -138,7 +147,7 @@ def followup_significance(context: dg.AssetExecutionContext, settings: Assessmen
         row = followup_significance_row(con, cycle)
         replace_cycle_rows(con, "marts.fct_followup_significance", SIGNIFICANCE_DDL, cycle, [row])
     columns = ["cycle", "n", "mean_delta", "t_statistic", "t_p_value", "wilcoxon_statistic"]
-    columns += ["wilcoxon_p_value", "note"]
+    columns += ["wilcoxon_p_value", "note", "n_provisional"]
     yield dg.MaterializeResult(
         asset_key=SIGNIFICANCE_KEY,
         metadata={"result": markdown_table([row], columns)},

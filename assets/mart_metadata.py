@@ -4,7 +4,7 @@ dbt holds the DuckDB file open for writing until its run ends, so the marts cann
 while their events stream. ``with_mart_metadata`` therefore reads them once dbt has
 finished and adds, to each mart's materialisation of the partition, ``dagster/row_count``
 (the partition's rows), a markdown ``preview`` of the mart's top rows for the key marts,
-and for ``fct_top_bottom_gaps`` the team's two widest gaps.
+and for ``fct_top_bottom_gaps`` each team's two widest gaps.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,7 +32,7 @@ PREVIEWS = {
     ),
     "fct_coaching_priorities": (
         "rep_id, rank, criterion_id, rep_score, team_score, weight, weighted_gap, "
-        "calibration_status",
+        "calibration_status, is_provisional",
         "weighted_gap desc, rep_id, rank",
     ),
     "fct_coaching_evidence": (
@@ -41,8 +41,8 @@ PREVIEWS = {
         "rep_id, evidence_rank",
     ),
     "fct_top_bottom_gaps": (
-        "criterion_id, ranked_by, top_mean, bottom_mean, gap, rank, is_team_priority",
-        "rank",
+        "team, criterion_id, ranked_by, top_mean, bottom_mean, gap, rank, is_team_priority",
+        "team, rank",
     ),
     "fct_criterion_win_correlation": (
         "criterion_id, r, p_value, ci_low, ci_high, n, not_predictive",
@@ -58,15 +58,16 @@ PREVIEWS = {
     ),
     "fct_rescore_deltas": (
         "rep_id, criterion_id, cycle_score, followup_score, n_followup_calls, delta, status, "
-        "change_coaching_approach",
+        "change_coaching_approach, is_provisional",
         "delta desc nulls last, rep_id",
     ),
     "fct_manager_effectiveness": (
-        "manager_id, n_coached, n_improved, improved_share, status",
+        "manager_id, n_coached, n_improved, improved_share, status, n_provisional",
         "manager_id",
     ),
     "fct_monthly_checkins": (
-        "rep_id, criterion_id, cycle_score, checkin_score, n_checkin_calls, delta, status",
+        "rep_id, criterion_id, cycle_score, checkin_score, n_checkin_calls, delta, status, "
+        "is_provisional",
         "rep_id",
     ),
 }
@@ -123,15 +124,15 @@ def mart_metadata(
         metadata["preview"] = dg.MetadataValue.md(markdown_rows(cursor))
     if table == "fct_top_bottom_gaps" and "is_team_priority" in columns:
         gaps = con.execute(
-            f"select rank, criterion_id, top_mean, bottom_mean, gap, ranked_by from {relation} "
-            f"{where} and is_team_priority order by rank",
+            f"select team, rank, criterion_id, top_mean, bottom_mean, gap, ranked_by "
+            f"from {relation} {where} and is_team_priority order by team, rank",
             params,
         ).fetchall()
         metadata["team_widest_gaps"] = dg.MetadataValue.md(
             "\n".join(
-                f"{rank}. **{criterion}**: top {top:.2f} vs bottom {bottom:.2f} "
+                f"{rank}. **{criterion}** (team {team}): top {top:.2f} vs bottom {bottom:.2f} "
                 f"(gap {gap:.2f}, reps ranked by {ranked_by})"
-                for rank, criterion, top, bottom, gap, ranked_by in gaps
+                for team, rank, criterion, top, bottom, gap, ranked_by in gaps
             )
             or "none"
         )

@@ -2,11 +2,21 @@
 
 dbt computes, per rubric version, comparison and criterion, the share of scorer pairs
 within tolerance, the largest disagreement, ``anchors_too_vague`` and the calibration gate
-(``int_rubric_agreement``, ``int_rubric_calibration``). This asset adds what SQL cannot:
-quadratic-weighted Cohen's kappa over the scorer pairs, Krippendorff's alpha (ordinal and
-interval, any number of scorers, missing values allowed) and ICC(2,1), and writes
-``marts.fct_rubric_reliability``. Its asset check warns when a rubric version (or the
-automated scorer against humans) is not calibrated.
+(``int_rubric_agreement``, ``int_rubric_calibration``). This asset adds what SQL cannot
+and writes ``marts.fct_rubric_reliability``. Its asset check warns when a rubric version
+(or the automated or external scorer against humans) is not calibrated.
+
+Which scores count is defined once, by the dbt model ``int_reliability_scores`` (cycle
+partitions up to this one: no follow-up or check-in window), read here and by
+``int_scorer_pairs``. Per comparison:
+
+* ``human``: the humans who scored a call (units with two or more). Quadratic-weighted
+  kappa over every pair of humans; Krippendorff's alpha over every human's score;
+  ICC(1,1), the one-way model, because the reviewers differ from call to call (ICC(2,1)
+  only where the same reviewers scored every call).
+* ``auto_vs_human`` / ``external_vs_human``: the scorer against the humans only, never
+  the humans against each other. Kappa over the scorer-human pairs; alpha and the ICCs
+  over two values per call, the scorer's score and the humans' mean.
 """
 
 from collections import defaultdict
@@ -18,7 +28,7 @@ from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
-from salesassess.statistics import icc_2_1, krippendorff_alpha, quadratic_weighted_kappa
+from salesassess.statistics import icc_1_1, icc_2_1, krippendorff_alpha, quadratic_weighted_kappa
 from salesassess.warehouse import connect, replace_cycle_rows
 
 RELIABILITY_KEY = dg.AssetKey(["marts", "fct_rubric_reliability"])
@@ -28,47 +38,85 @@ RELIABILITY_DDL = (
     "n_calls bigint, n_pairs bigint, within_one_rate double, max_disagreement double, "
     "anchors_too_vague boolean, meets_target boolean, quadratic_weighted_kappa double, "
     "krippendorff_alpha_ordinal double, krippendorff_alpha_interval double, "
-    "icc_2_1 double, calibrated boolean, calibration_reason varchar"
+    "icc_2_1 double, calibrated boolean, calibration_reason varchar, icc_1_1 double, "
+    "calibration_status varchar"
 )
-KINDS_IN = {
-    "human": ("human",),
-    "auto_vs_human": ("auto", "human"),
-    "external_vs_human": ("external", "human"),
-}
+#: the scorer kind each comparison sets against the humans (None: humans among themselves)
+SCORER_KIND = {"human": None, "auto_vs_human": "auto", "external_vs_human": "external"}
+
+Unit = tuple[str, str]  # (call_id, criterion_id)
 
 
-def _matrix(ratings: dict[tuple[str, str], dict[str, float]]) -> np.ndarray:
-    """scorers x units, NaN where a scorer did not score a unit."""
-    scorers = sorted({scorer for by_scorer in ratings.values() for scorer in by_scorer})
-    units = sorted(ratings)
-    matrix = np.full((len(scorers), len(units)), np.nan)
-    for j, unit in enumerate(units):
-        for i, scorer in enumerate(scorers):
-            if scorer in ratings[unit]:
-                matrix[i, j] = ratings[unit][scorer]
+def reliability_units(
+    scores, version: str, criterion: str, comparison: str
+) -> dict[Unit, dict[str, float]]:
+    """Per call and criterion, the ratings the comparison compares: every human's score
+    (comparison human, units with two or more humans), or the scorer's score (the mean of
+    that kind's scorers) beside the humans' mean (units where both scored)."""
+    kind = SCORER_KIND[comparison]
+    by_unit: dict[Unit, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for v, c, call, scorer, scorer_kind, score in scores:
+        if v == version and criterion in ("overall", c) and scorer_kind in ("human", kind):
+            by_unit[(call, c)][scorer_kind][scorer] = score
+    units: dict[Unit, dict[str, float]] = {}
+    for unit, kinds in sorted(by_unit.items()):
+        humans = kinds.get("human", {})
+        if kind is None:
+            if len(humans) >= 2:
+                units[unit] = dict(humans)
+        elif kinds.get(kind) and humans:
+            units[unit] = {
+                "scorer": float(np.mean(list(kinds[kind].values()))),
+                "humans": float(np.mean(list(humans.values()))),
+            }
+    return units
+
+
+def _raters_by_units(units: dict[Unit, dict[str, float]]) -> np.ndarray:
+    """raters x units, NaN where a rater did not score a unit (Krippendorff's layout)."""
+    raters = sorted({rater for by_rater in units.values() for rater in by_rater})
+    matrix = np.full((len(raters), len(units)), np.nan)
+    for j, by_rater in enumerate(units.values()):
+        for i, rater in enumerate(raters):
+            if rater in by_rater:
+                matrix[i, j] = by_rater[rater]
     return matrix
 
 
-def _first_two(ratings: dict[tuple[str, str], dict[str, float]]) -> np.ndarray | None:
-    """units x 2: each unit's two first scorers (by id), for ICC(2,1) on rater slots."""
-    rows = [
-        [by_scorer[s] for s in sorted(by_scorer)[:2]]
-        for by_scorer in ratings.values()
-        if len(by_scorer) >= 2
-    ]
-    return np.array(rows) if len(rows) >= 2 else None
+def _ratings_by_unit(units: dict[Unit, dict[str, float]]) -> np.ndarray:
+    """units x rating slots, NaN-padded (the one-way ICC's layout: slots carry no rater)."""
+    width = max((len(by_rater) for by_rater in units.values()), default=0)
+    matrix = np.full((len(units), width), np.nan)
+    for i, by_rater in enumerate(units.values()):
+        values = [by_rater[rater] for rater in sorted(by_rater)]
+        matrix[i, : len(values)] = values
+    return matrix
 
 
-def reliability_statistics(pairs, ratings, categories) -> dict[str, float | None]:
-    """Chance-corrected statistics for one group of scorer pairs and its rating matrix."""
-    kappa = quadratic_weighted_kappa([a for a, _ in pairs], [b for _, b in pairs], categories)
-    matrix = _matrix(ratings)
-    slots = _first_two(ratings)
+def _same_raters(units: dict[Unit, dict[str, float]], raters_of: dict[Unit, frozenset]) -> bool:
+    return len(units) >= 2 and len({raters_of[unit] for unit in units}) == 1
+
+
+def reliability_statistics(
+    pairs, units: dict[Unit, dict[str, float]], categories, same_raters: bool
+) -> dict[str, float | None]:
+    """Chance-corrected statistics of one comparison: kappa over its scorer pairs, alpha and
+    the ICCs over its units. ICC(2,1) only when the same raters scored every unit."""
+    if pairs:
+        labels = sorted({score for pair in pairs for score in pair} | set(categories or []))
+        kappa = quadratic_weighted_kappa(
+            [a for a, _ in pairs], [b for _, b in pairs], labels, by_value=True
+        )
+    else:
+        kappa = None
+    raters = _raters_by_units(units)
+    slots = _ratings_by_unit(units)
     return {
         "kappa": kappa,
-        "alpha_ordinal": krippendorff_alpha(matrix, "ordinal") if matrix.size else None,
-        "alpha_interval": krippendorff_alpha(matrix, "interval") if matrix.size else None,
-        "icc": icc_2_1(slots) if slots is not None else None,
+        "alpha_ordinal": krippendorff_alpha(raters, "ordinal") if raters.size else None,
+        "alpha_interval": krippendorff_alpha(raters, "interval") if raters.size else None,
+        "icc_1_1": icc_1_1(slots) if slots.size else None,
+        "icc_2_1": icc_2_1(_raters_by_units(units).T) if same_raters else None,
     }
 
 
@@ -79,9 +127,9 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         "from intermediate.int_rubric_agreement order by rubric_version, comparison"
     ).fetchall()
     calibration = {
-        (version, comparison): (calibrated, reason)
-        for version, comparison, calibrated, reason in con.execute(
-            "select rubric_version, comparison, calibrated, reason "
+        (version, comparison): (status, reason)
+        for version, comparison, status, reason in con.execute(
+            "select rubric_version, comparison, calibration_status, reason "
             "from intermediate.int_rubric_calibration"
         ).fetchall()
     }
@@ -94,29 +142,13 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         pairs[(version, criterion, comparison)].append((a, b))
         pairs[(version, "overall", comparison)].append((a, b))
         paired_calls[(version, comparison)].add(call)
-    # the ratings of every unit (call, criterion) holding a pair of a comparison: each
-    # scorer of the comparison's kinds, read from the pairs (one home for which scores
-    # count), so only double-scored units leave the warehouse
-    unit_ratings: dict[tuple, dict[tuple[str, str], dict[str, float]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
-    kinds = ", ".join(
-        f"('{comparison}', '{kind}')" for comparison, ks in KINDS_IN.items() for kind in ks
-    )
-    for comparison, version, criterion, call, scorer, score in con.execute(
-        "with scored as (select rubric_version, criterion_id, call_id, scorer_a as scorer_id, "
-        "scorer_kind_a as scorer_kind, score_a as score from intermediate.int_scorer_pairs "
-        "union select rubric_version, criterion_id, call_id, scorer_b, scorer_kind_b, score_b "
-        "from intermediate.int_scorer_pairs), "
-        "units as (select distinct rubric_version, criterion_id, call_id, comparison "
-        "from intermediate.int_scorer_pairs where comparison is not null), "
-        f"kinds (comparison, scorer_kind) as (values {kinds}) "
-        "select u.comparison, u.rubric_version, u.criterion_id, u.call_id, s.scorer_id, s.score "
-        "from units u join scored s using (rubric_version, criterion_id, call_id) "
-        "join kinds k on k.comparison = u.comparison and k.scorer_kind = s.scorer_kind"
-    ).fetchall():
-        unit_ratings[(version, criterion, comparison)][(call, criterion)][scorer] = score
-        unit_ratings[(version, "overall", comparison)][(call, criterion)][scorer] = score
+    scores = con.execute(
+        "select rubric_version, criterion_id, call_id, scorer_id, scorer_kind, score "
+        "from intermediate.int_reliability_scores"
+    ).fetchall()
+    raters_of: dict[tuple, set[str]] = defaultdict(set)
+    for version, criterion, call, scorer, kind, _ in scores:
+        raters_of[(version, call, criterion)].add(f"{kind}:{scorer}")
     scales = dict(
         con.execute(
             "select rubric_version, any_value([scale_min, scale_max]) "
@@ -154,11 +186,26 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         version, criterion, comparison = row[0], row[1], row[2]
         low, high = scales.get(version, [None, None])
         categories = list(range(int(low), int(high) + 1)) if low is not None else None
-        ratings = unit_ratings.get((version, criterion, comparison), {})
-        stats = reliability_statistics(pairs[(version, criterion, comparison)], ratings, categories)
-        calibrated, reason = calibration.get((version, comparison), (False, None))
+        units = reliability_units(scores, version, criterion, comparison)
+        unit_raters = {
+            unit: frozenset(
+                rater
+                for rater in raters_of[(version, *unit)]
+                if rater.split(":", 1)[0] in ("human", SCORER_KIND[comparison])
+            )
+            for unit in units
+        }
+        stats = reliability_statistics(
+            pairs[(version, criterion, comparison)],
+            units,
+            categories,
+            _same_raters(units, unit_raters),
+        )
+        status, reason = calibration.get(
+            (version, comparison), ("insufficient_double_scoring", None)
+        )
         if criterion == "overall":
-            row[8] = calibrated
+            row[8] = status == "calibrated"
         result.append(
             (
                 version,
@@ -169,9 +216,11 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
                 stats["kappa"],
                 stats["alpha_ordinal"],
                 stats["alpha_interval"],
-                stats["icc"],
-                calibrated if comparison in ("human", "auto_vs_human") else None,
+                stats["icc_2_1"],
+                status == "calibrated",
                 reason,
+                stats["icc_1_1"],
+                status,
             )
         )
     return result
@@ -187,10 +236,11 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
                 dg.AssetKey(["intermediate", "int_rubric_agreement"]),
                 dg.AssetKey(["intermediate", "int_rubric_calibration"]),
                 dg.AssetKey(["intermediate", "int_scorer_pairs"]),
+                dg.AssetKey(["intermediate", "int_reliability_scores"]),
             ],
             description="Step 2 inter-rater reliability per rubric version, comparison and "
-            "criterion: within-1 agreement, kappa, Krippendorff's alpha, ICC(2,1), "
-            "calibrated.",
+            "criterion: within-1 agreement, kappa, Krippendorff's alpha, ICC(1,1) (and "
+            "ICC(2,1) where the same raters scored every call), calibration status.",
             kinds={"python", "duckdb"},
         )
     ],
@@ -198,8 +248,9 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         dg.AssetCheckSpec(
             "rubric_calibrated",
             asset=RELIABILITY_KEY,
-            description="Warns when a rubric version, or the automated scorer against "
-            "humans, is not calibrated: its coaching priorities are marked not_calibrated.",
+            description="Warns when a rubric version, or the automated or external scorer "
+            "against humans, is not calibrated or has too few double-scored calls: its "
+            "coaching priorities are marked provisional.",
         )
     ],
     partitions_def=quarterly_partitions,
@@ -211,12 +262,13 @@ def rubric_reliability(context: dg.AssetExecutionContext, settings: AssessmentSe
         rows = build_reliability_rows(con, cycle)
         replace_cycle_rows(con, RELIABILITY_TABLE, RELIABILITY_DDL, cycle, rows)
         gates = con.execute(
-            "select rubric_version, comparison, calibrated, reason "
+            "select rubric_version, comparison, calibration_status, reason "
             "from intermediate.int_rubric_calibration order by rubric_version, comparison"
         ).fetchall()
     columns = ["rubric_version", "criterion_id", "comparison", "cycle", "n_calls", "n_pairs"]
     columns += ["within_one_rate", "max_disagreement", "anchors_too_vague", "meets_target"]
-    columns += ["kappa", "alpha_ordinal", "alpha_interval", "icc_2_1"]
+    columns += ["kappa", "alpha_ordinal", "alpha_interval", "icc_2_1", "calibrated"]
+    columns += ["calibration_reason", "icc_1_1", "calibration_status"]
     yield dg.MaterializeResult(
         asset_key=RELIABILITY_KEY,
         metadata={
@@ -225,14 +277,18 @@ def rubric_reliability(context: dg.AssetExecutionContext, settings: AssessmentSe
             "calibration": dg.MetadataValue.md(
                 "\n".join(
                     f"- version {v}, {c}: "
-                    + ("calibrated" if calibrated else f"**not calibrated**: {reason}")
-                    for v, c, calibrated, reason in gates
+                    + (
+                        "calibrated"
+                        if status == "calibrated"
+                        else f"**{status.replace('_', ' ')}**: {reason}"
+                    )
+                    for v, c, status, reason in gates
                 )
                 or "no double-scored calls"
             ),
         },
     )
-    failing = [(v, c, r) for v, c, calibrated, r in gates if not calibrated]
+    failing = [(v, c, f"{s}: {r}") for v, c, s, r in gates if s != "calibrated"]
     yield dg.AssetCheckResult(
         asset_key=RELIABILITY_KEY,
         check_name="rubric_calibrated",

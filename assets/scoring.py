@@ -31,6 +31,22 @@ def cycle_rubric_file(landing_dir, cycle_end_date):
     return max(candidates)[2] if candidates else None
 
 
+def auto_score_partition(con, landing_dir, label: str, before) -> dict | None:
+    """The automated scorer over the calls with a transcript in ``raw.utterances`` under
+    ``label`` (a cycle, or a follow-up or check-in window), under the rubric in force
+    before the day ``before`` (the window's end); its scores replace the label's rows of
+    ``raw.auto_scores``. ``None`` (and no rows) when that rubric declares no scorer."""
+    file = cycle_rubric_file(landing_dir, before)
+    spec = load_scorer(file) if file else None
+    if spec is None or not spec.criteria:
+        columns = ", ".join(f"{name} {kind}" for name, kind in OUTPUT_COLUMNS)
+        con.execute("create schema if not exists raw")
+        con.execute(f"create table if not exists raw.auto_scores ({columns})")
+        con.execute("delete from raw.auto_scores where cycle = $c", {"c": label})
+        return None
+    return score_calls(con, spec, cycle=label, rubric_version=spec.rubric_version)
+
+
 @dg.multi_asset(
     name="auto_scores",
     specs=[
@@ -51,18 +67,12 @@ def cycle_rubric_file(landing_dir, cycle_end_date):
 )
 def auto_scores(context: dg.AssetExecutionContext, settings: AssessmentSettings):
     window = cycle_window(context.partition_key)
-    file = cycle_rubric_file(settings.landing_path(), window.end.date())
-    spec = load_scorer(file) if file else None
     with connect(settings.warehouse_path()) as con:
-        columns = ", ".join(f"{name} {kind}" for name, kind in OUTPUT_COLUMNS)
-        con.execute("create schema if not exists raw")
-        con.execute(f"create table if not exists raw.auto_scores ({columns})")
-        if spec is None or not spec.criteria:
-            con.execute("delete from raw.auto_scores where cycle = $c", {"c": window.cycle})
-            context.log.info(f"{file}: the rubric declares no automated scorer")
+        result = auto_score_partition(con, settings.landing_path(), window.cycle, window.end.date())
+        if result is None:
+            context.log.info(f"{window.cycle}: the rubric in force declares no automated scorer")
             yield dg.MaterializeResult(asset_key=AUTO_SCORES_KEY, metadata={"dagster/row_count": 0})
             return
-        result = score_calls(con, spec, cycle=window.cycle, rubric_version=spec.rubric_version)
         distribution = con.execute(
             "select criterion_id, count(*), avg(score), "
             "count(*) filter (where evidence_start_ms is not null) "
@@ -73,7 +83,7 @@ def auto_scores(context: dg.AssetExecutionContext, settings: AssessmentSettings)
         asset_key=AUTO_SCORES_KEY,
         metadata={
             "dagster/row_count": dg.MetadataValue.int(sum(row[1] for row in distribution)),
-            "scorer_id": dg.MetadataValue.text(spec.scorer_id),
+            "scorer_id": dg.MetadataValue.text(result["scorer_id"]),
             "per_criterion": markdown_table(
                 distribution, ["criterion_id", "calls", "mean score", "with moment"]
             ),

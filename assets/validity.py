@@ -100,6 +100,7 @@ def build_correlation_rows(con, cycle: str, method: Mapping[str, object]) -> lis
     alpha = float(method["correlation_alpha"])
     pairs = con.execute(
         "select criterion_id, score, won, count(*) from intermediate.int_criterion_outcome_pairs "
+        # counted in the warehouse, in one order: the same float sums of r on every run
         "where cycle = $cycle group by criterion_id, score, won order by all",
         {"cycle": cycle},
     ).fetchall()
@@ -151,7 +152,8 @@ def build_correlation_rows(con, cycle: str, method: Mapping[str, object]) -> lis
 def build_calibration_rows(con, cycle: str, method: Mapping[str, object]) -> list[tuple]:
     sample = con.execute(
         "select criterion_id, opportunity_id, mean_score, won "
-        "from intermediate.int_weight_calibration_sample where cycle = $cycle",
+        "from intermediate.int_weight_calibration_sample where cycle = $cycle "
+        "order by criterion_id, opportunity_id",
         {"cycle": cycle},
     ).fetchall()
     criteria = con.execute(

@@ -175,10 +175,22 @@ def main(argv: list[str] | None = None) -> int:
 
     import dagster as dg
 
+    from orchestration.settings import AssessmentSettings
+    from orchestration.writer import hold_warehouse
+    from salesassess.writer_lock import WarehouseBusy
+
+    warehouse = AssessmentSettings().warehouse_path()
+    holder = f"make assess --partition {args.partition} --quarters {args.quarters}"
     with dg.DagsterInstance.get() as instance:
-        for partition in partitions:
-            if not assess(partition, instance, args.verbose, args.log_level):
-                return 1
+        try:
+            # one writer: no other run's step slips in between these runs' steps
+            with hold_warehouse(warehouse, instance, holder):
+                for partition in partitions:
+                    if not assess(partition, instance, args.verbose, args.log_level):
+                        return 1
+        except WarehouseBusy as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 3
     return 0
 
 

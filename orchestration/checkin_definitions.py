@@ -15,6 +15,7 @@ import dagster as dg
 from assets.checkins import checkin_windows
 from assets.dbt import checkin_dbt_models
 from assets.publish import publish_checkins
+from orchestration.jobs import WRITER_TAGS
 from orchestration.resources import build_resources
 
 checkin_job = dg.define_asset_job(
@@ -22,6 +23,7 @@ checkin_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(checkin_windows, checkin_dbt_models, publish_checkins),
     description="Step 5: each coached rep's 5 most recent calls on the primary criterion "
     "against the cycle score, once a month.",
+    tags=WRITER_TAGS,
 )
 
 monthly_checkin_schedule = dg.build_schedule_from_partitioned_job(

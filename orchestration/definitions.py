@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.coaching_effect import coaching_effect_asset
 from assets.dbt import assessment_dbt_models, followup_dbt_models
 from assets.followup import followup, followup_significance
 from assets.ingest import ingest_assets
@@ -29,6 +30,7 @@ def build_definitions() -> dg.Definitions:
             followup,
             followup_dbt_models,
             followup_significance,
+            coaching_effect_asset,
             publish_assessment,
             publish_followup,
             rep_scorecard_reports,

@@ -9,13 +9,17 @@ settings overriding the dbt vars' defaults in ``dbt_project/dbt_project.yml``, e
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 import yaml
 
+from orchestration.writer import hold_warehouse
 from salesassess.environment import SHIPPED_DBT_PROJECT, resolve
+from salesassess.yaml_input import load_yaml_file
 
 DBT_PROJECT_FILE = SHIPPED_DBT_PROJECT / "dbt_project.yml"
 DEFAULT_LANDING_DIR = "data/landing"
@@ -37,6 +41,18 @@ class AssessmentSettings(dg.ConfigurableResource):
     published: str = ""
     reports_dir: str = ""
 
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[AssessmentSettings]:
+        """A run holds the warehouse's writer lock from before its first step to after its
+        last (see ``orchestration.writer``); a schedule's or sensor's evaluation only reads."""
+        run = context.run
+        if run is None:
+            yield self
+            return
+        holder = f"run {run.run_id} ({run.job_name})"
+        with hold_warehouse(self.warehouse_path(), context.instance, holder, run.run_id):
+            yield self
+
     def landing_path(self) -> Path:
         return resolve(
             self.landing_dir or os.environ.get("ASSESSMENT_LANDING_DIR") or DEFAULT_LANDING_DIR
@@ -53,6 +69,16 @@ class AssessmentSettings(dg.ConfigurableResource):
             self.published or os.environ.get("ASSESSMENT_PUBLISHED") or DEFAULT_PUBLISHED
         )
 
+    def published_parquet_path(self) -> Path:
+        """The published marts as Parquet, one folder per mart partitioned by cycle:
+        ``ASSESSMENT_PUBLISHED_PARQUET``, else ``<published file's stem>_parquet`` beside
+        the published file (``data/published_parquet``)."""
+        value = os.environ.get("ASSESSMENT_PUBLISHED_PARQUET") or ""
+        if value:
+            return resolve(value)
+        published = self.published_path()
+        return published.with_name(f"{published.stem}_parquet")
+
     def reports_path(self) -> Path:
         """Where the static HTML scorecards are written, one folder per cycle."""
         return resolve(
@@ -65,7 +91,7 @@ class AssessmentSettings(dg.ConfigurableResource):
         if not value:
             return {}
         path = resolve(value)
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = load_yaml_file(path) or {}
         if not isinstance(document, dict):
             raise ValueError(f"{path}: the method settings file must hold one YAML mapping")
         return document

@@ -69,7 +69,7 @@ def priority_lines(con, cycle: str) -> list[str]:
             if r == rep
         ]
         status = next(p[7] for p in priorities if p[0] == rep)
-        flag = "" if status == "calibrated" else " [not_calibrated]"
+        flag = "" if status == "calibrated" else f" [{status}: provisional]"
         lines.append(f"{rep}: " + "; ".join(items) + flag)
         for r, day, mm_ss, score, excerpt, ev_status in evidence:
             if r != rep:
@@ -101,6 +101,49 @@ def report_lines(reports_dir: Path, cycle: str) -> list[str]:
     return lines
 
 
+def effectiveness_lines(con, cycle: str) -> list[str]:
+    """Each manager's band and, beside it, the coaching effect net of regression to the
+    mean with its 95% interval; then the team's raw changes against the effect."""
+    from salesassess.coaching_statistics import effect_text
+
+    effects = {}
+    if _table_exists(con, "marts.fct_coaching_effect"):
+        cursor = con.execute(
+            "select manager_id, effect, ci_low, ci_high, note as effect_note, "
+            "raw_change_coached, raw_change_comparison "
+            "from marts.fct_coaching_effect where cycle = $cycle",
+            {"cycle": cycle},
+        )
+        names = [column[0] for column in cursor.description]
+        effects = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    lines = []
+    for manager, coached, improved, share, status, provisional in con.execute(
+        "select manager_id, n_coached, n_improved, improved_share, status, n_provisional "
+        "from marts.fct_manager_effectiveness where cycle = $cycle "
+        "order by manager_id = 'team', manager_id",
+        {"cycle": cycle},
+    ).fetchall():
+        effect = effects.get(manager)
+        lines.append(
+            f"  {manager:<8} {improved}/{coached} improved ({_number(share, '.0%')}): "
+            f"{status:<16} coaching effect "
+            + (effect_text(effect) if effect else "not computed")
+            + (f" [provisional: {provisional} not calibrated]" if provisional else "")
+        )
+    team = effects.get("team")
+    if team and team["raw_change_coached"] is not None:
+        lines.append(
+            "  coaching effect: how much more the coached criterion rose than criteria not "
+            "coached from the same score"
+        )
+        lines.append(
+            "  (net of regression to the mean); raw change: coached criterion "
+            f"{team['raw_change_coached']:+.2f}, criteria not coached "
+            f"{_number(team['raw_change_comparison'], '+.2f')}"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parser("python -m orchestration.summary", __doc__)
     arguments.add_argument(
@@ -125,15 +168,15 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(rep_summary_lines(con, cycle)))
         print("\nCoaching priorities and evidence moments (primary priority's 3 calls)")
         print("\n".join(priority_lines(con, cycle)))
-        print("\nTeam: the two criteria with the widest top-vs-bottom gap")
-        for criterion, ranked_by, top, bottom, gap, rank in con.execute(
-            "select criterion_id, ranked_by, top_mean, bottom_mean, gap, rank "
+        print("\nTeam: the two criteria with the widest top-vs-bottom gap, per team")
+        for team, criterion, ranked_by, top, bottom, gap, rank in con.execute(
+            "select team, criterion_id, ranked_by, top_mean, bottom_mean, gap, rank "
             "from marts.fct_top_bottom_gaps where cycle = $cycle and is_team_priority "
-            "order by rank",
+            "order by team, rank",
             {"cycle": cycle},
         ).fetchall():
             print(
-                f"  {rank}. {criterion}: top {top:.2f} vs bottom {bottom:.2f} "
+                f"  {team} {rank}. {criterion}: top {top:.2f} vs bottom {bottom:.2f} "
                 f"(gap {gap:.2f}, reps ranked by {ranked_by})"
             )
         print("\nCriteria vs won deals (point-biserial r, 95% CI, n)")
@@ -146,38 +189,47 @@ def main(argv: list[str] | None = None) -> int:
             interval = f"[{low:.2f}, {high:.2f}]" if low is not None else "[-]"
             value = f"r={r:+.3f} p={p:.3g}" if r is not None else "r=-"
             print(f"  {criterion:<28} {value} {interval} n={n}{' NOT PREDICTIVE' if flag else ''}")
-        print("\nInter-rater reliability (within-1 share, kappa, Krippendorff alpha ordinal)")
-        for comparison, criterion, n_pairs, rate, kappa, alpha, calibrated in con.execute(
-            "select comparison, criterion_id, n_pairs, within_one_rate, "
-            "quadratic_weighted_kappa, krippendorff_alpha_ordinal, calibrated "
-            "from marts.fct_rubric_reliability where cycle = $cycle "
-            "and comparison in ('human', 'auto_vs_human') order by comparison, criterion_id",
+        print(
+            "\nInter-rater reliability (calls, within-1 share, kappa, Krippendorff alpha "
+            "ordinal, ICC(1,1); a scorer against the humans only)"
+        )
+        for comparison, criterion, calls, rate, kappa, alpha, icc, status in con.execute(
+            "select comparison, criterion_id, n_calls, within_one_rate, "
+            "quadratic_weighted_kappa, krippendorff_alpha_ordinal, icc_1_1, "
+            "calibration_status from marts.fct_rubric_reliability where cycle = $cycle "
+            "order by comparison, criterion_id",
             {"cycle": cycle},
         ).fetchall():
             print(
-                f"  {comparison:<14} {criterion:<28} pairs={n_pairs:<5} within-1={rate:.0%} "
-                f"kappa={_number(kappa, '.2f')} alpha={_number(alpha, '.2f')}"
-                + (f"  calibrated={calibrated}" if criterion == "overall" else "")
+                f"  {comparison:<17} {criterion:<28} calls={calls:<5} within-1={rate:.0%} "
+                f"kappa={_number(kappa, '.2f')} alpha={_number(alpha, '.2f')} "
+                f"icc={_number(icc, '.2f')}" + (f"  {status}" if criterion == "overall" else "")
             )
+        for comparison, status, reason in con.execute(
+            "select distinct comparison, calibration_status, calibration_reason "
+            "from marts.fct_rubric_reliability where cycle = $cycle "
+            "and rubric_version in (select rubric_version from marts.fct_rep_scorecards "
+            "where cycle = $cycle) and calibration_status != 'calibrated' order by comparison",
+            {"cycle": cycle},
+        ).fetchall():
+            print(f"  {comparison}: {status} ({reason}): priorities from it are provisional")
         if _table_exists(con, "marts.fct_manager_effectiveness"):
             print("\nFollow-up: manager effectiveness (coached reps improved >= 0.5 in 30 days)")
-            for manager, coached, improved, share, status in con.execute(
-                "select manager_id, n_coached, n_improved, improved_share, status "
-                "from marts.fct_manager_effectiveness where cycle = $cycle order by manager_id",
-                {"cycle": cycle},
-            ).fetchall():
-                print(
-                    f"  {manager:<8} {improved}/{coached} improved "
-                    f"({_number(share, '.0%')}): {status}"
-                )
+            print("\n".join(effectiveness_lines(con, cycle)))
             flagged = con.execute(
-                "select rep_id, criterion_id from marts.fct_rescore_deltas "
+                "select rep_id, criterion_id, is_provisional from marts.fct_rescore_deltas "
                 "where cycle = $cycle and change_coaching_approach order by rep_id",
                 {"cycle": cycle},
             ).fetchall()
             print(
                 "  change_coaching_approach: "
-                + (", ".join(f"{rep} ({criterion})" for rep, criterion in flagged) or "none")
+                + (
+                    ", ".join(
+                        f"{rep} ({criterion}{', provisional' if provisional else ''})"
+                        for rep, criterion, provisional in flagged
+                    )
+                    or "none"
+                )
             )
         else:
             print("\nFollow-up: not materialised yet for this cycle")

@@ -114,6 +114,8 @@ import duckdb
 import yaml
 
 from salesassess.rubric import Rubric, RubricError, parse_rubric
+from salesassess.warehouse import rollback
+from salesassess.yaml_input import load_yaml_file
 
 SCORER_VERSION = "rules-1"
 SPEAKERS = ("rep", "prospect", "any")
@@ -566,7 +568,7 @@ def load_scorer(file: Path | str) -> ScorerSpec | None:
     """Read and validate a rubric file; return its automated scorer (None: it has none)."""
     file = Path(file)
     try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        document = load_yaml_file(file)
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise RubricError(file, "parsable_yaml", f"cannot be parsed: {error}") from None
     return parse_scorer(document, file, parse_rubric(document, file))
@@ -1146,7 +1148,7 @@ def score_calls(
             ).fetchone()[0]
             con.execute("commit")
         except BaseException:
-            con.execute("rollback")
+            rollback(con)
             raise
         seconds["write"] = round(time.perf_counter() - step, 3)
         calls, utterances = con.execute(

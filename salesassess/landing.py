@@ -42,7 +42,7 @@ import duckdb
 from salesassess.adapters.sources import adapted_files, store_adapter_log
 from salesassess.contract import CALLS, KINDS, Column, LandingKind
 from salesassess.rubric import Rubric
-from salesassess.warehouse import ensure_raw_schema
+from salesassess.warehouse import ensure_raw_schema, rollback
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 HEADER_BYTES = 1 << 20  # a CSV header record must end within the file's first MiB
@@ -802,7 +802,7 @@ def _store(
             )
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
 
 
@@ -872,6 +872,6 @@ def store_rubrics(con: duckdb.DuckDBPyConnection, rubrics: Sequence[Rubric], cyc
         con.executemany("insert into raw.rubric_anchors values (?, ?, ?, ?, ?, now())", anchor_rows)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return len(criteria_rows)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from salesassess.yaml_input import load_yaml_file
+
 MIN_CRITERIA = 4
 MAX_CRITERIA = 6
 TOTAL_WEIGHT = 100
@@ -188,7 +190,7 @@ def parse_rubric(document: object, file: Path) -> Rubric:
 
 def load_rubric_file(file: Path) -> Rubric:
     try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        document = load_yaml_file(file)
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise RubricError(file, "parsable_yaml", f"cannot be parsed: {error}") from None
     return parse_rubric(document, file)

@@ -8,6 +8,8 @@ Pure functions over numpy arrays (numpy and scipy only, no pandas, no I/O):
 * :func:`quadratic_weighted_kappa` - Cohen's (1968) weighted kappa, quadratic weights.
 * :func:`krippendorff_alpha` - Krippendorff's alpha for any number of raters,
   missing values, and nominal / ordinal / interval / ratio data.
+* :func:`icc_1_1` - Shrout & Fleiss (1979) ICC(1,1): one-way random effects, single
+  rater, for units rated by different raters (any number per unit).
 * :func:`icc_2_1` - Shrout & Fleiss (1979) ICC(2,1): two-way random effects,
   absolute agreement, single rater.
 * :func:`paired_change` - paired t-test and Wilcoxon signed-rank test on
@@ -43,6 +45,7 @@ __all__ = [
     "CorrelationResult",
     "PairedChangeResult",
     "fisher_z_interval",
+    "icc_1_1",
     "icc_2_1",
     "krippendorff_alpha",
     "paired_change",
@@ -213,6 +216,8 @@ def quadratic_weighted_kappa(
     rater_a: npt.ArrayLike,
     rater_b: npt.ArrayLike,
     categories: npt.ArrayLike | None = None,
+    *,
+    by_value: bool = False,
 ) -> float | None:
     """Cohen's (1968) weighted kappa with quadratic disagreement weights.
 
@@ -230,6 +235,10 @@ def quadratic_weighted_kappa(
         categories: the ordered category list. Defaults to the sorted union of
             the labels observed. Supplying it matters when a category is
             never used by either rater (it changes the weights).
+        by_value: weigh disagreement by the squared distance between the category
+            *values* instead of their positions: for numeric scores that are not equally
+            spaced, e.g. a half-point 3.5 among the levels 1..5 (3.5 is half as far from
+            3 as 4 is). For equally spaced categories both give the same kappa.
 
     Returns:
         The kappa, or ``None`` when it is undefined: no complete pair, or an
@@ -272,7 +281,7 @@ def quadratic_weighted_kappa(
     np.add.at(observed, ([index[v] for v in a], [index[v] for v in b]), 1.0)
     observed /= observed.sum()
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
-    positions = np.arange(k, dtype=float)
+    positions = np.array(cats, dtype=float) if by_value else np.arange(k, dtype=float)
     weights = (positions[:, None] - positions[None, :]) ** 2
 
     expected_disagreement = float((weights * expected).sum())
@@ -404,6 +413,53 @@ def _two_way_mean_squares(
     jms = ss_cols / (k - 1)
     ems = ss_error / ((n - 1) * (k - 1))
     return bms, wms, jms, ems, n, k
+
+
+def icc_1_1(ratings: npt.ArrayLike) -> float | None:
+    """Shrout & Fleiss (1979) ICC(1,1): one-way random effects, single rater.
+
+    The model where each unit (target) is rated by its own set of raters, so rater
+    identity carries no information (McGraw & Wong's ICC(1)); systematic rater differences
+    count as disagreement::
+
+        ICC(1,1) = (BMS - WMS) / (BMS + (k0 - 1) * WMS)
+
+    with ``BMS`` the between-units and ``WMS`` the within-unit mean square of the one-way
+    ANOVA. Units may have different numbers of ratings ``k_i`` (missing values are
+    ``nan``); ``k0 = (N - sum(k_i ** 2) / N) / (n - 1)`` over the ``n`` units with at least
+    2 ratings and their ``N`` ratings (the one-way ANOVA's coefficient for unequal group
+    sizes, Snedecor & Cochran), which is ``k`` when every unit has ``k`` ratings.
+
+    Args:
+        ratings: 2-D array, one row per unit, one column per rating slot, ``nan`` where a
+            unit has fewer ratings. Which column holds a rating does not matter.
+
+    Returns:
+        The ICC (it can be negative), or ``None`` when fewer than 2 units have 2 ratings,
+        or there is no variation at all.
+
+    Raises:
+        ValueError: not 2-D or not numeric.
+    """
+    x = _as_float_array(ratings, "ratings (units x ratings)", 2)
+    groups = [row[~np.isnan(row)] for row in x]
+    groups = [group for group in groups if group.size >= 2]
+    n = len(groups)
+    if n < 2:
+        return None
+    sizes = np.array([group.size for group in groups], dtype=float)
+    total = float(sizes.sum())
+    grand = float(np.concatenate(groups).mean())
+    means = np.array([group.mean() for group in groups])
+    ss_between = float((sizes * (means - grand) ** 2).sum())
+    ss_within = float(sum(((group - group.mean()) ** 2).sum() for group in groups))
+    bms = ss_between / (n - 1)
+    wms = ss_within / (total - n)
+    k0 = (total - float((sizes**2).sum()) / total) / (n - 1)
+    denominator = bms + (k0 - 1.0) * wms
+    if denominator == 0.0:
+        return None
+    return (bms - wms) / denominator
 
 
 def icc_2_1(ratings: npt.ArrayLike) -> float | None:

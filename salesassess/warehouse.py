@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
@@ -60,6 +61,14 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     return con
 
 
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if one is still open. A commit that failed (a full
+    disk, a write error) has already ended it: its error is the one to report, not the
+    "cannot rollback - no transaction is active" a second rollback would raise."""
+    with suppress(duckdb.Error):
+        con.execute("rollback")
+
+
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the ``raw`` schema and the tables every ingestion asset writes to."""
     con.execute("create schema if not exists raw")
@@ -104,5 +113,5 @@ def replace_cycle_rows(
             con.executemany(f"insert into {table} values ({marks})", rows)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise

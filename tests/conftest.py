@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SMALL_LANDING = FIXTURES / "small_landing"
 FIXTURE_PARTITION = "2026-07-01"
+
+# The adapter tests' sources.yaml files name exports among the fixtures and in temporary
+# folders: the operator's allow-list (tests/test_inputs.py checks the confinement itself).
+os.environ.setdefault(
+    "ASSESSMENT_SOURCES_ALLOW", os.pathsep.join([str(FIXTURES), tempfile.gettempdir()])
+)
 
 
 def _ensure_manifest() -> None:

@@ -242,3 +242,33 @@ def test_followup_significance_needs_two_coached_reps(environment, warehouse):
         "where cycle = '2026-Q3'",
     )
     assert rows == [(1, pytest.approx(1.6), None, "too_few_observations")]
+
+
+def test_provisional_priorities_are_flagged_in_every_followup_mart(environment, warehouse):
+    # The fixture's rubric is not calibrated (c2's reviewers differ by 2 on a and d), so
+    # every priority is provisional, and so is every Step 5 row that counts one: r1's
+    # improved verdict makes m1's and the team's band provisional (r2, insufficient, is
+    # not counted), and the significance test's single coached rep is provisional.
+    deltas = query(
+        warehouse,
+        "select rep_id, is_provisional from marts.fct_rescore_deltas where cycle = '2026-Q3' "
+        "order by rep_id",
+    )
+    assert deltas == [("r1", True), ("r2", True)]
+    bands = query(
+        warehouse,
+        "select manager_id, n_provisional, is_provisional from marts.fct_manager_effectiveness "
+        "where cycle = '2026-Q3' order by manager_id",
+    )
+    assert bands == [("m1", 1, True), ("team", 1, True)]
+    checkins = query(
+        warehouse,
+        "select rep_id, is_provisional from marts.fct_monthly_checkins where month = '2026-10' "
+        "order by rep_id",
+    )
+    assert checkins == [("r1", True), ("r2", True)]
+    significance = query(
+        warehouse,
+        "select n, n_provisional from marts.fct_followup_significance where cycle = '2026-Q3'",
+    )
+    assert significance == [(1, 1)]

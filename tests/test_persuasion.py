@@ -75,6 +75,7 @@ def warehouse(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
         patch.setenv("ASSESSMENT_LANDING_DIR", str(landing))
+        patch.setenv("ASSESSMENT_SOURCES_ALLOW", str(DATASET))
         patch.setenv("ASSESSMENT_WAREHOUSE", str(warehouse))
         patch.setenv("ASSESSMENT_PUBLISHED", str(work / "published.duckdb"))
         patch.setenv("ASSESSMENT_REPORTS_DIR", str(work / "reports"))

@@ -207,6 +207,7 @@ def test_practice_scenario_targets_the_level_4_anchor(warehouse):
 def test_top_bottom_gaps_fall_back_to_weighted_score(warehouse):
     # Only r1 and r2 have a weighted score and fewer than 4 reps have a close rate:
     # ranked by weighted score, r1 (3.55) is the top group and r2 (3.20) the bottom.
+    # b's gap is 0: only positive gaps (of at least 0.1 point) are team priorities.
     rows = query(
         warehouse,
         "select criterion_id, ranked_by, top_mean, bottom_mean, gap, rank, is_team_priority "
@@ -214,7 +215,7 @@ def test_top_bottom_gaps_fall_back_to_weighted_score(warehouse):
     )
     assert rows == [
         ("a", "weighted_score", 3.5, 2.0, 1.5, 1, True),
-        ("b", "weighted_score", 3.5, 3.5, 0.0, 2, True),
+        ("b", "weighted_score", 3.5, 3.5, 0.0, 2, False),
         ("c", "weighted_score", 4.0, 4.5, -0.5, 3, False),
         ("d", "weighted_score", 3.0, 4.5, -1.5, 4, False),
     ]
@@ -249,17 +250,21 @@ def test_review_queue_is_stratified_by_iso_week_and_reproducible(warehouse):
 
 def test_priorities_from_an_uncalibrated_rubric_are_marked_with_the_reason(warehouse):
     # c2 is the only call scored by two humans: a (2 vs 4) and d (5 vs 3) differ by 2,
-    # b (4, 4) and c (3, 3) agree, so version 1 is not calibrated on a and d.
+    # b (4, 4) and c (3, 3) agree, so version 1 is not calibrated on a and d (the fixture
+    # judges from 1 double-scored call). r2's priority a comes from external scores (c4,
+    # c7) and no call was scored by the external scorer and a human: the external scorer
+    # is not calibrated either (insufficient_double_scoring).
     rows = query(
         warehouse,
-        "select distinct calibration_status, calibration_reason "
-        "from marts.fct_coaching_priorities where cycle = '2026-Q3'",
+        "select rep_id, rank, calibration_status, calibration_reason, is_provisional "
+        "from marts.fct_coaching_priorities where cycle = '2026-Q3' order by rep_id, rank",
     )
+    rubric = "rubric version 1: within-1 agreement under 80% on: a (0%), d (0%)"
+    external = "external scorer: fewer than 1 double-scored calls on: a (0), b (0), c (0), d (0)"
     assert rows == [
-        (
-            "not_calibrated",
-            "rubric version 1: within-1 agreement under 80% on: a (0%), d (0%)",
-        )
+        ("r1", 1, "not_calibrated", rubric, True),
+        ("r1", 2, "not_calibrated", rubric, True),
+        ("r2", 1, "not_calibrated", f"{rubric}; {external}", True),
     ]
     agreement = query(
         warehouse,

@@ -107,8 +107,12 @@ def test_layout_one_page_per_rep_and_an_index_per_manager_and_cycle(reports):
             f"{escaped_manager}/r3.html",
         ]
     )
-    # nothing written outside the reports folder, no staging folder left behind
-    assert sorted(p.name for p in reports["root"].iterdir()) == ["2026-Q3"]
+    # nothing written outside the reports folder, no staging folder left behind: the cycle
+    # is a link to the one version written, switched in atomically
+    assert sorted(p.name for p in reports["root"].iterdir()) == [".versions", "2026-Q3"]
+    assert [p.name for p in (reports["root"] / ".versions").iterdir()] == ["2026-Q3"]
+    assert len(list((reports["root"] / ".versions" / "2026-Q3").iterdir())) == 1
+    assert (reports["root"] / "2026-Q3").is_symlink()
 
 
 def test_rep_page_shows_scores_priorities_evidence_and_close_rate(reports):
@@ -196,8 +200,8 @@ def test_cycle_index_links_managers_and_shows_team_gaps_and_validity(reports):
         "Rep scorecards, cycle 2026-Q3 3 reps, 2 managers Managers manager reps coaching "
         "effectiveness ../m2 1 - m1 2 - "
         "Team: the two widest gaps between top and bottom performers "
-        "Criterion A: top 3.50 vs bottom 2.00 (gap 1.50; reps ranked by weighted_score) "
-        "Criterion B: top 3.50 vs bottom 3.50 (gap 0.00; reps ranked by weighted_score) "
+        "Criterion A (team t): top 3.50 vs bottom 2.00 (gap 1.50; reps ranked by "
+        "weighted_score) "
         "Manager effectiveness Not available yet: the follow-up has not run. "
         "Criteria against won deals criterion r p n Criterion A +1.000 0 3 "
     )
@@ -270,9 +274,9 @@ def test_ui_metadata_of_the_marts_for_the_partition(reports):
     assert preview[3].startswith(f"| r2 | {SCRIPT_NAME} | m1 | 2 | ok | 3.200 |")
     gaps = metadata["marts/fct_top_bottom_gaps"]
     assert gaps["dagster/row_count"].value == 4
+    # b's gap of 0 is no team priority (only positive gaps of at least 0.1 point are)
     assert gaps["team_widest_gaps"].value == (
-        "1. **a**: top 3.50 vs bottom 2.00 (gap 1.50, reps ranked by weighted_score)\n"
-        "2. **b**: top 3.50 vs bottom 3.50 (gap 0.00, reps ranked by weighted_score)"
+        "1. **a** (team t): top 3.50 vs bottom 2.00 (gap 1.50, reps ranked by weighted_score)"
     )
     assert metadata["marts/fct_coaching_priorities"]["dagster/row_count"].value == 3
     assert metadata["marts/fct_call_scores"]["dagster/row_count"].value == 5
@@ -280,6 +284,8 @@ def test_ui_metadata_of_the_marts_for_the_partition(reports):
     assert reliability == (
         "- version 1, auto_vs_human: **not calibrated**: within-1 agreement under 80% on: "
         "a (0%), b (0%), c (0%)\n"
+        "- version 1, external_vs_human: **insufficient double scoring**: fewer than 1 "
+        "double-scored calls on: a (0), b (0), c (0), d (0)\n"
         "- version 1, human: **not calibrated**: within-1 agreement under 80% on: a (0%), d (0%)"
     )
 

@@ -69,3 +69,34 @@
     where source_rank = best_source_rank
     group by call_id, criterion_id
 {%- endmacro %}
+
+{#- Every score of a raw partition label (a cycle, or a follow-up or check-in window), the
+    one place the sources of scores are put side by side: the landed ones (human, external,
+    and any automated ones brought in) and the built-in automated scorer's. -#}
+{% macro partition_scores(label) -%}
+    select
+        call_id,
+        criterion_id,
+        score,
+        scorer_id,
+        scorer_kind,
+        rubric_version_resolved as rubric_version,
+        scored_at,
+        evidence_start_ms,
+        note
+    from {{ source('raw', 'scores') }}
+    where cycle = {{ label }}
+    union all
+    select
+        call_id,
+        criterion_id,
+        score,
+        scorer_id,
+        scorer_kind,
+        rubric_version,
+        cast(null as {{ type_timestamp_tz() }}) as scored_at,
+        evidence_start_ms,
+        evidence_reason as note
+    from {{ source('raw', 'auto_scores') }}
+    where cycle = {{ label }}
+{%- endmacro %}

@@ -300,11 +300,7 @@ def csv_records(
     header = reader.fieldnames or []
     missing = [name for name in required if name not in header]
     if missing:
-        raise AdapterError(
-            path,
-            "required_column",
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})",
-        )
+        raise AdapterError(path, "required_column", missing_columns_message(required, header))
     number = 0
     try:
         for number, record in enumerate(reader, start=1):
@@ -313,6 +309,24 @@ def csv_records(
             yield f"row {number}", {k: v for k, v in record.items() if k is not None}
     except csv.Error as error:
         raise AdapterError(path, "parsable_csv", str(error), f"row {number + 1}") from None
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9 _.()#%&-]{0,63}")
+
+
+def header_names(header: list[str]) -> str:
+    """``found: <the header's names>`` when they look like column names (they help to write
+    a ``columns`` mapping). The first line of a file that is no export (``root:x:0:0:...``)
+    is not echoed into logs and the UI."""
+    if all(_HEADER_NAME.fullmatch(name) for name in header):
+        return f"found: {', '.join(header) or 'none'}"
+    return f"the first line is no CSV header: {len(header)} field(s), not shown"
+
+
+def missing_columns_message(required: Iterable[str], header: list[str]) -> str:
+    """Which required columns a header lacks, and :func:`header_names`."""
+    missing = [name for name in required if name not in header]
+    return f"missing column(s) {', '.join(missing)} ({header_names(header)})"
 
 
 def boolean(value: object) -> tuple[str | None, str | None]:

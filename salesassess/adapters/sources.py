@@ -37,6 +37,8 @@ import yaml
 from salesassess.adapters import gong, hubspot, persuasion, salesforce, transcripts
 from salesassess.adapters.base import KIND_COLUMNS, AdapterError, Source
 from salesassess.environment import PROJECT_ROOT
+from salesassess.warehouse import rollback
+from salesassess.yaml_input import load_yaml_file
 
 CONFIG_NAMES = ("sources.yaml", "sources.yml")
 DEFAULT_ADAPTED_DIR = "data/adapted"
@@ -71,7 +73,7 @@ def config_path(landing_dir: Path) -> Path | None:
 def load_sources(config: Path) -> dict[str, list[Source]]:
     """Every configured kind and its sources, validated: kinds, adapters and paths."""
     try:
-        document = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+        document = load_yaml_file(config) or {}
     except yaml.YAMLError as error:
         raise AdapterError(config, "parsable_yaml", str(error)) from None
     if not isinstance(document, dict):
@@ -106,7 +108,7 @@ def _source(config: Path, kind: str, entry: object, number: int) -> Source:
         raise AdapterError(config, "required_field", "field 'path' is missing", where)
     path = Path(str(entry["path"])).expanduser()
     options = {key: value for key, value in entry.items() if key not in ("adapter", "path")}
-    return Source(
+    source = Source(
         kind=kind,
         adapter=adapter,
         path=path if path.is_absolute() else config.parent / path,
@@ -114,6 +116,39 @@ def _source(config: Path, kind: str, entry: object, number: int) -> Source:
         base_dir=config.parent,
         config_file=str(config),
     )
+    confine_paths(source, config, where)
+    return source
+
+
+def allowed_folders(config: Path) -> list[Path]:
+    """Where exports may be read: the configuration's folder (the landing folder) and the
+    folders ``ASSESSMENT_SOURCES_ALLOW`` lists (separated by ``os.pathsep``)."""
+    extra = os.environ.get("ASSESSMENT_SOURCES_ALLOW") or ""
+    folders = [config.parent] + [Path(value).expanduser() for value in extra.split(os.pathsep)]
+    return [folder.resolve() for folder in folders if str(folder) not in ("", ".")]
+
+
+def confine_paths(source: Source, config: Path, where: str) -> None:
+    """Refuse a source whose export (or a path option: a text with a ``/`` or naming an
+    existing file) resolves, links followed, outside the allowed folders: a sources file
+    must not make the landing read ``../../etc/passwd``."""
+    folders = allowed_folders(config)
+    candidates = [("path", source.path)] + [
+        (name, source.option_path(name))
+        for name, value in source.options.items()
+        if isinstance(value, str) and ("/" in value or source.option_path(name).exists())
+    ]
+    for name, path in candidates:
+        globbed = any(mark in path.name for mark in "*?[")
+        real = (path.parent if globbed else path).resolve()
+        if not any(real == folder or real.is_relative_to(folder) for folder in folders):
+            raise AdapterError(
+                config,
+                "path_inside_landing",
+                f"field {name!r} points outside the landing folder ({folders[0]}); "
+                "an operator can allow other folders with ASSESSMENT_SOURCES_ALLOW",
+                where,
+            )
 
 
 def translate(source: Source) -> list[dict]:
@@ -295,6 +330,6 @@ def store_adapter_log(con, kind: str, cycle: str, landing_dir: Path) -> int:
             )
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return len(rows)

@@ -28,7 +28,14 @@ from pathlib import Path
 
 import duckdb
 
-from salesassess.adapters.base import AdapterError, Source, boolean, csv_records, text
+from salesassess.adapters.base import (
+    AdapterError,
+    Source,
+    boolean,
+    csv_records,
+    header_names,
+    text,
+)
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".duckdb", ".db")
 DELETED_FLAGS = ("_fivetran_deleted", "is_deleted", "isdeleted", "archived")
@@ -170,7 +177,7 @@ def records(
         raise AdapterError(
             path,
             "required_column",
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'}; "
+            f"missing column(s) {', '.join(missing)} ({header_names(header)}; "
             "map yours with the option 'columns', or set 'preset')",
         )
     for record, row in rows:

@@ -4,7 +4,8 @@
 (:mod:`.charts`, matplotlib to inline SVG) and renders the pages from the Jinja templates
 in ``templates/`` (:mod:`.render`)::
 
-    <cycle>/index.html                      managers, team gaps, both cycle charts, all cycles
+    <cycle>/index.html                      managers, team gaps, both cycle charts, all cycles,
+                                            each manager's band beside the coaching effect
     <cycle>/manager_effectiveness.svg       improved share per manager (after the follow-up)
     <cycle>/criterion_vs_win.svg            point-biserial r with its 95% CI per criterion
     <cycle>/<manager_id>/index.html         the manager's reps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 from markupsafe import Markup
 from matplotlib import rc_context
@@ -51,7 +52,8 @@ def criterion_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None
         positions = range(len(rows))
         axes.barh(
             [p + 0.2 for p in positions],
-            [c["team_benchmark"] for c in rows],
+            # no benchmark when no rep of the team has a sufficient sample: no bar
+            [math.nan if c["team_benchmark"] is None else c["team_benchmark"] for c in rows],
             height=0.38,
             color=TEAM_COLOUR,
             label="team benchmark",

@@ -20,9 +20,12 @@ REPORT_MARTS = (
     "fct_criterion_win_correlation",
     "fct_rescore_deltas",
     "fct_manager_effectiveness",
+    "fct_coaching_effect",
 )
 # the rep's trend: this cycle and up to three before it
 TREND_CYCLES = 4
+
+FIXED_PAGES = ("index",)  # a manager folder's own page, index.html
 
 
 def safe_name(value: str) -> str:
@@ -62,7 +65,12 @@ class RepReport:
 
     @property
     def file_name(self) -> str:
-        return f"{safe_name(self.rep_id)}.html"
+        """``<rep id>.html``; a rep whose id would name a fixed page (``index``) gets the
+        hashed form, so their scorecard and the manager's page both stay."""
+        name = safe_name(self.rep_id)
+        if name.lower() in FIXED_PAGES:
+            name = f"{name}-{hashlib.sha1(self.rep_id.encode()).hexdigest()[:8]}"
+        return f"{name}.html"
 
 
 @dataclass
@@ -255,7 +263,7 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
         for row in _dicts(
             con,
             "select rep_id, criterion_id, cycle_score, followup_score, n_followup_calls, "
-            "delta, status, followup_start, change_coaching_approach "
+            "delta, status, followup_start, change_coaching_approach, is_provisional "
             "from marts.fct_rescore_deltas where cycle = $cycle",
             cycle,
         ):
@@ -265,25 +273,42 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
         _dicts(
             con,
             "select manager_id, n_coached, n_improved, n_insufficient_followup, "
-            "improved_share, status from marts.fct_manager_effectiveness "
+            "improved_share, status, n_provisional from marts.fct_manager_effectiveness "
             "where cycle = $cycle order by manager_id = 'team', manager_id",
             cycle,
         )
         if _has_table(con, "marts", "fct_manager_effectiveness")
         else []
     )
+    effects = (
+        {
+            row["manager_id"]: row
+            for row in _dicts(
+                con,
+                "select manager_id, effect, ci_low, ci_high, p_value, note as effect_note "
+                "from marts.fct_coaching_effect where cycle = $cycle",
+                cycle,
+            )
+        }
+        if _has_table(con, "marts", "fct_coaching_effect")
+        else {}
+    )
+    empty = {"effect": None, "ci_low": None, "ci_high": None, "p_value": None}
+    for manager in managers:  # the band and, beside it, the effect net of regression
+        manager.update(effects.get(manager["manager_id"], {**empty, "effect_note": None}))
     team_gaps = _dicts(
         con,
-        "select criterion_id, criterion_name, weight, ranked_by, top_mean, bottom_mean, gap, "
-        "rank from marts.fct_top_bottom_gaps where cycle = $cycle and is_team_priority "
-        "order by rank",
+        "select team, criterion_id, criterion_name, weight, ranked_by, top_mean, bottom_mean, "
+        "gap, rank from marts.fct_top_bottom_gaps where cycle = $cycle and is_team_priority "
+        "order by team, rank",
         cycle,
     )
     correlations = _dicts(
         con,
         "select w.criterion_id, coalesce(g.criterion_name, w.criterion_id) as criterion_name, "
         "w.r, w.p_value, w.ci_low, w.ci_high, w.n, w.significant_positive, w.not_predictive "
-        "from marts.fct_criterion_win_correlation w left join marts.fct_top_bottom_gaps g "
+        "from marts.fct_criterion_win_correlation w left join (select distinct cycle, "
+        "criterion_id, criterion_name from marts.fct_top_bottom_gaps) g "
         "on g.criterion_id = w.criterion_id and g.cycle = w.cycle "
         "where w.cycle = $cycle order by w.criterion_id",
         cycle,

@@ -1,5 +1,6 @@
 """Writing a cycle's pages: Jinja templates (``templates/``, package data) with every value
-escaped, the cycle's folder written beside the old one and swapped in whole.
+escaped; the cycle's folder is a link to a version written beside the old one and switched
+in with one atomic rename (:mod:`salesassess.folder_swap`).
 
 The reports folder may be shared with other files: a cycle's folder is replaced only when
 it carries the marker file this module writes (``.sales-assessment-reports``); a folder of
@@ -9,7 +10,6 @@ being deleted.
 
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from salesassess.coaching_statistics import effect_text
+from salesassess.folder_swap import new_version, switch_to
 from salesassess.reporting.charts import (
     criterion_chart,
     manager_chart,
@@ -54,6 +56,7 @@ def _environment() -> Environment:
     environment.globals.update(
         num=_num,
         pct=_pct,
+        effect=effect_text,
         safe_name=safe_name,
         style=Markup((TEMPLATES / "style.css").read_text(encoding="utf-8")),
     )
@@ -82,10 +85,8 @@ def render_cycle(report: CycleReport, reports_dir: Path) -> RenderResult:
     environment = _environment()
     generated_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     common = {"report": report, "generated_at": generated_at}
-    staging = reports_dir / f".{target.name}.tmp"
-    if staging.exists() and (staging / MARKER).is_file():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    # written under a version name of this run's, then switched in with one atomic rename
+    staging = new_version(target)
     (staging / MARKER).write_text(f"rep scorecards of cycle {report.cycle}\n", encoding="utf-8")
     effectiveness = {m["manager_id"]: m for m in report.managers}
     managers = []
@@ -123,9 +124,7 @@ def render_cycle(report: CycleReport, reports_dir: Path) -> RenderResult:
         managers=managers, manager_svg=manager_svg, validity_svg=validity_svg, **common
     )
     (staging / "index.html").write_text(page, encoding="utf-8")
-    if target.exists():
-        shutil.rmtree(target)
-    staging.rename(target)
+    switch_to(target, staging)
     return RenderResult(
         target, rep_pages, len(managers), report.followup_available, time.perf_counter() - started
     )

@@ -3,6 +3,7 @@
 -- recent scored calls from the window start (the coaching session, else the assessment
 -- date) to the month's end, compared with the cycle score. improving when the difference
 -- reaches var('improvement_threshold'); no_calls when the rep has no scored call yet.
+-- is_provisional: the primary priority comes from scores that are not calibrated.
 with
 
 windows as (
@@ -55,9 +56,12 @@ select
     recent.last_call_at,
     case
         when recent.n_checkin_calls is null then 'no_calls'
-        when recent.checkin_score - windows.cycle_score >= {{ var("improvement_threshold") }}
+        when {{ reaches(
+            "recent.checkin_score - windows.cycle_score", var("improvement_threshold")
+        ) }}
             then 'improving'
         else 'not_improving'
-    end as status
+    end as status,
+    windows.is_provisional
 from windows
 left join recent on windows.rep_id = recent.rep_id

@@ -1,7 +1,9 @@
 -- Step 5 manager effectiveness: per manager, the share of coached reps (a primary
 -- priority and a follow-up verdict) who improved on it: >= var('effectiveness_working_share')
 -- working, <= var('effectiveness_needs_adjustment_share') needs_adjustment, else mixed.
--- The row manager_id = 'team' is the team-wide figure.
+-- The row manager_id = 'team' is the team-wide figure. n_provisional counts the coached
+-- reps whose primary priority comes from scores that are not calibrated; a band that counts
+-- any of them is_provisional (shown, but not a basis for decisions).
 with
 
 deltas as (
@@ -14,7 +16,10 @@ per_manager as (
         manager_id,
         count(*) filter (where status in ('improved', 'not_improved')) as n_coached,
         count(*) filter (where status = 'improved') as n_improved,
-        count(*) filter (where status = 'insufficient_followup') as n_insufficient_followup
+        count(*) filter (where status = 'insufficient_followup') as n_insufficient_followup,
+        count(*) filter (
+            where status in ('improved', 'not_improved') and is_provisional
+        ) as n_provisional
     from deltas
     group by manager_id
     union all
@@ -22,7 +27,10 @@ per_manager as (
         'team' as manager_id,
         count(*) filter (where status in ('improved', 'not_improved')) as n_coached,
         count(*) filter (where status = 'improved') as n_improved,
-        count(*) filter (where status = 'insufficient_followup') as n_insufficient_followup
+        count(*) filter (where status = 'insufficient_followup') as n_insufficient_followup,
+        count(*) filter (
+            where status in ('improved', 'not_improved') and is_provisional
+        ) as n_provisional
     from deltas
 )
 
@@ -35,12 +43,17 @@ select
     case when n_coached > 0 then cast(n_improved as double) / n_coached end as improved_share,
     case
         when n_coached = 0 then 'no_followup'
-        when cast(n_improved as double) / n_coached >= {{ var("effectiveness_working_share") }}
+        when {{ reaches(
+            "cast(n_improved as double) / n_coached", var("effectiveness_working_share")
+        ) }}
             then 'working'
-        when
-            cast(n_improved as double) / n_coached
-            <= {{ var("effectiveness_needs_adjustment_share") }}
+        when {{ at_most(
+            "cast(n_improved as double) / n_coached",
+            var("effectiveness_needs_adjustment_share")
+        ) }}
             then 'needs_adjustment'
         else 'mixed'
-    end as status
+    end as status,
+    n_provisional,
+    n_provisional > 0 as is_provisional
 from per_manager

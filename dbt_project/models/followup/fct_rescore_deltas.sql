@@ -1,11 +1,13 @@
 -- Step 5 re-score: per rep with a primary coaching priority in the cycle, the mean of the
 -- primary criterion over the rep's var('followup_calls') most recent scored calls in the
 -- var('followup_days') days from the assessment date (or from the rep's coaching session
--- for the cycle, where one is recorded); window [start, start + days). Delta = follow-up -
--- cycle score; improved when delta >= var('improvement_threshold'); fewer than
+-- for the cycle, where one is recorded); window [start, start + days) (macro
+-- followup_rep_criterion_scores). Delta = follow-up - cycle score; improved when delta
+-- >= var('improvement_threshold') (macro reaches: compared at 9 decimals); fewer than
 -- var('followup_min_calls') calls is insufficient_followup, not "not improved".
 -- change_coaching_approach: not improved on the same primary criterion in this cycle and
--- the one before.
+-- the one before. is_provisional: the primary priority comes from scores that are not
+-- calibrated (fct_coaching_priorities); the verdict is shown but must not drive decisions.
 with
 
 windows as (
@@ -16,32 +18,8 @@ followup_scores as (
     select * from {{ ref('int_followup_call_scores') }}
 ),
 
-window_calls as (
-    select
-        windows.rep_id,
-        followup_scores.score,
-        row_number() over (
-            partition by windows.rep_id
-            order by followup_scores.started_at desc, followup_scores.call_id desc
-        ) as recency
-    from windows
-    inner join followup_scores
-        on
-            windows.rep_id = followup_scores.rep_id
-            and windows.criterion_id = followup_scores.criterion_id
-            and windows.window_start <= followup_scores.started_at
-            and followup_scores.started_at
-            < windows.window_start + interval '{{ var("followup_days") }} days'
-),
-
 followup as (
-    select
-        rep_id,
-        avg(score) as followup_score,
-        count(*) as n_followup_calls
-    from window_calls
-    where recency <= {{ var("followup_calls") }}
-    group by rep_id
+    {{ followup_rep_criterion_scores('windows', 'followup_scores') }}
 ),
 
 deltas as (
@@ -52,14 +30,15 @@ deltas as (
         case
             when coalesce(followup.n_followup_calls, 0) < {{ var("followup_min_calls") }}
                 then 'insufficient_followup'
-            when
-                followup.followup_score - windows.cycle_score
-                >= {{ var("improvement_threshold") }}
+            when {{ reaches(
+                "followup.followup_score - windows.cycle_score", var("improvement_threshold")
+            ) }}
                 then 'improved'
             else 'not_improved'
         end as status
     from windows
-    left join followup on windows.rep_id = followup.rep_id
+    left join followup
+        on windows.rep_id = followup.rep_id and windows.criterion_id = followup.criterion_id
 ),
 
 {% if is_incremental() %}
@@ -95,6 +74,7 @@ select
         and previous.status = 'not_improved'
         and previous.criterion_id = deltas.criterion_id,
         false
-    ) as change_coaching_approach
+    ) as change_coaching_approach,
+    deltas.is_provisional
 from deltas
 left join previous on deltas.rep_id = previous.rep_id

@@ -1,10 +1,15 @@
 -- Step 3: a rep's criterion score is the mean of their calls' consolidated scores on that
 -- criterion in the cycle (under the cycle's rubric version); the team benchmark is the
--- mean over the team's reps, each rep weighted equally.
+-- mean over the team's reps with a sufficient sample (sample_status ok) who are active,
+-- each rep weighted equally: a rep with 2 calls, or one who left, does not move it.
 with
 
 reps as (
     select * from {{ ref('stg_raw__reps') }}
+),
+
+samples as (
+    select * from {{ ref('int_rep_samples') }}
 ),
 
 criteria as (
@@ -25,7 +30,10 @@ rep_scores as (
         consolidated.criterion_id,
         avg(consolidated.score) as rep_score,
         count(*) as n_scored_calls,
-        count(*) filter (where consolidated.score_source = 'auto') as n_auto_scored_calls
+        count(*) filter (where consolidated.score_source = 'auto') as n_auto_scored_calls,
+        count(*) filter (
+            where consolidated.score_source = 'external'
+        ) as n_external_scored_calls
     from consolidated
     inner join calls
         on consolidated.call_id = calls.call_id
@@ -49,9 +57,12 @@ rep_grid as (
         criteria.scale_max,
         rep_scores.rep_score,
         coalesce(rep_scores.n_scored_calls, 0) as n_scored_calls,
-        coalesce(rep_scores.n_auto_scored_calls, 0) as n_auto_scored_calls
+        coalesce(rep_scores.n_auto_scored_calls, 0) as n_auto_scored_calls,
+        coalesce(rep_scores.n_external_scored_calls, 0) as n_external_scored_calls,
+        coalesce(samples.sample_status = 'ok' and reps.is_active, false) as in_team_benchmark
     from reps
     cross join criteria
+    left join samples on reps.rep_id = samples.rep_id
     left join rep_scores
         on
             reps.rep_id = rep_scores.rep_id
@@ -60,5 +71,7 @@ rep_grid as (
 
 select
     *,
-    avg(rep_score) over (partition by team, criterion_id) as team_benchmark
+    avg(case when in_team_benchmark then rep_score end) over (
+        partition by team, criterion_id
+    ) as team_benchmark
 from rep_grid

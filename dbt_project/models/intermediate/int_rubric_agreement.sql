@@ -18,7 +18,9 @@ select
         as within_one_rate,
     max(disagreement) as max_disagreement,
     max(disagreement) > {{ var("agreement_tolerance") }} as anchors_too_vague,
-    avg(case when disagreement <= {{ var("agreement_tolerance") }} then 1 else 0 end)
-    >= {{ var("agreement_target") }} as meets_target
+    {{ reaches(
+        "avg(case when disagreement <= " ~ var("agreement_tolerance") ~ " then 1 else 0 end)",
+        var("agreement_target")
+    ) }} as meets_target
 from pairs
 group by rubric_version, comparison, criterion_id

@@ -1,31 +1,11 @@
 -- Step 2 inter-rater reliability input: every pair of different scorers who scored the
--- same call on the same criterion under the same rubric version, over every assessed
--- cycle up to this one. Human pairs calibrate the rubric; automated-vs-human pairs
--- calibrate the automated scorer; external-vs-human pairs are reported.
+-- same call on the same criterion under the same rubric version, over the scores that count
+-- for reliability (int_reliability_scores). Human pairs calibrate the rubric;
+-- automated-vs-human and external-vs-human pairs calibrate those scorers.
 with
 
 scores as (
-    select
-        call_id,
-        criterion_id,
-        score,
-        scorer_id,
-        scorer_kind,
-        rubric_version_resolved as rubric_version
-    from {{ source('raw', 'scores') }}
-    -- cycle partitions only (not follow-up or check-in windows, which repeat the next
-    -- cycle's calls): the result does not depend on which windows were loaded before
-    where {{ is_cycle_label('cycle') }} and cycle <= {{ cycle_key() }}
-    union all
-    select
-        call_id,
-        criterion_id,
-        score,
-        scorer_id,
-        scorer_kind,
-        rubric_version
-    from {{ source('raw', 'auto_scores') }}
-    where {{ is_cycle_label('cycle') }} and cycle <= {{ cycle_key() }}
+    select * from {{ ref('int_reliability_scores') }}
 ),
 
 pairs as (

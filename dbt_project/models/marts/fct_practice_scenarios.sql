@@ -9,7 +9,7 @@ moments as (
 ),
 
 utterances as (
-    select * from {{ ref('stg_raw__utterances') }}
+    select * from {{ ref('int_redacted_utterances') }}
 ),
 
 criteria as (

@@ -83,8 +83,10 @@ select
             n_reps >= {{ var("coverage_min_team_reps") }}
             and cast(n_calls as double) / nullif(n_reps, 0) / weeks_in_cycle
             >= {{ var("coverage_min_calls_per_rep_per_week") }}
-            and cast(n_human_scored as double) / nullif(n_calls, 0)
-            < {{ var("coverage_human_share_floor") }}
+            and {{ below(
+                "cast(n_human_scored as double) / nullif(n_calls, 0)",
+                var("coverage_human_share_floor")
+            ) }}
             then
                 'automated_scoring_required: human review reaches under '
                 || cast({{ var("coverage_human_share_floor") }} * 100 as string)

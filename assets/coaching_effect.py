@@ -1,0 +1,172 @@
+"""Step 5: did coaching work, or did low scores regress to the mean?
+
+dbt prepares every rep's cycle and follow-up score on every criterion
+(``int_followup_rep_criterion_scores``); this asset estimates the coaching effect with
+:func:`salesassess.coaching_statistics.coaching_effect` and writes ``marts.fct_coaching_effect``:
+one row for the team (``scope = team``, ``manager_id = 'team'`` as in
+``fct_manager_effectiveness``) and one per manager with coached reps (``scope = manager``).
+
+The rows in the model: reps with a sufficient cycle sample (the reps who can be given
+priorities), criteria with a follow-up score over at least ``followup_min_calls`` calls
+(as a verdict needs); the primary priority is the coached criterion, every criterion that
+was no priority is a comparison criterion. Secondary priorities are left out: the
+practice scenarios target them too, so they are neither coached nor untouched.
+"""
+
+from collections.abc import Mapping
+
+import dagster as dg
+
+from assets.mart_metadata import markdown_table
+from orchestration.partitions import quarterly_partitions
+from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window
+from salesassess.coaching_statistics import CoachingEffect, coaching_effect
+from salesassess.warehouse import connect, replace_cycle_rows
+
+COACHING_EFFECT_KEY = dg.AssetKey(["marts", "fct_coaching_effect"])
+COACHING_EFFECT_TABLE = "marts.fct_coaching_effect"
+COACHING_EFFECT_DDL = (
+    "cycle varchar, scope varchar, manager_id varchar, n_coached bigint, "
+    "n_comparison bigint, raw_change_coached double, raw_change_comparison double, "
+    "effect double, ci_low double, ci_high double, p_value double, std_error double, "
+    "df double, method varchar, note varchar"
+)
+TEAM = "team"
+
+
+def model_rows(con, cycle: str, method: Mapping[str, object]) -> list[tuple]:
+    """(rep_id, manager_id, criterion_id, cycle_score, followup_score, coached) of the
+    rep-criteria the model uses."""
+    return con.execute(
+        "select rep_id, coalesce(manager_id, ''), criterion_id, cycle_score, followup_score, "
+        "coalesce(priority_rank = 1, false) "
+        "from intermediate.int_followup_rep_criterion_scores "
+        "where cycle = $cycle and sample_status = 'ok' and cycle_score is not null "
+        "and n_followup_calls >= $min_calls and coalesce(priority_rank, 1) = 1 "
+        "order by rep_id, criterion_id",
+        {"cycle": cycle, "min_calls": int(method["followup_min_calls"])},
+    ).fetchall()
+
+
+def _row(cycle: str, scope: str, manager: str, result: CoachingEffect) -> tuple:
+    return (
+        cycle,
+        scope,
+        manager,
+        result.n_coached,
+        result.n_comparison,
+        result.raw_change_coached,
+        result.raw_change_comparison,
+        result.effect,
+        result.ci_low,
+        result.ci_high,
+        result.p_value,
+        result.std_error,
+        result.df,
+        result.method,
+        result.reason,
+    )
+
+
+def build_coaching_effect_rows(con, cycle: str, method: Mapping[str, object]) -> list[tuple]:
+    """The team's row, then one per manager with coached reps in the cycle."""
+    rows = model_rows(con, cycle, method)
+    managers = sorted(
+        manager
+        for (manager,) in con.execute(
+            "select distinct manager_id from marts.fct_rescore_deltas "
+            "where cycle = $cycle and manager_id is not null",
+            {"cycle": cycle},
+        ).fetchall()
+    )
+    reps, groups, criteria, before, after, coached = (
+        [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 6
+    )
+    team = coaching_effect(reps, criteria, before, after, coached)[None]
+    by_manager = coaching_effect(reps, criteria, before, after, coached, group=groups)
+    out = [_row(cycle, TEAM, TEAM, team)]
+    for manager in managers:
+        result = by_manager.get(manager) or _no_rows()  # no rep of the manager in the model
+        out.append(_row(cycle, "manager", manager, result))
+    return out
+
+
+def _no_rows() -> CoachingEffect:
+    return coaching_effect([], [], [], [], [])[None]
+
+
+@dg.multi_asset(
+    name="coaching_effect",
+    specs=[
+        dg.AssetSpec(
+            key=COACHING_EFFECT_KEY,
+            group_name="follow_up",
+            deps=[
+                dg.AssetKey(["intermediate", "int_followup_rep_criterion_scores"]),
+                dg.AssetKey(["marts", "fct_rescore_deltas"]),
+            ],
+            description="Step 5: the coaching effect net of regression to the mean, for the "
+            "team and per manager: ANCOVA of follow-up on cycle score with rep and criterion "
+            "effects, CR2 cluster-robust 95% interval.",
+            kinds={"python", "duckdb"},
+        )
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "coaching_effect_key",
+            asset=COACHING_EFFECT_KEY,
+            description="One row per cycle, scope and manager_id; the team row present; "
+            "every effect inside its interval.",
+            blocking=True,
+        )
+    ],
+    partitions_def=quarterly_partitions,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+)
+def coaching_effect_asset(context: dg.AssetExecutionContext, settings: AssessmentSettings):
+    cycle = cycle_window(context.partition_key).cycle
+    with connect(settings.warehouse_path()) as con:
+        rows = build_coaching_effect_rows(con, cycle, settings.method())
+        replace_cycle_rows(con, COACHING_EFFECT_TABLE, COACHING_EFFECT_DDL, cycle, rows)
+        problems = key_problems(con, cycle)
+    columns = ["scope", "manager_id", "n_coached", "n_comparison", "raw_change_coached"]
+    columns += ["raw_change_comparison", "effect", "ci_low", "ci_high", "p_value"]
+    yield dg.MaterializeResult(
+        asset_key=COACHING_EFFECT_KEY,
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(rows)),
+            "preview": markdown_table([row[1:11] for row in rows], columns),
+        },
+    )
+    yield dg.AssetCheckResult(
+        asset_key=COACHING_EFFECT_KEY,
+        check_name="coaching_effect_key",
+        passed=not problems,
+        metadata={"problems": dg.MetadataValue.text("; ".join(problems) or "none")},
+    )
+
+
+def key_problems(con, cycle: str) -> list[str]:
+    """What breaks the mart's contract for a cycle (empty when none)."""
+    problems = []
+    duplicates = con.execute(
+        f"select scope, manager_id, count(*) from {COACHING_EFFECT_TABLE} where cycle = $cycle "
+        "group by all having count(*) > 1",
+        {"cycle": cycle},
+    ).fetchall()
+    problems += [f"{scope} {manager}: {n} rows" for scope, manager, n in duplicates]
+    teams = con.execute(
+        f"select count(*) from {COACHING_EFFECT_TABLE} where cycle = $cycle and scope = 'team'",
+        {"cycle": cycle},
+    ).fetchone()[0]
+    if teams != 1:
+        problems.append(f"{teams} team rows")
+    outside = con.execute(
+        f"select count(*) from {COACHING_EFFECT_TABLE} where cycle = $cycle "
+        "and effect is not null and not (ci_low <= effect and effect <= ci_high)",
+        {"cycle": cycle},
+    ).fetchone()[0]
+    if outside:
+        problems.append(f"{outside} effects outside their interval")
+    return problems
