@@ -109,6 +109,8 @@ bench: install ## benchmarks: medians of 3 runs, peak memory (per step of a quar
 	$(PY) -u -m bench.run
 	$(PY) -u -m bench.run --steps 200x250
 	$(PY) -u -m bench.auto_scorer
+	$(PY) -u -m bench.learned_scorer
+	$(PY) -u -m bench.persuasion_agreement
 
 lint: install ## ruff and sqlfluff
 	$(VENV)/bin/ruff check .

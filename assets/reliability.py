@@ -17,6 +17,12 @@ partitions up to this one: no follow-up or check-in window), read here and by
 * ``auto_vs_human`` / ``external_vs_human``: the scorer against the humans only, never
   the humans against each other. Kappa over the scorer-human pairs; alpha and the ICCs
   over two values per call, the scorer's score and the humans' mean.
+
+``auto_vs_human`` rows name their scorer (``scorer_id``: the rules' or the learned
+scorer's, see :mod:`salesassess.learned_scorer`) and say whether it scores the calls
+(``scores_calls``); the candidate that lost a criterion's held-out comparison is reported
+beside it from ``raw.auto_scorer_candidates``, with its held-out within-1 share, kappa and
+ordinal alpha.
 """
 
 from collections import defaultdict
@@ -39,7 +45,7 @@ RELIABILITY_DDL = (
     "anchors_too_vague boolean, meets_target boolean, quadratic_weighted_kappa double, "
     "krippendorff_alpha_ordinal double, krippendorff_alpha_interval double, "
     "icc_2_1 double, calibrated boolean, calibration_reason varchar, icc_1_1 double, "
-    "calibration_status varchar"
+    "calibration_status varchar, scorer_id varchar, scores_calls boolean"
 )
 #: the scorer kind each comparison sets against the humans (None: humans among themselves)
 SCORER_KIND = {"human": None, "auto_vs_human": "auto", "external_vs_human": "external"}
@@ -186,6 +192,7 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
                 None,
             ]
         )
+    scorers = _auto_scorers(con, cycle)
     result = []
     for row in rows:
         version, criterion, comparison = row[0], row[1], row[2]
@@ -226,9 +233,43 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
                 reason,
                 stats["icc_1_1"],
                 status,
+                scorers.get((version, criterion)) if comparison == "auto_vs_human" else None,
+                True if comparison == "auto_vs_human" else None,
             )
         )
-    return result
+    return result + _losing_candidates(con, cycle)
+
+
+def _auto_scorers(con, cycle: str) -> dict[tuple[str, str], str]:
+    """The scorer ids in raw.auto_scores per rubric version and criterion (and overall)."""
+    rows = con.execute(
+        "select rubric_version, criterion_id, string_agg(distinct scorer_id, ', ' "
+        "order by scorer_id) from raw.auto_scores where cycle = $cycle group by all "
+        "union all select rubric_version, 'overall', string_agg(distinct scorer_id, ', ' "
+        "order by scorer_id) from raw.auto_scores where cycle = $cycle group by all",
+        {"cycle": cycle},
+    ).fetchall()
+    return {(version, criterion): scorer for version, criterion, scorer in rows}
+
+
+def _losing_candidates(con, cycle: str) -> list[tuple]:
+    """auto_vs_human rows of the scorers that lost a criterion's held-out comparison."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'auto_scorer_candidates'"
+    ).fetchone()[0]
+    if not exists:
+        return []
+    return con.execute(
+        "select rubric_version, criterion_id, 'auto_vs_human', cycle, n_calls, n_calls, "
+        "within_one_rate, null, null, null, quadratic_weighted_kappa, "
+        "krippendorff_alpha_ordinal, null, null, null, "
+        "'held-out agreement not higher than the scorer of the calls', null, null, "
+        "scorer_id, false "
+        "from raw.auto_scorer_candidates where cycle = $cycle and not scores_calls "
+        "order by rubric_version, criterion_id",
+        {"cycle": cycle},
+    ).fetchall()
 
 
 @dg.multi_asset(
@@ -265,6 +306,10 @@ def rubric_reliability(context: dg.AssetExecutionContext, settings: AssessmentSe
     cycle = cycle_window(context.partition_key).cycle
     with connect(settings.warehouse_path()) as con:
         rows = build_reliability_rows(con, cycle)
+        for column in RELIABILITY_DDL.split(", "):  # a table made by an earlier version
+            con.execute(
+                f"alter table if exists {RELIABILITY_TABLE} add column if not exists {column}"
+            )
         replace_cycle_rows(con, RELIABILITY_TABLE, RELIABILITY_DDL, cycle, rows)
         gates = con.execute(
             "select rubric_version, comparison, calibration_status, reason "

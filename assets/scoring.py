@@ -5,6 +5,12 @@ end) declares the signals and rules (see :mod:`salesassess.auto_scorer`); its sc
 ``raw.auto_scores`` beside the human and external ones (``scorer_kind = auto``, a scorer id
 naming the rubric version and scorer version) with the moment that decided each score.
 A rubric without signals leaves the table empty for the cycle.
+
+Then the learned scorer (:mod:`salesassess.learned_scorer`) trains, per criterion with enough
+human scores of the cycle, a model on them, cross-validates it against the rules, and
+lets the better of the two score the criterion's calls (``raw.auto_scorer_candidates``
+keeps both held-out figures). Settings: the dbt vars ``learned_scorer_enabled``,
+``learned_scorer_min_scored_calls`` and ``learned_scorer_use_external``.
 """
 
 import dagster as dg
@@ -14,6 +20,7 @@ from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.auto_scorer import OUTPUT_COLUMNS, load_scorer, score_calls
 from salesassess.calendar import cycle_window
+from salesassess.learned_scorer import LearnedSettings, learn_and_score
 from salesassess.rubric import load_rubric_file, rubric_files
 from salesassess.warehouse import connect
 
@@ -31,11 +38,15 @@ def cycle_rubric_file(landing_dir, cycle_end_date):
     return max(candidates)[2] if candidates else None
 
 
-def auto_score_partition(con, landing_dir, label: str, before) -> dict | None:
+def auto_score_partition(
+    con, landing_dir, label: str, before, learned: LearnedSettings | None = None
+) -> dict | None:
     """The automated scorer over the calls with a transcript in ``raw.utterances`` under
     ``label`` (a cycle, or a follow-up or check-in window), under the rubric in force
     before the day ``before`` (the window's end); its scores replace the label's rows of
-    ``raw.auto_scores``. ``None`` (and no rows) when that rubric declares no scorer."""
+    ``raw.auto_scores``. ``None`` (and no rows) when that rubric declares no scorer.
+    With ``learned`` (the cycle's run), the learned scorer follows the rules; its report
+    is the result's ``learned``."""
     file = cycle_rubric_file(landing_dir, before)
     spec = load_scorer(file) if file else None
     if spec is None or not spec.criteria:
@@ -44,7 +55,15 @@ def auto_score_partition(con, landing_dir, label: str, before) -> dict | None:
         con.execute(f"create table if not exists raw.auto_scores ({columns})")
         con.execute("delete from raw.auto_scores where cycle = $c", {"c": label})
         return None
-    return score_calls(con, spec, cycle=label, rubric_version=spec.rubric_version)
+    counts = "_learned_signal_counts" if learned is not None else None
+    result = score_calls(
+        con, spec, cycle=label, rubric_version=spec.rubric_version, signal_counts_table=counts
+    )
+    if learned is not None:
+        result["learned"] = learn_and_score(
+            con, spec, cycle=label, settings=learned, signal_counts_table=counts
+        )
+    return result
 
 
 @dg.multi_asset(
@@ -56,9 +75,11 @@ def auto_score_partition(con, landing_dir, label: str, before) -> dict | None:
             deps=[
                 dg.AssetKey(["raw", "utterances"]),
                 dg.AssetKey(["raw", "rubric_criteria"]),
+                dg.AssetKey(["raw", "scores"]),
             ],
             description="The automated scorer: every call with a transcript scored on every "
-            "criterion with rules, with the transcript moment as evidence.",
+            "criterion with rules, or by a model learned from the cycle's human scores where "
+            "its cross-validated agreement is higher, with the transcript moment as evidence.",
             kinds={"duckdb"},
         )
     ],
@@ -68,11 +89,18 @@ def auto_score_partition(con, landing_dir, label: str, before) -> dict | None:
 def auto_scores(context: dg.AssetExecutionContext, settings: AssessmentSettings):
     window = cycle_window(context.partition_key)
     with connect(settings.warehouse_path()) as con:
-        result = auto_score_partition(con, settings.landing_path(), window.cycle, window.end.date())
+        result = auto_score_partition(
+            con,
+            settings.landing_path(),
+            window.cycle,
+            window.end.date(),
+            LearnedSettings.from_method(settings.method()),
+        )
         if result is None:
             context.log.info(f"{window.cycle}: the rubric in force declares no automated scorer")
             yield dg.MaterializeResult(asset_key=AUTO_SCORES_KEY, metadata={"dagster/row_count": 0})
             return
+        learned = result["learned"]
         distribution = con.execute(
             "select criterion_id, count(*), avg(score), "
             "count(*) filter (where evidence_start_ms is not null) "
@@ -88,5 +116,21 @@ def auto_scores(context: dg.AssetExecutionContext, settings: AssessmentSettings)
                 distribution, ["criterion_id", "calls", "mean score", "with moment"]
             ),
             "seconds": dg.MetadataValue.json(result.get("seconds", {})),
+            "learned_scorer_id": dg.MetadataValue.text(learned["scorer_id"] or "none"),
+            "learned": dg.MetadataValue.json(
+                {
+                    "training_calls": learned.get("training_calls", 0),
+                    "reason": learned.get("reason"),
+                    "seconds": learned["seconds"],
+                    "criteria": {
+                        criterion: {
+                            "scored_by": figures["scored_by"],
+                            "within_one_rules": figures["rules"]["within_one_rate"],
+                            "within_one_learned": figures["learned"]["within_one_rate"],
+                        }
+                        for criterion, figures in learned["criteria"].items()
+                    },
+                }
+            ),
         },
     )

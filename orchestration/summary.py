@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             "select comparison, criterion_id, n_calls, within_one_rate, "
             "quadratic_weighted_kappa, krippendorff_alpha_ordinal, icc_1_1, "
             "calibration_status from marts.fct_rubric_reliability where cycle = $cycle "
-            "order by comparison, criterion_id",
+            "and coalesce(scores_calls, true) order by comparison, criterion_id",
             {"cycle": cycle},
         ).fetchall():
             print(

@@ -643,6 +643,9 @@ def _mm_ss(ms: str) -> str:
     )
 
 
+mm_ss_sql = _mm_ss  # the same mm:ss for the learned scorer's evidence
+
+
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 
 
@@ -1116,9 +1119,12 @@ def score_calls(
     cycle: str,
     rubric_version: str,
     target_table: str = "raw.auto_scores",
+    signal_counts_table: str | None = None,
 ) -> dict:
     """Score every call with utterances in ``raw.utterances`` of ``cycle`` on every criterion
     that has rules, and replace the cycle's rows of ``target_table`` (created when missing).
+    ``signal_counts_table``: also keep each call's count per signal in that temp table
+    (call_id, then one column per signal; the learned scorer's features).
 
     Returns counts (calls, utterances, signal hits, rows written and replaced, score
     distribution per criterion) and the seconds of each step.
@@ -1163,6 +1169,12 @@ def score_calls(
             "group by all order by all"
         ).fetchall():
             distribution.setdefault(criterion, {})[level] = n
+        if signal_counts_table:
+            counts = ", ".join(f"n{i}" for i in range(len(spec.signals))) or "0 as none"
+            con.execute(
+                f"create or replace temp table {signal_counts_table} as "
+                f"select call_id, {counts} from _auto_scorer_wide"
+            )
     finally:
         for table in _TEMP_TABLES:
             con.execute(f"drop table if exists temp._auto_scorer_{table}")

@@ -17,9 +17,10 @@ import duckdb
 import pytest
 import yaml
 
+from bench.persuasion_agreement import STRATEGIES
 from tests.conftest import ROOT, materialize_cycle, query
 
-DATASET = ROOT.parent / "shared" / "data" / "external" / "persuasionforgood"
+DATASET = ROOT / "data" / "external" / "persuasionforgood"
 TEMPLATE = ROOT / "rubrics" / "templates" / "persuasion.yaml"
 SUBSET = 300
 PARTITION = "2026-07-01"
@@ -32,8 +33,6 @@ CRITERIA = [
 ]
 # the collection time in a dialogue id (20180904-045349_715_live, BAD_ prefix ignored)
 ORDER = "regexp_extract(B2, '^(BAD_)?([0-9]{8}-[0-9]{6})', 2), B2"
-
-pytestmark = pytest.mark.skipif(not DATASET.is_dir(), reason="PersuasionForGood not present")
 
 
 @pytest.fixture(scope="module")
@@ -55,18 +54,34 @@ def expected():
             f"select count(*) from read_csv('{dialog}', all_varchar = true) d "
             "join chosen using (B2)"
         ).fetchone()[0]
+        # reviewers' levels: the annotated dialogues of the subset, 1 + the persuader
+        # sentences labelled with a criterion's strategies, capped at 5
+        labels = ", ".join(f"('{c}', '{label}')" for c, ls in STRATEGIES.items() for label in ls)
+        human = con.execute(
+            "select d.B2, v.c, least(5, 1 + count(a.B2)) from (select distinct B2 from "
+            f"read_csv('{DATASET / 'annotated_dialog.csv'}', all_varchar = true) join chosen "
+            f"using (B2)) d cross join (select distinct c from (values {labels}) t(c, l)) v "
+            f"left join (read_csv('{DATASET / 'annotated_dialog.csv'}', all_varchar = true) a "
+            f"join (values {labels}) t(c, l) on a.B4 = '0' and l in (a.er_label_1, a.er_label_2)) "
+            "on a.B2 = d.B2 and t.c = v.c group by all order by all"
+        ).fetchall()
     return {
         "dialogues": dialogues,
         "donors": donors,
         "persuaders": persuaders,
         "sentences": sentences,
+        "human": human,
     }
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
+def warehouse(tmp_path_factory, expected):
     landing = tmp_path_factory.mktemp("persuasion_landing")
     shutil.copy(TEMPLATE, landing / "rubric.yaml")
+    with (landing / "scores.csv").open("w", encoding="utf-8") as handle:
+        handle.write("call_id,criterion_id,score,scorer_id,scorer_kind,scored_at\n")
+        for call, criterion, level in expected["human"]:
+            handle.write(f"{call},{criterion},{level},annotators,human,2026-09-30T12:00:00Z\n")
     source = {"adapter": "persuasion", "path": str(DATASET), "dialogues": SUBSET}
     kinds = ("reps", "calls", "utterances", "opportunities")
     (landing / "sources.yaml").write_text(yaml.safe_dump(dict.fromkeys(kinds, source)))
@@ -98,6 +113,7 @@ def test_every_adapted_row_is_accepted(warehouse, expected):
         ("calls", n, n, 0, 0),
         ("opportunities", n, n, 0, 0),
         ("reps", expected["persuaders"], expected["persuaders"], 0, 0),
+        ("scores", len(expected["human"]), len(expected["human"]), 0, 0),
         ("utterances", expected["sentences"], expected["sentences"], 0, 0),
     ]
 
@@ -149,4 +165,54 @@ def test_correlation_mart_relates_every_criterion_to_real_donations(warehouse, e
     )
     assert won == [
         (criterion, expected["dialogues"], expected["donors"]) for criterion in sorted(CRITERIA)
+    ]
+
+
+def test_learned_scorer_trains_on_the_reviewers_and_the_better_scorer_scores(warehouse, expected):
+    scored = len({call for call, _, _ in expected["human"]})
+    assert scored == 185  # annotated dialogues among the first 300
+    learned = f"learned:persuasion@1/learned-1/n{scored}/2026-09-30"
+    rules = "auto:persuasion@1/rules-1"
+    candidates = query(
+        warehouse,
+        "select criterion_id, scorer_id, scores_calls, n_calls, within_one_rate "
+        "from raw.auto_scorer_candidates where cycle = '2026-Q3' order by 1, 2",
+    )
+    assert [(r[0], r[1], r[3]) for r in candidates] == [
+        (c, scorer, scored) for c in sorted(CRITERIA) for scorer in (rules, learned)
+    ]
+    winner = {}
+    for criterion in CRITERIA:
+        rows = {r[1]: r for r in candidates if r[0] == criterion}
+        better = rows[learned][4] > rows[rules][4]
+        winner[criterion] = learned if better else rules
+        assert rows[winner[criterion]][2] and not rows[rules if better else learned][2]
+    # the winner scores every dialogue of its criterion
+    assert query(
+        warehouse,
+        "select criterion_id, scorer_id, count(*) from raw.auto_scores "
+        "where cycle = '2026-Q3' group by 1, 2 order by 1",
+    ) == [(c, winner[c], expected["dialogues"]) for c in sorted(CRITERIA)]
+    # dbt's auto_vs_human agreement over the pairs is the winner's held-out figure, and
+    # the loser is reported beside it
+    reliability = query(
+        warehouse,
+        "select criterion_id, scorer_id, scores_calls, n_calls, within_one_rate "
+        "from marts.fct_rubric_reliability where cycle = '2026-Q3' "
+        "and comparison = 'auto_vs_human' and criterion_id <> 'overall' order by 1, 3",
+    )
+    by_scorer = {(r[0], r[1]): r[4] for r in candidates}
+    assert reliability == [
+        row
+        for c in sorted(CRITERIA)
+        for row in (
+            (
+                c,
+                rules if winner[c] == learned else learned,
+                False,
+                scored,
+                pytest.approx(by_scorer[(c, rules if winner[c] == learned else learned)]),
+            ),
+            (c, winner[c], True, scored, pytest.approx(by_scorer[(c, winner[c])])),
+        )
     ]

@@ -79,7 +79,9 @@ def engines(tmp_path_factory):
             "ASSESSMENT_TODAY": "2026-12-31",
         }.items():
             patch.setenv(name, str(value))
-        patch.delenv("ASSESSMENT_CONFIG", raising=False)
+        # the comparison is of the rules on both engines (Spark's score step runs no model)
+        (folder / "method.yaml").write_text("learned_scorer_enabled: false\n")
+        patch.setenv("ASSESSMENT_CONFIG", str(folder / "method.yaml"))
         patch.delenv("ASSESSMENT_ENGINE", raising=False)
         (folder / "dagster_home").mkdir()
         _assess_on_duckdb()

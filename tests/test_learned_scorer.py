@@ -1,0 +1,193 @@
+"""The learned scorer in a real DuckDB file: cross-validation never scores a call with a
+model that saw its label, too few human scores leave the rules in place, the same inputs
+give the same scores, and on PersuasionForGood's held-out half it beats the rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+import yaml
+
+from bench.persuasion_agreement import STRATEGIES, evaluate
+from salesassess.auto_scorer import load_scorer, score_calls
+from salesassess.learned_scorer import (
+    CANDIDATES_TABLE,
+    fit_model,
+    learn_and_score,
+    transcript_batches,
+)
+
+CYCLE = "2026-Q3"
+RUBRIC = {
+    "rubric_id": "r",
+    "version": "1",
+    "effective_from": "2026-01-01",
+    "scale": {"min": 1, "max": 5},
+    "signals": {"pricing": {"speaker": "rep", "phrases": ["per seat"]}},
+    "criteria": [
+        {
+            "id": f"c{i}",
+            "name": f"C{i}",
+            "weight": weight,
+            "anchors": [f"level {n}" for n in range(1, 6)],
+            **({"rules": {3: [{"present": "pricing"}]}} if i == 0 else {}),
+        }
+        for i, weight in enumerate((40, 30, 20, 10))
+    ],
+}
+
+
+def _warehouse(tmp_path: Path, calls: dict[str, list[tuple[str, str]]], human: dict[str, float]):
+    """raw.utterances of ``calls`` ({id: [(role, text)]}), raw.scores of ``human`` ({id:
+    level}, scored by one reviewer on 2026-09-0x), and the rules' scores."""
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text(yaml.safe_dump(RUBRIC, sort_keys=False))
+    spec = load_scorer(rubric)
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.utterances (cycle varchar, call_id varchar, seq bigint, "
+        "start_ms bigint, end_ms bigint, speaker_role varchar, speaker_name varchar, "
+        "text varchar)"
+    )
+    con.executemany(
+        "insert into raw.utterances values (?, ?, ?, ?, ?, ?, null, ?)",
+        [
+            (CYCLE, call, seq, seq * 1000, seq * 1000 + 900, role, text)
+            for call, lines in calls.items()
+            for seq, (role, text) in enumerate(lines, start=1)
+        ],
+    )
+    con.execute(
+        "create table raw.scores (cycle varchar, call_id varchar, criterion_id varchar, "
+        "score double, scorer_id varchar, scorer_kind varchar, "
+        "rubric_version_resolved varchar, scored_at timestamp)"
+    )
+    con.executemany(
+        "insert into raw.scores values (?, ?, 'c0', ?, 'reviewer', 'human', '1', ?)",
+        [
+            (CYCLE, call, level, f"2026-09-0{1 + i % 5} 10:00:00")
+            for i, (call, level) in enumerate(sorted(human.items()))
+        ],
+    )
+    score_calls(con, spec, cycle=CYCLE, rubric_version="1", signal_counts_table="_counts")
+    return con, spec
+
+
+def _memorable(n: int) -> tuple[dict, dict]:
+    """n calls alike but for one word of their own; levels 1 and 5 alternate (by id), so
+    only a model that saw a call's label can know it."""
+    calls = {
+        f"call_{i:03d}": [
+            ("rep", f"hello we sell software per seat token{i:03d}x"),
+            ("prospect", "sounds fine tell me more"),
+        ]
+        for i in range(n)
+    }
+    human = {f"call_{i:03d}": 1.0 if i % 2 else 5.0 for i in range(n)}
+    return calls, human
+
+
+def test_no_call_is_scored_by_a_model_that_saw_its_label(tmp_path):
+    calls, human = _memorable(60)
+    con, spec = _warehouse(tmp_path, calls, human)
+    learn_and_score(con, spec, cycle=CYCLE, signal_counts_table="_counts", prefer_learned=True)
+    scored = dict(
+        con.execute(
+            "select call_id, score from raw.auto_scores where cycle = $c", {"c": CYCLE}
+        ).fetchall()
+    )
+    # a held-out call's own word was never seen: its model knows only the other folds'
+    # mean, 3 (24 fives and 24 ones, give or take one per fold) -> level 3 for every call
+    assert set(scored.values()) == {3.0}
+    # while a model that sees the labels reproduces them: the test can tell a leak
+    counts = (
+        __import__("scipy.sparse", fromlist=["vstack"])
+        .vstack([b.counts for b in transcript_batches(con, CYCLE)])
+        .tocsr()
+    )
+    ids = sorted(calls)
+    features = np.zeros((len(ids), 1))
+    leaky = fit_model(counts, features, np.array([human[c] for c in ids]))
+    predicted = leaky.predict(counts, features).ravel()
+    assert np.mean(np.abs(predicted - [human[c] for c in ids]) < 1) > 0.9
+    reason = con.execute(
+        "select evidence_reason from raw.auto_scores where call_id = 'call_000'"
+    ).fetchone()[0]
+    assert reason.startswith("learned level 3 (learned-1, ridge on 60 human-scored calls, ")
+    assert "this call held out" in reason
+
+
+def _informative(n: int) -> tuple[dict, dict]:
+    """Level 5 calls say 'roi calculator', level 1 calls 'no idea'; the rules see neither."""
+    calls, human = {}, {}
+    for i in range(n):
+        good = i % 3 == 0
+        calls[f"call_{i:03d}"] = [
+            ("rep", "hi there"),
+            ("rep", "let us walk the roi calculator together" if good else "no idea really"),
+            ("prospect", "ok thanks"),
+        ]
+        human[f"call_{i:03d}"] = 5.0 if good else 1.0
+    return calls, human
+
+
+def test_too_few_human_scores_keep_the_rules(tmp_path):
+    calls, human = _informative(80)
+    scored = dict(list(sorted(human.items()))[:49])  # 49 < the default minimum of 50
+    con, spec = _warehouse(tmp_path, calls, scored)
+    before = con.execute("select * from raw.auto_scores order by call_id").fetchall()
+    report = learn_and_score(con, spec, cycle=CYCLE, signal_counts_table="_counts")
+    assert report["reason"] == "fewer than 50 human-scored calls per criterion"
+    assert con.execute("select * from raw.auto_scores order by call_id").fetchall() == before
+    assert {r[4] for r in before} == {"auto:r@1/rules-1"}
+    assert con.execute(f"select count(*) from {CANDIDATES_TABLE}").fetchone()[0] == 0
+
+
+def test_enough_human_scores_let_the_better_model_score_every_call(tmp_path):
+    calls, human = _informative(80)
+    scored = dict(list(sorted(human.items()))[:50])
+    con, spec = _warehouse(tmp_path, calls, scored)
+    report = learn_and_score(con, spec, cycle=CYCLE, signal_counts_table="_counts")
+    assert report["criteria"]["c0"]["scored_by"] == "learned"
+    # the rules give every call 1 (no 'per seat'): within 1 of the 17 fives: never
+    assert report["criteria"]["c0"]["rules"]["within_one_rate"] == pytest.approx(33 / 50)
+    assert report["criteria"]["c0"]["learned"]["within_one_rate"] == 1.0
+    rows = con.execute(
+        "select call_id, score, scorer_id, evidence_seq from raw.auto_scores order by call_id"
+    ).fetchall()
+    assert len(rows) == 80
+    assert {r[2] for r in rows} == {"learned:r@1/learned-1/n50/2026-09-05"}
+    # every call, scored by humans or not, gets its level; the evidence is the telling line
+    assert [(r[1], r[3]) for r in rows] == [(human[r[0]], 2) for r in rows]
+    assert con.execute(
+        f"select scorer_id, scores_calls from {CANDIDATES_TABLE} order by scorer_id"
+    ).fetchall() == [("auto:r@1/rules-1", False), ("learned:r@1/learned-1/n50/2026-09-05", True)]
+
+
+def test_same_inputs_give_the_same_scores(tmp_path):
+    calls, human = _informative(90)
+    human = {c: level if i % 4 else 3.0 for i, (c, level) in enumerate(sorted(human.items()))}
+    results = []
+    for run in ("a", "b"):
+        folder = tmp_path / run
+        folder.mkdir()
+        con, spec = _warehouse(folder, calls, dict(list(human.items())[:70]))
+        learn_and_score(con, spec, cycle=CYCLE, signal_counts_table="_counts")
+        results.append(con.execute("select * from raw.auto_scores order by call_id").fetchall())
+        con.close()
+    assert results[0] == results[1]
+    assert results[0][0][4] == "learned:r@1/learned-1/n70/2026-09-05"
+
+
+def test_learned_scorer_beats_the_rules_on_persuasionforgood_held_out():
+    result = evaluate()
+    assert result["development"] == 150
+    for criterion in STRATEGIES:
+        rules = result["criteria"][criterion]["rules"]
+        learned = result["criteria"][criterion]["learned"]
+        assert rules["n_calls"] == learned["n_calls"] == 150, criterion
+        assert learned["within_one_rate"] > rules["within_one_rate"], criterion
