@@ -13,6 +13,7 @@ from orchestration.partitions import monthly_partitions, quarterly_partitions
 from orchestration.project import dbt_project
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import checkin_window, cycle_window, partitioned_dbt_args
+from salesassess.warehouse import duckdb_environment
 
 
 class AssessmentDbtTranslator(DagsterDbtTranslator):
@@ -86,8 +87,10 @@ def checkin_dbt_models(
 def _run_dbt(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings, *, monthly: bool = False
 ) -> Iterator:
-    # dbt runs in its project folder: give it the warehouse as an absolute path.
+    # dbt runs in its project folder: give it the warehouse as an absolute path, and the
+    # DuckDB memory limit and temporary folder of every other connection to it.
     os.environ["ASSESSMENT_WAREHOUSE"] = str(settings.warehouse_path())
+    os.environ.update(duckdb_environment(settings.warehouse_path()))
     args = partitioned_dbt_args(context.partition_key, settings.method_settings(), monthly=monthly)
     if not sys.stdout.isatty():
         # dbt's lines land in a log file or the UI's captured output: no colour codes

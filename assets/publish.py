@@ -33,6 +33,7 @@ from orchestration.partitions import monthly_partitions, quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import checkin_window, cycle_window
 from salesassess.folder_swap import switch_folder
+from salesassess.warehouse import duckdb_settings
 
 PUBLISH_GROUP = "publish"
 PUBLISHED_STORAGE_VERSION = "v1.1.0"
@@ -178,7 +179,7 @@ def publish_cycle(
     staging = staging_path(published)
     counts: dict[str, int] = {}
     try:
-        with duckdb.connect() as con:
+        with duckdb.connect(config=duckdb_settings(staging)) as con:
             con.execute(
                 f"attach {_literal(staging)} as pub (storage_version '{PUBLISHED_STORAGE_VERSION}')"
             )
@@ -224,7 +225,9 @@ def export_parquet(published: Path, folder: Path) -> dict[str, int]:
     files: dict[str, int] = {}
 
     def build(version: Path) -> None:
-        with duckdb.connect(str(published), read_only=True) as con:
+        with duckdb.connect(
+            str(published), read_only=True, config=duckdb_settings(published)
+        ) as con:
             tables = [
                 row[0]
                 for row in con.execute(

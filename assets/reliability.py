@@ -148,9 +148,14 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         pairs[(version, criterion, comparison)].append((a, b))
         pairs[(version, "overall", comparison)].append((a, b))
         paired_calls[(version, comparison)].add(call)
+    # every comparison's unit holds a human score: only those units leave the warehouse
+    # (not the automated score of every call)
     scores = con.execute(
         "select rubric_version, criterion_id, call_id, scorer_id, scorer_kind, score "
-        "from intermediate.int_reliability_scores"
+        "from intermediate.int_reliability_scores s where exists (select 1 "
+        "from intermediate.int_reliability_scores h where h.scorer_kind = 'human' "
+        "and h.rubric_version = s.rubric_version and h.call_id = s.call_id "
+        "and h.criterion_id = s.criterion_id)"
     ).fetchall()
     raters_of: dict[tuple, set[str]] = defaultdict(set)
     for version, criterion, call, scorer, kind, _ in scores:

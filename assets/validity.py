@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
+import numpy as np
 
 from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
@@ -62,18 +63,23 @@ class CriterionCorrelation:
     reason: str | None
 
 
-def correlate(
-    pairs: Sequence[tuple[str, float, int]], confidence: float
-) -> dict[str, CriterionCorrelation]:
-    """Point-biserial r per criterion from (criterion_id, score, won) rows."""
-    by_criterion: dict[str, tuple[list[float], list[int]]] = {}
-    for criterion, score, won in pairs:
-        scores, outcomes = by_criterion.setdefault(criterion, ([], []))
-        scores.append(score)
+def correlate(pairs: Sequence[tuple], confidence: float) -> dict[str, CriterionCorrelation]:
+    """Point-biserial r per criterion from (criterion_id, score, won) rows, or
+    (criterion_id, score, won, count) rows: ``count`` pairs of that score and outcome (a
+    cycle's pairs counted in the warehouse, so the pairs never leave it one by one)."""
+    by_criterion: dict[str, tuple[list[float], list[int], list[int]]] = {}
+    for criterion, score, won, *count in pairs:
+        scores, outcomes, counts = by_criterion.setdefault(criterion, ([], [], []))
+        scores.append(np.nan if score is None else score)
         outcomes.append(won)
+        counts.append(count[0] if count else 1)
     results = {}
-    for criterion, (scores, outcomes) in sorted(by_criterion.items()):
-        result = point_biserial(scores, outcomes, confidence=confidence)
+    for criterion, (scores, outcomes, counts) in sorted(by_criterion.items()):
+        result = point_biserial(
+            np.repeat(np.asarray(scores, dtype=float), counts),
+            np.repeat(np.asarray(outcomes, dtype=float), counts),
+            confidence=confidence,
+        )
         results[criterion] = CriterionCorrelation(
             criterion,
             result.r,
@@ -93,9 +99,9 @@ def _significant_positive(r: float | None, p: float | None, alpha: float) -> boo
 def build_correlation_rows(con, cycle: str, method: Mapping[str, object]) -> list[tuple]:
     alpha = float(method["correlation_alpha"])
     pairs = con.execute(
-        "select criterion_id, score, won from intermediate.int_criterion_outcome_pairs "
-        # one order on every run: the float sums of r come out the same to the last bit
-        "where cycle = $cycle order by criterion_id, call_id",
+        "select criterion_id, score, won, count(*) from intermediate.int_criterion_outcome_pairs "
+        # counted in the warehouse, in one order: the same float sums of r on every run
+        "where cycle = $cycle group by criterion_id, score, won order by all",
         {"cycle": cycle},
     ).fetchall()
     criteria = [

@@ -6,9 +6,14 @@ import argparse
 import time
 
 import dagster as dg
+import psutil
 
+from orchestration.checks import TARGETS, check_result
 from orchestration.definitions import build_definitions
-from orchestration.jobs import FOLLOWUP
+from orchestration.jobs import FOLLOWUP, REPORTS
+from orchestration.settings import AssessmentSettings
+from salesassess.calendar import cycle_window
+from salesassess.quality import run_quality
 
 BACKBONE_MARTS = dg.AssetSelection.assets(
     *(dg.AssetKey(["marts", name]) for name in ("fct_call_scores", "fct_rep_scorecards"))
@@ -33,6 +38,40 @@ PHASES = {
     # ingestion again with its Great Expectations checks (the checks' cost is the difference)
     "ingest_checked": dg.AssetSelection.groups("ingest"),
 }
+# One step of the assess_cycle job each, in the job's order (``python -m bench.run --steps``):
+# what each asset costs on its own, peak memory included.
+_RAW = ("reps", "calls", "utterances", "scores", "opportunities", "coaching_sessions")
+STEPS = {
+    "ingest_rubric": dg.AssetSelection.assets(
+        dg.AssetKey(["raw", "rubric_criteria"]), dg.AssetKey(["raw", "rubric_anchors"])
+    ).without_checks(),
+    **{
+        f"ingest_{kind}": dg.AssetSelection.assets(dg.AssetKey(["raw", kind])).without_checks()
+        for kind in _RAW
+    },
+    # the quality checks of the raw tables, without their assets (see CHECKS)
+    "checks_raw": None,
+    "auto_scores": PHASES["auto_scores"],
+    "marts": PHASES["marts"],
+    "checks_marts": None,
+    "statistics": PHASES["statistics"] - REPORTS,
+    "publish": dg.AssetSelection.assets(dg.AssetKey(["published", "assessment_marts"])),
+    "reports": dg.AssetSelection.assets(dg.AssetKey(["reports", "rep_scorecards"])),
+}
+PHASES |= STEPS
+# A Dagster job cannot select partitioned checks without their assets: these steps run the
+# body of each check (its suite, evaluated in the warehouse, and its check result).
+CHECKS = {
+    "checks_raw": [target for target in TARGETS if target.table.startswith("raw.")],
+    "checks_marts": [target for target in TARGETS if target.table.startswith("marts.")],
+}
+
+
+def run_checks(step: str, partition: str) -> None:
+    settings = AssessmentSettings()
+    window = cycle_window(partition)
+    for target in CHECKS[step]:
+        check_result(run_quality(settings.warehouse_path(), target.table, window))
 
 
 def main() -> None:
@@ -40,9 +79,17 @@ def main() -> None:
     parser.add_argument("--phase", choices=sorted(PHASES), required=True)
     parser.add_argument("--partition", required=True)
     args = parser.parse_args()
+    if args.phase in CHECKS:
+        print(f"BASE_RSS {psutil.Process().memory_info().rss}")
+        started = time.perf_counter()
+        run_checks(args.phase, args.partition)
+        print(f"PHASE_SECONDS {time.perf_counter() - started:.3f}")
+        return
     defs = build_definitions()
     job = dg.define_asset_job(f"bench_{args.phase}", selection=PHASES[args.phase])
     resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
+    # the process before the step: Python, Dagster and the definitions loaded
+    print(f"BASE_RSS {psutil.Process().memory_info().rss}")
     started = time.perf_counter()
     result = resolved.execute_in_process(partition_key=args.partition)
     elapsed = time.perf_counter() - started

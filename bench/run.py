@@ -7,13 +7,22 @@ and their dbt tests; target 20 s or less, under 3 GB), all the marts (raw -> eve
 model and dbt test of the assessment) and the Python statistics separately, each in a
 fresh process whose process tree's resident memory is sampled every 50 ms; "in-run"
 seconds leave out the process start and the loading of the Dagster definitions.
-`--phases ingest_checked` adds a run of ingestion with its Great Expectations checks.
+`--phases ingest_checked` adds a run of ingestion with its quality checks.
+
+`--steps 200x250`: every step of the assess_cycle job (ingestion per kind, the raw tables'
+quality checks, the automated scorer, dbt build, the marts' checks, statistics, publish,
+reports) on one quarter of demo data with transcripts (reps x calls per rep), one process
+per step in the job's order: median seconds and peak resident memory of each step's process
+tree, and how far above the process's start (Python, Dagster, the definitions) it rose.
+`--workdir` keeps the generated quarter (and the last warehouse) for the next run;
+`--only` runs some steps again on it.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import statistics
@@ -21,10 +30,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import psutil
 
+from bench.phase import STEPS
 from salesassess.demo_data import generate
 
 PARTITION = "2026-07-01"
@@ -65,6 +76,15 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
     wall, peak, output = measure(command, env)
     reported = float(re.search(r"PHASE_SECONDS ([0-9.]+)", output).group(1))
     return wall, reported, peak
+
+
+def run_step(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """(seconds of the step, peak RSS bytes of the process tree, RSS bytes of the process
+    before the step: Python, Dagster and the definitions loaded)."""
+    _, peak, output = measure(command, env)
+    reported = float(re.search(r"PHASE_SECONDS ([0-9.]+)", output).group(1))
+    base = int(re.search(r"BASE_RSS ([0-9]+)", output).group(1))
+    return reported, peak, base
 
 
 def generate_quarter(
@@ -120,6 +140,53 @@ def backbone(runs: int, reps: int, calls_per_rep: int, workdir: Path, phases: li
         print(f"         runs (wall s): {', '.join(f'{m[0]:.1f}' for m in measured)}")
 
 
+def steps(
+    runs: int,
+    reps: int,
+    calls_per_rep: int,
+    workdir: Path,
+    keep: bool = False,
+    only: Sequence[str] = (),
+) -> None:
+    """Every step of the assess_cycle job on a quarter with transcripts, one process each,
+    in the job's order: seconds and peak memory per step."""
+    landing = workdir / f"landing_{reps}x{calls_per_rep}"
+    done = landing / "generated.json"
+    if done.exists():  # a kept --workdir: the same quarter, generated before
+        counts = json.loads(done.read_text())
+    else:
+        counts = generate_quarter(landing, reps, calls_per_rep)
+        done.write_text(json.dumps(counts))
+    chosen = [step for step in STEPS if not only or step in only]
+    results: dict[str, list[tuple[float, int, int]]] = {step: [] for step in chosen}
+    for run in range(runs):
+        # --only: the steps again on the warehouse kept by the last run (each replaces its
+        # partition)
+        warehouse = workdir / f"warehouse_{0 if only else run}.duckdb"
+        if not only:
+            warehouse.unlink(missing_ok=True)
+        env = phase_env(workdir, landing, warehouse)
+        for step in chosen:
+            command = [sys.executable, "-m", "bench.phase", "--phase", step]
+            results[step].append(run_step([*command, "--partition", PARTITION], env))
+            seconds, peak, _ = results[step][-1]
+            print(f"run {run + 1} {step}: {seconds:.1f} s, peak {peak / 2**20:.0f} MB", flush=True)
+        if not only and (run < runs - 1 or not keep):  # --workdir keeps the last warehouse
+            warehouse.unlink()
+    calls = counts.get("calls.csv", 0)
+    print(f"\nSteps of assess_cycle: {calls} calls with transcripts, {runs} run(s)")
+    print(f"{'step':<26} {'median s':>9} {'peak RSS MB':>12} {'above start MB':>15}")
+    total = 0.0
+    for step, measured in results.items():
+        seconds = statistics.median(m[0] for m in measured)
+        total += seconds
+        peak = max(m[1] for m in measured)
+        above = max(m[1] - m[2] for m in measured)
+        print(f"{step:<26} {seconds:>9.1f} {peak / 2**20:>12.0f} {above / 2**20:>15.0f}")
+    worst = max(results, key=lambda step: max(m[1] for m in results[step]))
+    print(f"{'all steps':<26} {total:>9.1f}   highest peak: {worst}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
@@ -130,7 +197,28 @@ def main() -> None:
         default="ingest,backbone_marts,marts,statistics",
         help="comma-separated, in order: ingest, backbone_marts, marts, statistics, ingest_checked",
     )
+    parser.add_argument(
+        "--steps",
+        metavar="REPSxCALLS",
+        help="instead: every step of assess_cycle on a quarter with transcripts, e.g. 200x250",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="with --steps: keep the generated landing files here and reuse them next time",
+    )
+    parser.add_argument("--only", help="with --workdir: these steps only, on its warehouse")
     args = parser.parse_args()
+    if args.steps:
+        reps, calls_per_rep = (int(part) for part in args.steps.split("x"))
+        if args.workdir:
+            args.workdir.mkdir(parents=True, exist_ok=True)
+            only = args.only.split(",") if args.only else ()
+            steps(args.runs, reps, calls_per_rep, args.workdir, keep=True, only=only)
+            return
+        with tempfile.TemporaryDirectory(prefix="assessment_bench_") as folder:
+            steps(args.runs, reps, calls_per_rep, Path(folder))
+        return
     with tempfile.TemporaryDirectory(prefix="assessment_bench_") as folder:
         backbone(args.runs, args.reps, args.calls_per_rep, Path(folder), args.phases.split(","))
 

@@ -1,8 +1,9 @@
-"""Great Expectations suites (``salesassess/quality.py``) as Dagster asset checks.
+"""The quality suites (``salesassess/quality.py``) as Dagster asset checks.
 
-One check, ``gx_quality``, per raw asset and on the two main marts, partitioned like its
-asset: it validates the partition's rows (read-only from the warehouse) and reports the
-failing row count, an example failing row and the failing expectation as metadata.
+One check, ``gx_quality`` (the name it had when the suites ran in Great Expectations), per
+raw asset and on the two main marts, partitioned like its asset: its expectations run in
+the warehouse (read-only) over the partition's rows and it reports the failing row count,
+an example failing row and the failing expectation as metadata.
 
 Blocking checks gate the run: when one fails with ERROR severity, the assets downstream of
 its asset (the dbt models, the statistics) are not materialised for the partition. The
@@ -142,7 +143,7 @@ def _build_check(target: QualityTarget) -> dg.AssetChecksDefinition:
             description=target.description,
             blocking=target.blocking,
             partitions_def=quarterly_partitions,
-            compute_kind="great_expectations",
+            compute_kind="duckdb",
         )
         def _check(
             context: dg.AssetCheckExecutionContext, settings: AssessmentSettings
@@ -158,5 +159,5 @@ def _build_check(target: QualityTarget) -> dg.AssetChecksDefinition:
 
 
 def build_quality_checks() -> list[dg.AssetChecksDefinition]:
-    """The Great Expectations checks, one per checked asset, partitioned by cycle."""
+    """The quality checks, one per checked asset, partitioned by cycle."""
     return [_build_check(target) for target in TARGETS]

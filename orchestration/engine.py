@@ -31,6 +31,7 @@ import duckdb
 from orchestration.cli import HelpFormatter, fail, prepare_environment
 from salesassess.calendar import CalendarError, checkin_window, cycle_window, partitioned_dbt_args
 from salesassess.environment import dbt_project_dir
+from salesassess.warehouse import connect
 
 HELP = """The dbt project on another engine than the embedded DuckDB: the warehouse's raw
 tables exported as Parquet (one folder per table, one file per partition label), the
@@ -62,7 +63,7 @@ def export_raw_parquet(warehouse: Path, out_dir: Path) -> dict[str, int]:
     per partition label (the ``cycle`` column), replacing the files written before; a table
     without the column is one file ``all.parquet``. Returns the rows written per table."""
     written: dict[str, int] = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         for table, columns in raw_tables(con).items():
             folder = out_dir / table
             folder.mkdir(parents=True, exist_ok=True)

@@ -40,14 +40,11 @@ from pathlib import Path
 import duckdb
 
 from salesassess.adapters.sources import adapted_files, store_adapter_log
+from salesassess.contract import CALLS, KINDS, Column, LandingKind
 from salesassess.rubric import Rubric
-from salesassess.vocabulary import SCORER_KINDS, SPEAKER_ROLES
 from salesassess.warehouse import ensure_raw_schema, rollback
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-# a UTC offset right after a time of day (a bare date's "-22" is no offset)
-OFFSET_PATTERN = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$"
-CYCLE_PATTERN = r"^[0-9]{4}-Q[1-4]$"
 HEADER_BYTES = 1 << 20  # a CSV header record must end within the file's first MiB
 STORE_SLICE_ROWS = 500_000  # accepted rows are inserted in sorted slices of this many
 _SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes under surrogateescape
@@ -62,240 +59,39 @@ class LandingError(ValueError):
         super().__init__(f"{file}: rule {rule}: {message}")
 
 
-@dataclass(frozen=True)
-class Column:
-    """One contract column: its type decides how it is parsed and which rule it can break."""
-
-    name: str
-    type: str = "text"  # text | integer | number | timestamp | date | boolean | cycle
-    required: bool = True
-    allowed: tuple[str, ...] = ()
-
-    @property
-    def sql_type(self) -> str:
-        return {
-            "text": "varchar",
-            "integer": "bigint",
-            "number": "double",
-            "timestamp": "timestamptz",
-            "date": "date",
-            "boolean": "boolean",
-            "cycle": "varchar",
-        }[self.type]
-
-    def typed(self, source: str) -> str:
-        """SQL turning the VARCHAR ``source`` into the typed value (NULL when unparsable)."""
-        value = f"nullif(trim({source}), '')"
-        if self.allowed:
-            return f"lower({value})"
-        return {
-            "text": f"case when {value} is not null then {source} end",
-            "integer": f"try_cast({value} as bigint)",
-            "number": f"case when isfinite(try_cast({value} as double)) "
-            f"then try_cast({value} as double) end",
-            "timestamp": f"case when regexp_matches({value}, '{OFFSET_PATTERN}') "
-            f"then try_cast({value} as timestamptz) end",
-            "date": f"coalesce(try_cast({value} as date), "
-            f"cast(try_cast({value} as timestamptz) as date))",
-            "boolean": f"case when lower({value}) in ('true', 't', '1', 'yes', 'y') then true "
-            f"when lower({value}) in ('false', 'f', '0', 'no', 'n') then false end",
-            "cycle": f"case when regexp_matches({value}, '{CYCLE_PATTERN}') then {value} end",
-        }[self.type]
-
-    def rules(self, source: str) -> list[tuple[str, str]]:
-        """(rule, condition that breaks it) pairs, checked in order."""
-        value = f"nullif(trim({source}), '')"
-        rules = []
-        if self.required:
-            rules.append((f"missing_value:{self.name}", f"{value} is null"))
-        if self.allowed:
-            allowed = ", ".join(f"'{option}'" for option in self.allowed)
-            rules.append(
-                (
-                    f"not_allowed:{self.name}",
-                    f"{value} is not null and lower({value}) not in ({allowed})",
-                )
+def reference_rules(column: Column) -> list[tuple[str, str]]:
+    """The landing rules of a column that refers to another kind: a call must be in the
+    landing calls files and accepted in ``raw.calls``; a rep in the cycle's ``raw.reps``."""
+    value = f"t.{_quote(column.name)}"
+    if column.references == "calls":
+        return [
+            ("unknown_call", f"{value} not in (select call_id from landing_call_index)"),
+            (
+                "call_quarantined",
+                f"{value} not in (select call_id from raw.calls where cycle = $cycle)",
+            ),
+        ]
+    if column.references == "reps":
+        return [
+            (
+                "unknown_rep",
+                f"{value} not in (select rep_id from raw.reps where cycle = $cycle)",
             )
-        elif self.type == "timestamp":
-            rules.append(
-                (
-                    f"timestamp_without_offset:{self.name}",
-                    f"{value} is not null and try_cast({value} as timestamp) is not null "
-                    f"and not regexp_matches({value}, '{OFFSET_PATTERN}')",
-                )
-            )
-        if self.type != "text" and not self.allowed:
-            rules.append(
-                (
-                    f"invalid_{self.type}:{self.name}",
-                    f"{value} is not null and ({self.typed(source)}) is null",
-                )
-            )
-        return rules
+        ]
+    return []
 
 
-@dataclass(frozen=True)
-class LandingKind:
-    """A landing file kind: its columns, key and the rules that need other tables."""
-
-    name: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    required_files: bool = True
-    # rule name -> SQL condition over the typed row ``t`` (and helper tables) that breaks it
-    reference_rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-
-    @property
-    def required_columns(self) -> list[str]:
-        return [column.name for column in self.columns if column.required]
-
-
-T = Column  # short alias for the table below
-
-REPS = LandingKind(
-    name="reps",
-    columns=(
-        T("rep_id"),
-        T("rep_name"),
-        T("manager_id"),
-        T("email", required=False),
-        T("team", required=False),
-        T("manager_name", required=False),
-        T("hired_on", "date", required=False),
-        T("active", "boolean", required=False),
-    ),
-    key=("rep_id",),
-)
-CALLS = LandingKind(
-    name="calls",
-    columns=(
-        T("call_id"),
-        T("rep_id"),
-        T("started_at", "timestamp"),
-        T("duration_s", "number"),
-        T("opportunity_id", required=False),
-        T("title", required=False),
-        T("direction", required=False),
-    ),
-    key=("call_id",),
-    reference_rules=(
-        ("negative_duration", "t.duration_s < 0"),
-        ("unknown_rep", "t.rep_id not in (select rep_id from raw.reps where cycle = $cycle)"),
-    ),
-)
-_CALL_ACCEPTED = (
-    (
-        "unknown_call",
-        "t.call_id not in (select call_id from landing_call_index)",
-    ),
-    (
-        "call_quarantined",
-        "t.call_id not in (select call_id from raw.calls where cycle = $cycle)",
-    ),
-)
-UTTERANCES = LandingKind(
-    name="utterances",
-    columns=(
-        T("call_id"),
-        T("seq", "integer"),
-        T("start_ms", "integer"),
-        T("end_ms", "integer"),
-        T("speaker_role", allowed=SPEAKER_ROLES),
-        T("text"),
-        T("speaker_name", required=False),
-    ),
-    key=("call_id", "seq"),
-    required_files=False,
-    reference_rules=(
-        ("negative_start", "t.start_ms < 0"),
-        ("end_before_start", "t.end_ms < t.start_ms"),
-        *_CALL_ACCEPTED,
-    ),
-)
-SCORES = LandingKind(
-    name="scores",
-    columns=(
-        T("call_id"),
-        T("criterion_id"),
-        T("score", "number"),
-        T("scorer_id"),
-        T("scorer_kind", allowed=SCORER_KINDS),
-        T("rubric_version", required=False),
-        T("scored_at", "timestamp", required=False),
-        T("evidence_start_ms", "integer", required=False),
-        T("note", required=False),
-    ),
-    key=("call_id", "criterion_id", "scorer_id"),
-    required_files=False,
-    reference_rules=(
-        *_CALL_ACCEPTED,
-        (
-            "unknown_rubric_version",
-            "t.resolved_rubric_version is null",
-        ),
-        (
-            "unknown_criterion",
-            "not exists (select 1 from raw.rubric_criteria r where r.cycle = $cycle "
-            "and r.rubric_version = t.resolved_rubric_version "
-            "and r.criterion_id = t.criterion_id)",
-        ),
-        (
-            "score_outside_scale",
-            "not exists (select 1 from raw.rubric_criteria r where r.cycle = $cycle "
-            "and r.rubric_version = t.resolved_rubric_version "
-            "and r.criterion_id = t.criterion_id "
-            "and t.score between r.scale_min and r.scale_max)",
-        ),
-    ),
-)
-OPPORTUNITIES = LandingKind(
-    name="opportunities",
-    columns=(
-        T("opportunity_id"),
-        T("owner_rep_id"),
-        T("created_at", "date"),
-        T("close_date", "date"),
-        T("is_closed", "boolean"),
-        T("is_won", "boolean"),
-        T("stage", required=False),
-        T("amount", "number", required=False),
-        T("account_id", required=False),
-    ),
-    key=("opportunity_id",),
-    required_files=False,
-    reference_rules=(
-        ("won_but_not_closed", "t.is_won and not t.is_closed"),
-        (
-            "unknown_rep",
-            "t.owner_rep_id not in (select rep_id from raw.reps where cycle = $cycle)",
-        ),
-    ),
-)
-COACHING_SESSIONS = LandingKind(
-    name="coaching_sessions",
-    columns=(
-        T("rep_id"),
-        T("cycle", "cycle"),
-        T("criterion_id"),
-        T("delivered_on", "date"),
-        T("coach_id", required=False),
-        T("note", required=False),
-    ),
-    key=("rep_id", "cycle", "criterion_id"),
-    required_files=False,
-    reference_rules=(
-        ("unknown_rep", "t.rep_id not in (select rep_id from raw.reps where cycle = $cycle)"),
-        (
-            "unknown_criterion",
-            "t.criterion_id not in "
-            "(select criterion_id from raw.rubric_criteria where cycle = $cycle)",
-        ),
-    ),
-)
-
-KINDS: dict[str, LandingKind] = {
-    kind.name: kind for kind in (REPS, CALLS, UTTERANCES, SCORES, OPPORTUNITIES, COACHING_SESSIONS)
-}
+def landing_rules(kind: LandingKind) -> list[tuple[str, str]]:
+    """(rule, condition over the typed row ``t`` that breaks it), in order, generated from
+    the contract: lowest values, row rules, references, then the kind's own rules."""
+    rules = [
+        (column.below_minimum, f"t.{_quote(column.name)} < {column.minimum:g}")
+        for column in kind.columns
+        if column.minimum is not None
+    ]
+    rules += [(rule.landing_rule, f"not ({rule.holds})") for rule in kind.row_rules]
+    rules += [rule for column in kind.columns for rule in reference_rules(column)]
+    return rules + list(kind.reference_rules)
 
 
 def partition_condition(kind: LandingKind) -> str:
@@ -882,13 +678,12 @@ def _judge(
         + " ".join(f"when {condition} then {_literal(rule)}" for rule, condition in field_rules)
         + " end"
     )
+    rules = landing_rules(kind)
     reference_case = (
         "case "
-        + " ".join(
-            f"when {condition} then {_literal(rule)}" for rule, condition in kind.reference_rules
-        )
+        + " ".join(f"when {condition} then {_literal(rule)}" for rule, condition in rules)
         + " end"
-        if kind.reference_rules
+        if rules
         else "null"
     )
     version_column = (
@@ -897,6 +692,7 @@ def _judge(
         else ""
     )
     key = ", ".join(_quote(name) for name in kind.key)
+    key_columns = ", ".join(f"t.{_quote(name)}" for name in kind.key)
     _run(
         con,
         "create or replace temp table verdict as "
@@ -905,7 +701,9 @@ def _judge(
         f"{field_case} as field_violation from landed l), "
         f"placed as (select t.*{version_column}, ({partition_condition(kind)}) as in_partition "
         "from typed t), "
-        "scoped as (select t.*, case when t.in_partition is not false then "
+        # only what the ranking needs goes on (never the text columns: the window sorts it)
+        f"scoped as (select t._file_index, t._rec, t._row, t.in_partition, {key_columns}, "
+        "case when t.in_partition is not false then "
         f"coalesce(t.field_violation, {reference_case}) end as violation from placed t), "
         "ranked as (select *, case when in_partition is not false and violation is null "
         "then row_number() over (partition by in_partition is not false and violation is null, "

@@ -1,81 +1,198 @@
-"""Data quality of one quarterly partition: Great Expectations 1.x suites over the warehouse.
+"""Data quality of one quarterly partition: expectations evaluated where the data is.
 
-Every raw kind (and the two main marts) has a suite of rules. A rule is one GX expectation
-validated against a pandas frame read read-only from DuckDB and filtered by ``cycle``:
+Every raw kind (and the two main marts) has a suite of rules. The suites of the landing
+kinds are generated from the landing contract (:mod:`salesassess.contract`), the same
+declaration the landing checks are generated from: key columns not null and the key
+unique within the cycle, required values present, allowed values, lowest values,
+references to the cycle's reps and calls, the contract's row rules and the
+reconciliation of ``raw.load_log``; rules that need the cycle's rubric (scores on their
+version's scale and criteria, weights summing to 100) and the marts' rules are declared
+here.
 
-* ``rows``: the partition's rows of the table itself (keys unique and not null, values in
-  their set or range, timestamps inside the cycle's half-open window, references to the
-  cycle's reps and calls, scores on their rubric version's scale, ...);
-* an aggregate frame computed in DuckDB where GX has no expectation for it (weights per
-  rubric version, the reconciliation of ``raw.load_log``), validated with GX as well.
+A rule is an expectation in the vocabulary of Great Expectations
+(``expect_column_values_to_be_between(column='score', min_value=1.0, max_value=5.0)
+where rubric_version == '1'``) evaluated by DuckDB in the warehouse: one query per frame
+(``rows``: the partition's rows of the table; other frames: small aggregates such as the
+weights per rubric version) returns, per rule, the number of failing rows and the first
+failing row in the frame's order. Nothing reads a table into Python, so a check's memory
+does not grow with the partition (DuckDB spills to its temporary directory).
 
 ``run_quality`` returns a ``QualityResult``: passed, the failing check, the number of failing
 rows, an example failing row and a text description. Nothing here knows about Dagster
 (``orchestration/checks.py`` turns results into asset check results).
-
-GX is imported lazily (its import takes seconds), with analytics and progress bars off.
 """
 
 from __future__ import annotations
 
-import os
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
-import pandas as pd
 
 from salesassess.calendar import CycleWindow
-from salesassess.vocabulary import SCORER_KINDS, SPEAKER_ROLES
+from salesassess.contract import KINDS, LandingKind
 from salesassess.warehouse import connect
 
 ERROR = "ERROR"
 WARN = "WARN"
 
 SAMPLE_STATUSES = ("ok", "insufficient_sample")
-RESULT_FORMAT = {"result_format": "COMPLETE"}  # exact index lists: distinct failing rows
 
 
-@cache
-def _gx():
-    """``great_expectations``, imported once with its analytics off and its import noise
-    (DeprecationWarnings of its own dependencies) silenced."""
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import great_expectations as gx
-    return gx
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
-def _context():
-    """A fresh in-memory GX context: no data docs site, no progress bars, no analytics."""
-    gx = _gx()
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
+def _sql_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, datetime):
+        return f"timestamptz '{value.isoformat()}'"
+    if isinstance(value, date):
+        return f"date '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class Shown(str):
+    """An argument shown as written (``repr`` without quotes), e.g. a set read in SQL."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+# --------------------------------------------------------------------------------------
+# Expectations
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One expectation and the SQL that evaluates it over a frame.
+
+    ``fails``: SQL over one row of the frame (alias ``f``), true when the row breaks the
+    expectation (NULL does not fail); ``unique``: the columns whose combined value must be
+    unique (duplicates are found with a GROUP BY); ``min_rows``: a table-level expectation
+    on the frame's row count. ``kind``, ``arguments`` and ``where`` describe it in check
+    metadata; ``tables`` are the other tables the SQL reads.
+    """
+
+    kind: str
+    arguments: tuple[tuple[str, Any], ...]
+    fails: str = ""
+    where: str = ""
+    unique: tuple[str, ...] = ()
+    min_rows: int | None = None
+    tables: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        def show(value: Any) -> str:
+            if isinstance(value, (datetime, date)):
+                return value.isoformat()
+            return repr(value)
+
+        arguments = ", ".join(
+            f"{key}={show(value)}" for key, value in self.arguments if value is not None
+        )
+        return f"{self.kind}({arguments})" + (f" where {self.where}" if self.where else "")
+
+
+def _condition(where: Mapping[str, str]) -> tuple[str, str]:
+    """(SQL, shown) of a row condition such as ``rubric_version == '1'``."""
+    sql = " and ".join(f"f.{_quote(c)} = {_sql_literal(v)}" for c, v in where.items())
+    shown = " and ".join(f"{c} == {v!r}" for c, v in where.items())
+    return sql, shown
+
+
+def not_null(column: str) -> Expectation:
+    return Expectation(
+        "expect_column_values_to_not_be_null",
+        (("column", column),),
+        fails=f"f.{_quote(column)} is null",
     )
 
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
-        analytics_enabled=False,
+
+def unique(key: Sequence[str]) -> Expectation:
+    if len(key) == 1:
+        return Expectation(
+            "expect_column_values_to_be_unique", (("column", key[0]),), unique=tuple(key)
+        )
+    return Expectation(
+        "expect_compound_columns_to_be_unique", (("column_list", list(key)),), unique=tuple(key)
     )
-    return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def _version_is(version: str):
-    """GX row condition: rows of one rubric version."""
-    _gx()
-    from great_expectations.expectations.row_conditions import Column
+def in_set(
+    column: str, values: Sequence[Any], where: Mapping[str, str] | None = None
+) -> Expectation:
+    value = f"f.{_quote(column)}"
+    condition, shown = _condition(where or {})
+    options = ", ".join(_sql_literal(v) for v in sorted(values))
+    fails = f"{value} is not null" + (f" and {value} not in ({options})" if options else "")
+    return Expectation(
+        "expect_column_values_to_be_in_set",
+        (("column", column), ("value_set", sorted(values))),
+        fails=f"{condition} and {fails}" if condition else fails,
+        where=shown,
+    )
 
-    return Column("rubric_version") == version
+
+def in_table(column: str, table: str, key: str, cycle: str) -> Expectation:
+    """``column`` is a ``key`` of ``table`` in the same cycle (a semi-join in DuckDB)."""
+    value = f"f.{_quote(column)}"
+    return Expectation(
+        "expect_column_values_to_be_in_set",
+        (("column", column), ("value_set", Shown(f"{table}.{key} of {cycle}"))),
+        fails=f"{value} is not null and not exists (select 1 from {table} r "
+        f"where r.cycle = $cycle and r.{_quote(key)} = {value})",
+        tables=(table,),
+    )
+
+
+def between(
+    column: str,
+    low: Any = None,
+    high: Any = None,
+    *,
+    strict_max: bool = False,
+    where: Mapping[str, str] | None = None,
+) -> Expectation:
+    value = f"f.{_quote(column)}"
+    outside = []
+    if low is not None:
+        outside.append(f"{value} < {_sql_literal(low)}")
+    if high is not None:
+        outside.append(f"{value} {'>=' if strict_max else '>'} {_sql_literal(high)}")
+    condition, shown = _condition(where or {})
+    fails = f"{value} is not null and ({' or '.join(outside)})"
+    arguments = [("column", column), ("min_value", low), ("max_value", high)]
+    if strict_max:
+        arguments.append(("strict_max", True))
+    return Expectation(
+        "expect_column_values_to_be_between",
+        tuple(arguments),
+        fails=f"{condition} and {fails}" if condition else fails,
+        where=shown,
+    )
+
+
+def satisfies(holds: str, kind: str = "", arguments: tuple = ()) -> Expectation:
+    """Every row satisfies the SQL condition ``holds`` (over the frame's columns)."""
+    return Expectation(
+        kind or "expect_row_values_to_satisfy",
+        arguments or (("condition", holds),),
+        fails=f"not ({holds})",
+    )
+
+
+def row_count_at_least(minimum: int) -> Expectation:
+    return Expectation(
+        "expect_table_row_count_to_be_between", (("min_value", minimum),), min_rows=minimum
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -84,31 +201,33 @@ def _version_is(version: str):
 
 @dataclass(frozen=True)
 class Rule:
-    """One check of a suite: a GX expectation over one frame of the partition."""
+    """One check of a suite: an expectation over one frame of the partition."""
 
     name: str
     description: str
-    expectation: Any  # a great_expectations Expectation
+    expectation: Expectation
     frame: str = "rows"
     severity: str = ERROR
 
 
 @dataclass(frozen=True)
 class Reference:
-    """What the cycle's rows are checked against: its reps, calls and rubric versions."""
+    """The cycle's rubric versions, as ingested: scale and criteria per version."""
 
-    rep_ids: tuple[str, ...] = ()
-    call_ids: tuple[str, ...] = ()
     scales: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     criteria: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Frame:
-    """Rows a suite validates: SQL over ``table`` with the ``$cycle`` parameter."""
+    """Rows a suite validates: ``sql`` (with the ``$cycle`` parameter) selecting
+    ``columns`` (what an example row shows) and ``order`` (the frame's order: the example
+    is the first failing row)."""
 
     table: str
     sql: str
+    columns: tuple[str, ...]
+    order: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -121,12 +240,30 @@ class Suite:
     frames: Mapping[str, Frame]
     rules: tuple[Rule, ...]
 
+    @property
+    def tables(self) -> set[str]:
+        read = {rule_table for rule in self.rules for rule_table in rule.expectation.tables}
+        return {self.table, *(frame.table for frame in self.frames.values()), *read}
 
-def _rows(table: str, columns: Sequence[str], order: Sequence[str]) -> Frame:
+
+def _name(column: str) -> str:
+    """The output name of a select item (``expression as name`` or a column)."""
+    return column.rsplit(" as ", 1)[-1]
+
+
+def _rows(
+    table: str, columns: Sequence[str], order: Sequence[str], hidden: Sequence[str] = ()
+) -> Frame:
+    """The partition's rows of ``table``: ``columns`` shown in an example row, ``hidden``
+    columns only checked, ordered by ``order``."""
+    names = [_name(column) for column in columns]
+    extra = [column for column in order if column not in names]
+    select = [*columns, *hidden, *(f"{column} as _order_{column}" for column in extra)]
     return Frame(
         table,
-        f"select {', '.join(columns)} from {table} where cycle = $cycle "
-        f"order by {', '.join(order)}",
+        f"select {', '.join(select)} from {table} where cycle = $cycle",
+        tuple(names),
+        tuple(column if column in names else f"_order_{column}" for column in order),
     )
 
 
@@ -135,58 +272,58 @@ def _load_log(kind: str) -> Frame:
         "raw.load_log",
         "select kind, file, rows_read, rows_accepted, rows_quarantined, rows_other_partition, "
         "rows_accepted + rows_quarantined + rows_other_partition as rows_accounted "
-        f"from raw.load_log where cycle = $cycle and kind = '{kind}' order by file",
+        f"from raw.load_log where cycle = $cycle and kind = '{kind}'",
+        (
+            "kind",
+            "file",
+            "rows_read",
+            "rows_accepted",
+            "rows_quarantined",
+            "rows_other_partition",
+            "rows_accounted",
+        ),
+        ("file",),
     )
 
 
 def _not_null(column: str, severity: str = ERROR) -> Rule:
-    gx = _gx()
     return Rule(
-        f"{column}_not_null",
-        f"{column} is never null",
-        gx.expectations.ExpectColumnValuesToNotBeNull(column=column),
-        severity=severity,
+        f"{column}_not_null", f"{column} is never null", not_null(column), severity=severity
     )
 
 
 def _key_rules(key: Sequence[str], severity: str = ERROR) -> list[Rule]:
     """Every key column not null, the key unique within the cycle."""
-    gx = _gx()
-    unique = (
-        gx.expectations.ExpectColumnValuesToBeUnique(column=key[0])
-        if len(key) == 1
-        else gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=list(key))
-    )
-    name = "_".join(key)
     return [
         *(_not_null(column, severity) for column in key),
         Rule(
-            f"{name}_unique",
+            f"{'_'.join(key)}_unique",
             f"({', '.join(key)}) is unique within the cycle",
-            unique,
+            unique(key),
             severity=severity,
         ),
     ]
 
 
 def _in_set(column: str, values: Sequence[str], what: str, severity: str = ERROR) -> Rule:
-    gx = _gx()
     return Rule(
-        f"{column}_known",
-        f"{column} is one of {what}",
-        gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values)),
-        severity=severity,
+        f"{column}_known", f"{column} is one of {what}", in_set(column, values), severity=severity
     )
 
 
+def _between(column: str, low, high, description: str, severity: str = ERROR) -> Rule:
+    return Rule(f"{column}_in_range", description, between(column, low, high), severity=severity)
+
+
 def _load_log_rule(severity: str = ERROR) -> Rule:
-    gx = _gx()
     return Rule(
         "load_log_reconciles",
         "raw.load_log: rows_read = rows_accepted + rows_quarantined + rows_other_partition "
         "for every file",
-        gx.expectations.ExpectColumnPairValuesToBeEqual(
-            column_A="rows_read", column_B="rows_accounted"
+        satisfies(
+            "f.rows_read = f.rows_accounted",
+            "expect_column_pair_values_to_be_equal",
+            (("column_A", "rows_read"), ("column_B", "rows_accounted")),
         ),
         frame="load_log",
         severity=severity,
@@ -195,246 +332,150 @@ def _load_log_rule(severity: str = ERROR) -> Rule:
 
 def _scale_rules(column: str, reference: Reference) -> list[Rule]:
     """``column`` inside the scale of the row's rubric version (scale read for the cycle)."""
-    gx = _gx()
     return [
         Rule(
             f"{column}_within_scale_v{version}",
             f"{column} of rubric version {version} lies inside its scale {low:g}..{high:g}",
-            gx.expectations.ExpectColumnValuesToBeBetween(
-                column=column,
-                min_value=low,
-                max_value=high,
-                row_condition=_version_is(version),
-            ),
+            between(column, low, high, where={"rubric_version": version}),
         )
         for version, (low, high) in sorted(reference.scales.items())
     ]
 
 
-def _between(column: str, low, high, description: str, severity: str = ERROR) -> Rule:
-    gx = _gx()
-    return Rule(
-        f"{column}_in_range",
-        description,
-        gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high),
-        severity=severity,
+REFERENCED_KEYS = {"reps": "rep_id", "calls": "call_id"}
+
+
+def contract_rules(kind: LandingKind, window: CycleWindow, severity: str = ERROR) -> list[Rule]:
+    """The rules the landing contract declares for ``raw.<kind>``: per column in the
+    contract's order (the key first) not null when required, the key unique, allowed
+    values, the reference, the lowest value and the cycle's window; then the row rules."""
+    key_columns = [kind.column(name) for name in kind.key]
+    others = [column for column in kind.columns if column.name not in kind.key]
+    rules = _key_rules(kind.key, severity)
+    for column in [*key_columns, *others]:
+        name = column.name
+        if column.required and name not in kind.key:
+            rules.append(_not_null(name, severity))
+        if column.allowed:
+            rules.append(_in_set(name, column.allowed, ", ".join(column.allowed), severity))
+        if column.references:
+            table = f"raw.{column.references}"
+            rules.append(
+                Rule(
+                    f"{name}_known",
+                    f"{name} is one of the {column.references} of {window.cycle} ({table})",
+                    in_table(name, table, REFERENCED_KEYS[column.references], window.cycle),
+                    severity=severity,
+                )
+            )
+        if column.minimum is not None:
+            what = "not negative" if column.minimum == 0 else f"at least {column.minimum:g}"
+            rules.append(_between(name, column.minimum, None, f"{name} is {what}", severity))
+        if name == kind.window_column:
+            rules.append(
+                Rule(
+                    f"{name}_in_window",
+                    f"{name} lies in the cycle's window {window.start.isoformat()} <= "
+                    f"{name} < {window.end.isoformat()}",
+                    between(name, window.start, window.end, strict_max=True),
+                    severity=severity,
+                )
+            )
+    rules += [
+        Rule(rule.check, rule.description, satisfies(rule.holds), severity=severity)
+        for rule in kind.row_rules
+    ]
+    return rules
+
+
+# the rubric version a score was resolved to is the one its rules read
+_RESOLVED = {"rubric_version": "rubric_version_resolved as rubric_version"}
+
+
+def _raw_frame(kind: LandingKind, order: Sequence[str]) -> Frame:
+    """The partition's rows of ``raw.<kind>``: the contract's columns and their source
+    (``text`` is checked but never shown: transcript content stays out of check metadata;
+    a score's ``rubric_version`` is the resolved one)."""
+    columns = [
+        _RESOLVED.get(column.name, column.name) if kind.name == "scores" else column.name
+        for column in kind.columns
+        if column.name != "text"
+    ]
+    if "cycle" not in columns:
+        columns.insert(0, "cycle")
+    hidden = ["text"] if any(column.name == "text" for column in kind.columns) else []
+    return _rows(f"raw.{kind.name}", [*columns, "source_file", "source_row"], order, hidden)
+
+
+def _raw_suite(
+    kind_name: str,
+    window: CycleWindow,
+    extra_rules: Sequence[Rule] = (),
+    *,
+    severity: str = ERROR,
+    first: Sequence[Rule] = (),
+) -> Suite:
+    kind = KINDS[kind_name]
+    order = ["source_file", "source_row", *kind.key]
+    return Suite(
+        name=f"raw.{kind.name}",
+        table=f"raw.{kind.name}",
+        frames={
+            "rows": _raw_frame(kind, order),
+            "load_log": _load_log(kind.name),
+        },
+        rules=(
+            *first,
+            *contract_rules(kind, window, severity),
+            *extra_rules,
+            _load_log_rule(severity),
+        ),
     )
 
 
 def _reps_suite(window: CycleWindow, reference: Reference) -> Suite:
-    gx = _gx()
-    return Suite(
-        name="raw.reps",
-        table="raw.reps",
-        frames={
-            "rows": _rows(
-                "raw.reps",
-                ["cycle", "rep_id", "rep_name", "manager_id", "team", "source_file", "source_row"],
-                ["source_file", "source_row"],
-            ),
-            "load_log": _load_log("reps"),
-        },
-        rules=(
-            Rule(
-                "has_reps",
-                "the cycle has at least one rep",
-                gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
-            ),
-            *_key_rules(["rep_id"]),
-            _not_null("rep_name"),
-            _not_null("manager_id"),
-            _load_log_rule(),
-        ),
+    return _raw_suite(
+        "reps",
+        window,
+        first=[Rule("has_reps", "the cycle has at least one rep", row_count_at_least(1))],
     )
 
 
 def _calls_suite(window: CycleWindow, reference: Reference) -> Suite:
-    gx = _gx()
-    return Suite(
-        name="raw.calls",
-        table="raw.calls",
-        frames={
-            "rows": _rows(
-                "raw.calls",
-                [
-                    "cycle",
-                    "call_id",
-                    "rep_id",
-                    "started_at",
-                    "duration_s",
-                    "opportunity_id",
-                    "source_file",
-                    "source_row",
-                ],
-                ["source_file", "source_row", "call_id"],
-            ),
-            "load_log": _load_log("calls"),
-        },
-        rules=(
-            *_key_rules(["call_id"]),
-            _not_null("rep_id"),
-            _in_set("rep_id", reference.rep_ids, f"the reps of {window.cycle} (raw.reps)"),
-            _not_null("started_at"),
-            Rule(
-                "started_at_in_window",
-                f"started_at lies in the cycle's window {window.start.isoformat()} <= "
-                f"started_at < {window.end.isoformat()}",
-                gx.expectations.ExpectColumnValuesToBeBetween(
-                    column="started_at",
-                    min_value=window.start,
-                    max_value=window.end,
-                    strict_max=True,
-                ),
-            ),
-            _not_null("duration_s"),
-            _between("duration_s", 0, None, "duration_s is not negative"),
-            _load_log_rule(),
-        ),
-    )
+    return _raw_suite("calls", window)
 
 
 def _utterances_suite(window: CycleWindow, reference: Reference) -> Suite:
     # Transcripts are evidence, not scores: a broken line warns, it does not gate the cycle.
-    gx = _gx()
-    return Suite(
-        name="raw.utterances",
-        table="raw.utterances",
-        frames={
-            # no ``text``: transcript content is never copied into check metadata
-            "rows": _rows(
-                "raw.utterances",
-                [
-                    "cycle",
-                    "call_id",
-                    "seq",
-                    "start_ms",
-                    "end_ms",
-                    "speaker_role",
-                    "source_file",
-                    "source_row",
-                ],
-                ["source_file", "source_row", "call_id", "seq"],
-            ),
-            "load_log": _load_log("utterances"),
-        },
-        rules=(
-            *_key_rules(["call_id", "seq"], WARN),
-            _in_set("call_id", reference.call_ids, f"the calls of {window.cycle}", WARN),
-            _not_null("speaker_role", WARN),
-            _in_set("speaker_role", SPEAKER_ROLES, ", ".join(SPEAKER_ROLES), WARN),
-            _between("start_ms", 0, None, "start_ms is not negative", WARN),
-            Rule(
-                "end_not_before_start",
-                "end_ms >= start_ms",
-                gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="end_ms", column_B="start_ms", or_equal=True
-                ),
-                severity=WARN,
-            ),
-            _load_log_rule(WARN),
-        ),
-    )
+    return _raw_suite("utterances", window, severity=WARN)
 
 
 def _scores_suite(window: CycleWindow, reference: Reference) -> Suite:
-    gx = _gx()
-    criteria_rules = [
-        Rule(
-            f"criterion_id_known_v{version}",
-            f"criterion_id is a criterion of rubric version {version}",
-            gx.expectations.ExpectColumnValuesToBeInSet(
-                column="criterion_id",
-                value_set=sorted(criteria),
-                row_condition=_version_is(version),
-            ),
-        )
-        for version, criteria in sorted(reference.criteria.items())
-    ]
-    return Suite(
-        name="raw.scores",
-        table="raw.scores",
-        frames={
-            "rows": _rows(
-                "raw.scores",
-                [
-                    "cycle",
-                    "call_id",
-                    "criterion_id",
-                    "scorer_id",
-                    "scorer_kind",
-                    "score",
-                    "rubric_version_resolved as rubric_version",
-                    "source_file",
-                    "source_row",
-                ],
-                ["source_file", "source_row", "call_id", "criterion_id", "scorer_id"],
-            ),
-            "load_log": _load_log("scores"),
-        },
-        rules=(
-            *_key_rules(["call_id", "criterion_id", "scorer_id"]),
-            _in_set("call_id", reference.call_ids, f"the calls of {window.cycle} (raw.calls)"),
-            _not_null("scorer_kind"),
-            _in_set("scorer_kind", SCORER_KINDS, ", ".join(SCORER_KINDS)),
+    versions = f"the rubric versions of {window.cycle} (raw.rubric_criteria)"
+    return _raw_suite(
+        "scores",
+        window,
+        [
             _not_null("rubric_version"),
-            _in_set(
-                "rubric_version",
-                list(reference.scales),
-                f"the rubric versions of {window.cycle} (raw.rubric_criteria)",
+            _in_set("rubric_version", list(reference.scales), versions),
+            *(
+                Rule(
+                    f"criterion_id_known_v{version}",
+                    f"criterion_id is a criterion of rubric version {version}",
+                    in_set("criterion_id", criteria, where={"rubric_version": version}),
+                )
+                for version, criteria in sorted(reference.criteria.items())
             ),
-            *criteria_rules,
-            _not_null("score"),
             *_scale_rules("score", reference),
-            _load_log_rule(),
-        ),
+        ],
     )
 
 
 def _opportunities_suite(window: CycleWindow, reference: Reference) -> Suite:
-    gx = _gx()
-    return Suite(
-        name="raw.opportunities",
-        table="raw.opportunities",
-        frames={
-            "rows": _rows(
-                "raw.opportunities",
-                [
-                    "cycle",
-                    "opportunity_id",
-                    "owner_rep_id",
-                    "created_at",
-                    "close_date",
-                    "is_closed",
-                    "is_won",
-                    "source_file",
-                    "source_row",
-                ],
-                ["source_file", "source_row", "opportunity_id"],
-            ),
-            "load_log": _load_log("opportunities"),
-        },
-        rules=(
-            *_key_rules(["opportunity_id"]),
-            _not_null("owner_rep_id"),
-            _in_set("owner_rep_id", reference.rep_ids, f"the reps of {window.cycle} (raw.reps)"),
-            _not_null("is_closed"),
-            _not_null("is_won"),
-            Rule(
-                "won_implies_closed",
-                "an opportunity that is won is closed (is_won implies is_closed)",
-                gx.expectations.ExpectColumnPairValuesToBeInSet(
-                    column_A="is_won",
-                    column_B="is_closed",
-                    value_pairs_set=[(True, True), (False, True), (False, False)],
-                ),
-            ),
-            _load_log_rule(),
-        ),
-    )
+    return _raw_suite("opportunities", window)
 
 
 def _rubric_criteria_suite(window: CycleWindow, reference: Reference) -> Suite:
-    gx = _gx()
     return Suite(
         name="raw.rubric_criteria",
         table="raw.rubric_criteria",
@@ -453,36 +494,33 @@ def _rubric_criteria_suite(window: CycleWindow, reference: Reference) -> Suite:
                 ],
                 ["rubric_version", "position", "criterion_id"],
             ),
-            # GX has no "sum per group" expectation: DuckDB sums, GX checks the sums.
+            # a sum per group: DuckDB sums, the expectation checks the sums
             "weights": Frame(
                 "raw.rubric_criteria",
                 "select rubric_version, sum(weight) as weight_total, count(*) as n_criteria "
-                "from raw.rubric_criteria where cycle = $cycle group by rubric_version "
-                "order by rubric_version",
+                "from raw.rubric_criteria where cycle = $cycle group by rubric_version",
+                ("rubric_version", "weight_total", "n_criteria"),
+                ("rubric_version",),
             ),
         },
         rules=(
-            Rule(
-                "has_rubric",
-                "the cycle has a rubric",
-                gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
-            ),
+            Rule("has_rubric", "the cycle has a rubric", row_count_at_least(1)),
             *_key_rules(["rubric_version", "criterion_id"]),
             _not_null("weight"),
             _between("weight", 1, 100, "every weight is a whole percent from 1 to 100"),
             Rule(
                 "scale_max_above_min",
                 "scale_max > scale_min",
-                gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="scale_max", column_B="scale_min"
+                satisfies(
+                    "f.scale_max > f.scale_min",
+                    "expect_column_pair_values_a_to_be_greater_than_b",
+                    (("column_A", "scale_max"), ("column_B", "scale_min")),
                 ),
             ),
             Rule(
                 "weights_sum_to_100",
                 "the weights of every rubric version sum to 100",
-                gx.expectations.ExpectColumnValuesToBeBetween(
-                    column="weight_total", min_value=100, max_value=100
-                ),
+                between("weight_total", 100, 100),
                 frame="weights",
             ),
         ),
@@ -571,19 +609,6 @@ def build_suite(table: str, window: CycleWindow, reference: Reference) -> Suite:
     return SUITES[table](window, reference)
 
 
-def expectation_suites(suite: Suite) -> dict[str, Any]:
-    """One ``gx.ExpectationSuite`` per frame; each expectation carries its rule in ``meta``."""
-    gx = _gx()
-    suites: dict[str, Any] = {}
-    for rule in suite.rules:
-        if rule.frame not in suites:
-            suites[rule.frame] = gx.ExpectationSuite(name=f"{suite.name}:{rule.frame}")
-        expectation = rule.expectation.copy(deep=True)
-        expectation.meta = {"rule": rule.name}
-        suites[rule.frame].add_expectation(expectation)
-    return suites
-
-
 # --------------------------------------------------------------------------------------
 # Results
 
@@ -629,57 +654,16 @@ class QualityResult:
 
 
 def _jsonable(value: Any) -> Any:
-    """A value of a pandas row as plain JSON (timestamps as ISO-8601, missing as None)."""
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):  # a list or an array: not a missing scalar
-        pass
+    """A value of a DuckDB row as plain JSON (timestamps as ISO-8601, missing as None)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, (bool, int, float, str)):
-        return value
     return str(value)
-
-
-def _row(frame, index) -> dict[str, Any]:
-    return {str(column): _jsonable(value) for column, value in frame.loc[index].items()}
-
-
-def _describe_expectation(expectation_config) -> str:
-    """``expect_...(column='x', ...)`` with its row condition, for check metadata."""
-
-    def show(value: Any) -> str:
-        if isinstance(value, (datetime, date)):
-            return value.isoformat()
-        return repr(value)
-
-    arguments = ", ".join(
-        f"{key}={show(value)}"
-        for key, value in expectation_config.kwargs.items()
-        if key not in ("batch_id", "row_condition", "condition_parser") and value is not None
-    )
-    condition = expectation_config.kwargs.get("row_condition")
-    if isinstance(condition, Mapping) and {"column", "operator", "parameter"} <= condition.keys():
-        column = condition["column"]
-        name = column.get("name") if isinstance(column, Mapping) else column
-        condition = f"{name} {condition['operator']} {condition['parameter']!r}"
-    where = f" where {condition}" if condition else ""
-    return f"{expectation_config.type}({arguments}){where}"
-
-
-def _exception_message(exception_info) -> str | None:
-    infos = [exception_info] if isinstance(exception_info, dict) else []
-    if isinstance(exception_info, dict) and "raised_exception" not in exception_info:
-        infos = [info for info in exception_info.values() if isinstance(info, dict)]
-    for info in infos:
-        if info.get("raised_exception"):
-            return str(info.get("exception_message") or "the expectation raised an error")
-    return None
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -694,31 +678,121 @@ def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def read_reference(con: duckdb.DuckDBPyConnection, cycle: str) -> Reference:
-    """The cycle's reps, calls and rubric versions (scale and criteria), as ingested."""
-
-    def rows(table: str, sql: str) -> list[tuple]:
-        return con.execute(sql, {"cycle": cycle}).fetchall() if _table_exists(con, table) else []
-
-    reps = rows("raw.reps", "select distinct rep_id from raw.reps where cycle = $cycle")
-    calls = rows("raw.calls", "select distinct call_id from raw.calls where cycle = $cycle")
-    versions = rows(
-        "raw.rubric_criteria",
+    """The cycle's rubric versions (scale and criteria), as ingested."""
+    if not _table_exists(con, "raw.rubric_criteria"):
+        return Reference()
+    versions = con.execute(
         "select rubric_version, min(scale_min), max(scale_max), list(distinct criterion_id) "
         "from raw.rubric_criteria where cycle = $cycle and rubric_version is not null "
         "group by rubric_version",
-    )
+        {"cycle": cycle},
+    ).fetchall()
     return Reference(
-        rep_ids=tuple(sorted(r for (r,) in reps if r is not None)),
-        call_ids=tuple(sorted(c for (c,) in calls if c is not None)),
         scales={v: (float(low), float(high)) for v, low, high, _ in versions},
         criteria={v: tuple(sorted(c for c in ids if c is not None)) for v, *_, ids in versions},
     )
 
 
+@dataclass(frozen=True)
+class _Evaluated:
+    rows: int
+    failing: dict[str, int]
+    examples: dict[str, dict[str, Any] | None]
+    failing_any: int
+
+
+def _checked(rules: Sequence[Rule]) -> list[Rule]:
+    """The row-level rules (table-level ones read the row count only)."""
+    return [rule for rule in rules if rule.expectation.unique or rule.expectation.fails]
+
+
+def _key(columns: Sequence[str]) -> str:
+    return ", ".join(_quote(column) for column in columns)
+
+
+def _count_failing(
+    con: duckdb.DuckDBPyConnection, frame: Frame, rules: Sequence[Rule], cycle: str
+) -> tuple[int, dict[str, int]]:
+    """One scan: the frame's row count and each rule's failing rows (a unique key's
+    failing rows are those of its duplicated values, counted by a GROUP BY)."""
+    measures = ["count(*)"]
+    for rule in rules:
+        expectation = rule.expectation
+        if expectation.unique:
+            key = _key(expectation.unique)
+            measures.append(
+                f"(select coalesce(sum(n), 0) from (select count(*) as n from ({frame.sql}) g "
+                f"group by {key} having count(*) > 1))"
+            )
+        else:
+            measures.append(f"count(*) filter (where coalesce({expectation.fails}, false))")
+    values = con.execute(
+        f"select {', '.join(measures)} from ({frame.sql}) f", {"cycle": cycle}
+    ).fetchone()
+    return int(values[0]), {rule.name: int(n) for rule, n in zip(rules, values[1:], strict=True)}
+
+
+def _failing_rows(
+    con: duckdb.DuckDBPyConnection, frame: Frame, rules: Sequence[Rule], cycle: str
+) -> tuple[dict[str, dict[str, Any] | None], int]:
+    """For failing rules only: the first failing row of each (in the frame's order) and
+    the number of rows failing any of them."""
+    duplicates: list[str] = []
+    flags: list[str] = []
+    for number, rule in enumerate(rules):
+        expectation = rule.expectation
+        if expectation.unique:
+            key = _key(expectation.unique)
+            duplicates.append(
+                f"dup_{number} as (select {key} from ({frame.sql}) g "
+                f"group by {key} having count(*) > 1)"
+            )
+            match = " and ".join(f"d.{_quote(c)} = f.{_quote(c)}" for c in expectation.unique)
+            flags.append(f"exists (select 1 from dup_{number} d where {match}) as _fails_{number}")
+        else:
+            flags.append(f"coalesce({expectation.fails}, false) as _fails_{number}")
+    row = "struct_pack(" + ", ".join(f"{_quote(c)} := {_quote(c)}" for c in frame.columns) + ")"
+    order = "struct_pack(" + ", ".join(f"{_quote(c)} := {_quote(c)}" for c in frame.order) + ")"
+    measures = [
+        f"arg_min({row}, {order}) filter (where _fails_{number})" for number in range(len(rules))
+    ]
+    any_failing = " or ".join(f"_fails_{number}" for number in range(len(rules)))
+    measures.append(f"count(*) filter (where {any_failing})")
+    with_clause = f"with {', '.join(duplicates)} " if duplicates else ""
+    values = con.execute(
+        f"{with_clause}select {', '.join(measures)} from (select f.*, {', '.join(flags)} "
+        f"from ({frame.sql}) f) x where {any_failing}",
+        {"cycle": cycle},
+    ).fetchone()
+    examples = {
+        rule.name: {str(k): _jsonable(v) for k, v in example.items()}
+        if example is not None
+        else None
+        for rule, example in zip(rules, values[:-1], strict=True)
+    }
+    return examples, int(values[-1])
+
+
+def _evaluate_frame(
+    con: duckdb.DuckDBPyConnection, frame: Frame, rules: Sequence[Rule], cycle: str
+) -> _Evaluated:
+    """The frame's row count, and per row-level rule its failing rows and the first failing
+    row (in the frame's order); rows failing any rule. A first scan counts; only when a
+    rule fails, a second one finds its rows."""
+    checked = _checked(rules)
+    rows, failing = _count_failing(con, frame, checked, cycle)
+    failed = [rule for rule in checked if failing[rule.name]]
+    examples: dict[str, dict[str, Any] | None] = dict.fromkeys(failing)
+    failing_any = 0
+    if failed:
+        found, failing_any = _failing_rows(con, frame, failed, cycle)
+        examples |= found
+    return _Evaluated(rows, failing, examples, failing_any)
+
+
 def validate_suite(con: duckdb.DuckDBPyConnection, suite: Suite, cycle: str) -> QualityResult:
-    """Validate every frame of ``suite`` for ``cycle`` on an open warehouse connection."""
-    tables = {suite.table, *(frame.table for frame in suite.frames.values())}
-    missing = sorted(table for table in tables if not _table_exists(con, table))
+    """Evaluate every frame of ``suite`` for ``cycle`` on an open warehouse connection."""
+    missing = sorted(table for table in suite.tables if not _table_exists(con, table))
     if missing:
         text = f"{suite.name} {cycle}: table(s) {', '.join(missing)} do not exist"
         outcome = RuleOutcome("table_exists", False, ERROR, 0, None, "table exists", text)
@@ -726,60 +800,44 @@ def validate_suite(con: duckdb.DuckDBPyConnection, suite: Suite, cycle: str) -> 
             suite.name, cycle, False, "table_exists", 0, None, text, ERROR, 0, (outcome,)
         )
 
-    rules = {rule.name: rule for rule in suite.rules}
-    context = _context()
-    source = context.data_sources.add_pandas(name="warehouse")
     outcomes: list[RuleOutcome] = []
-    failing_table_rows: set = set()
-    failing_other_rows = 0
+    failing_rows = 0
     rows_checked = 0
-    for frame_name, gx_suite in expectation_suites(suite).items():
-        frame = con.execute(suite.frames[frame_name].sql, {"cycle": cycle}).df()
+    for frame_name, frame in suite.frames.items():
+        rules = [rule for rule in suite.rules if rule.frame == frame_name]
+        if not rules:
+            continue
+        evaluated = _evaluate_frame(con, frame, rules, cycle)
         if frame_name == "rows":
-            rows_checked = len(frame)
-        batch = (
-            source.add_dataframe_asset(name=frame_name)
-            .add_batch_definition_whole_dataframe("partition")
-            .get_batch(batch_parameters={"dataframe": frame})
-        )
-        validation = batch.validate(gx_suite, result_format=RESULT_FORMAT)
-        for result in validation.results:
-            rule = rules[result.expectation_config.meta["rule"]]
-            expectation = _describe_expectation(result.expectation_config)
-            error = _exception_message(result.exception_info)
-            indexes = list(result.result.get("unexpected_index_list") or [])
-            count = int(result.result.get("unexpected_count") or len(indexes))
-            example = _row(frame, indexes[0]) if indexes and not result.success else None
-            if result.success:
-                text = f"{rule.description}: ok"
-            elif error:
-                text = f"{rule.description}: could not be evaluated: {error}"
-            elif indexes or count:
-                text = f"{rule.description}: {count} row(s) of {len(frame)} fail"
+            rows_checked = evaluated.rows
+            failing_rows += evaluated.failing_any
+        for rule in rules:
+            expectation = rule.expectation
+            if expectation.min_rows is not None:
+                passed = evaluated.rows >= expectation.min_rows
+                count, example = 0, None
+                text = f"fails (observed {evaluated.rows})"
             else:
-                observed = result.result.get("observed_value")
-                text = f"{rule.description}: fails (observed {observed})"
-            if not result.success:
-                if frame_name == "rows":
-                    failing_table_rows.update(indexes)
-                else:
-                    failing_other_rows += count
+                count = evaluated.failing[rule.name]
+                passed, example = count == 0, evaluated.examples[rule.name]
+                text = f"{count} row(s) of {evaluated.rows} fail"
+                if frame_name != "rows":
+                    failing_rows += count
             outcomes.append(
                 RuleOutcome(
                     rule.name,
-                    bool(result.success),
+                    passed,
                     rule.severity,
-                    count if not result.success else 0,
-                    example,
-                    expectation,
-                    text,
+                    0 if passed else count,
+                    None if passed else example,
+                    expectation.describe(),
+                    f"{rule.description}: " + ("ok" if passed else text),
                 )
             )
 
     order = {rule.name: position for position, rule in enumerate(suite.rules)}
     outcomes.sort(key=lambda outcome: order[outcome.rule])
     failed = [outcome for outcome in outcomes if not outcome.passed]
-    failing_rows = len(failing_table_rows) + failing_other_rows
     if not failed:
         description = (
             f"{suite.name} {cycle}: {rows_checked} row(s), all {len(outcomes)} expectations pass"
@@ -820,7 +878,7 @@ def validate_suite(con: duckdb.DuckDBPyConnection, suite: Suite, cycle: str) -> 
 
 
 def run_quality(warehouse: Path | str, table: str, window: CycleWindow) -> QualityResult:
-    """Open the warehouse read-only, build ``table``'s suite for the cycle and validate it."""
+    """Open the warehouse read-only, build ``table``'s suite for the cycle and evaluate it."""
     with connect(Path(warehouse), read_only=True) as con:
         reference = read_reference(con, window.cycle)
         suite = build_suite(table, window, reference)

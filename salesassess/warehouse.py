@@ -2,18 +2,61 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 
 import duckdb
 
+from salesassess.environment import resolve
+
+MEMORY_LIMIT_VARIABLE = "ASSESSMENT_DUCKDB_MEMORY_LIMIT"
+TEMP_DIRECTORY_VARIABLE = "ASSESSMENT_DUCKDB_TEMP_DIR"
+MEMORY_SHARE = 4  # the default memory limit: a quarter of the machine's memory ...
+MEMORY_CAP = 2 << 30  # ... and at most 2 GiB: beyond it DuckDB spills, the run stays bounded
+MEMORY_FLOOR = 256 << 20
+
+
+def default_memory_limit() -> str:
+    """DuckDB's memory limit when ``ASSESSMENT_DUCKDB_MEMORY_LIMIT`` is not set: a quarter
+    of the machine's physical memory, at least 256 MiB and at most 2 GiB."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: assume 8 GiB
+        total = 8 << 30
+    limit = max(MEMORY_FLOOR, min(total // MEMORY_SHARE, MEMORY_CAP))
+    return f"{limit >> 20}MiB"
+
+
+def duckdb_settings(path: Path) -> dict[str, str]:
+    """``memory_limit`` and ``temp_directory`` of every connection to the warehouse at
+    ``path`` (and of dbt's): what does not fit in memory spills to the temporary folder,
+    by default ``<warehouse>.tmp`` beside the file."""
+    temp = os.environ.get(TEMP_DIRECTORY_VARIABLE)
+    return {
+        "memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or default_memory_limit(),
+        "temp_directory": str(resolve(temp)) if temp else f"{path}.tmp",
+    }
+
+
+def duckdb_environment(path: Path) -> dict[str, str]:
+    """The environment variables giving a dbt run on ``path`` the same settings (the
+    dbt-duckdb profile reads them; without ``ASSESSMENT_DUCKDB_TEMP_DIR`` it spills to
+    ``<ASSESSMENT_WAREHOUSE>.tmp`` too)."""
+    settings = duckdb_settings(path)
+    environment = {MEMORY_LIMIT_VARIABLE: settings["memory_limit"]}
+    if os.environ.get(TEMP_DIRECTORY_VARIABLE):
+        environment[TEMP_DIRECTORY_VARIABLE] = settings["temp_directory"]
+    return environment
+
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse (creating its folder), with UTC as the session time zone."""
+    """Open the warehouse (creating its folder) with the configured memory limit and
+    temporary folder, and UTC as the session time zone."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config=duckdb_settings(path))
     con.execute("set timezone = 'UTC'")
     return con
 

@@ -199,6 +199,31 @@ def test_a_duplicate_call_fails_the_calls_check_on_both_copies(broken_copy):
             {"rep_id": "r2", "sample_status": "unknown"},
             id="sample_status_known",
         ),
+        # rules generated from the landing contract (salesassess/contract.py)
+        pytest.param(
+            "raw.calls",
+            "update raw.calls set duration_s = -5 where call_id = 'c2'",
+            "duration_s_in_range",
+            1,
+            {"call_id": "c2", "duration_s": -5.0},
+            id="duration_s_in_range",
+        ),
+        pytest.param(
+            "raw.opportunities",
+            "update raw.opportunities set close_date = null where opportunity_id = 'o2'",
+            "close_date_not_null",
+            1,
+            {"opportunity_id": "o2", "close_date": None, "created_at": "2026-06-15"},
+            id="close_date_not_null",
+        ),
+        pytest.param(
+            "raw.utterances",
+            "update raw.utterances set text = null where call_id = 'c1' and seq in (2, 3)",
+            "text_not_null",
+            2,
+            {"call_id": "c1", "seq": 2, "start_ms": 4000},
+            id="text_not_null",
+        ),
         pytest.param(
             "marts.fct_call_scores",
             "update marts.fct_call_scores set weighted_score = 5.5 where call_id = 'c7'",
