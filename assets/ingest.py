@@ -7,10 +7,10 @@ import dagster as dg
 
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.auto_scorer import load_scorer
 from salesassess.calendar import cycle_window
 from salesassess.landing import FileCounts, ingest_kind, store_rubrics
 from salesassess.rubric import load_rubrics, rubric_files
+from salesassess.scorer_spec import load_scorer
 from salesassess.warehouse import connect
 
 INGEST_GROUP = "ingest"

@@ -18,7 +18,7 @@ import dagster as dg
 from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.auto_scorer import OUTPUT_COLUMNS, load_scorer, score_calls
+from salesassess.auto_scorer import OUTPUT_COLUMNS, score_calls
 from salesassess.calendar import cycle_window
 from salesassess.learned_scorer import (
     LearnedSettings,
@@ -26,6 +26,7 @@ from salesassess.learned_scorer import (
     score_window_with_cycle_models,
 )
 from salesassess.rubric import load_rubric_file, rubric_files
+from salesassess.scorer_spec import load_scorer
 from salesassess.warehouse import connect
 
 AUTO_SCORES_KEY = dg.AssetKey(["raw", "auto_scores"])

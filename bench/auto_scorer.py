@@ -33,9 +33,10 @@ import psutil
 import yaml
 
 from salesassess import demo_data
-from salesassess.auto_scorer import ScorerSpec, parse_scorer, score_calls
+from salesassess.auto_scorer import score_calls
 from salesassess.demo import transcripts as phrase_banks
 from salesassess.rubric import parse_rubric
+from salesassess.scorer_spec import ScorerSpec, parse_scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "rubrics" / "templates" / "one_call_close.yaml"

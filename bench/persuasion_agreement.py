@@ -23,8 +23,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from salesassess.auto_scorer import load_scorer, score_calls
+from salesassess.auto_scorer import score_calls
 from salesassess.learned_scorer import LearnedSettings, agreement, learn_and_score
+from salesassess.scorer_spec import load_scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT / "data" / "external" / "persuasionforgood"

@@ -115,7 +115,8 @@ def score_on_spark(spark, raw_dir: Path, partition_key: str, landing: Path) -> d
     utterances of the cycle; the scores replace ``raw_dir/auto_scores/<cycle>.parquet``.
     Returns the calls and rows scored."""
     from assets.scoring import cycle_rubric_file
-    from salesassess.auto_scorer import OUTPUT_COLUMNS, SPARK, load_scorer, output_sql, scoring_sql
+    from salesassess.auto_scorer import OUTPUT_COLUMNS, SPARK, output_sql, scoring_sql
+    from salesassess.scorer_spec import load_scorer
 
     window = cycle_window(partition_key)
     file = cycle_rubric_file(landing, window.end.date())

@@ -62,7 +62,8 @@ import scipy.sparse as sp
 from sklearn.kernel_ridge import KernelRidge
 from threadpoolctl import threadpool_limits
 
-from salesassess.auto_scorer import ScorerSpec, mm_ss_sql, score_calls
+from salesassess.auto_scorer import mm_ss_sql, score_calls
+from salesassess.scorer_spec import ScorerSpec
 from salesassess.statistics import krippendorff_alpha, quadratic_weighted_kappa
 
 LEARNED_VERSION = "learned-1"

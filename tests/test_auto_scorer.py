@@ -9,8 +9,9 @@ import duckdb
 import pytest
 import yaml
 
-from salesassess.auto_scorer import OUTPUT_COLUMNS, load_scorer, parse_scorer, score_calls
+from salesassess.auto_scorer import OUTPUT_COLUMNS, score_calls
 from salesassess.rubric import RubricError, load_rubric_file, parse_rubric
+from salesassess.scorer_spec import load_scorer, parse_scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "rubrics" / "templates"

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bench.persuasion_agreement import STRATEGIES, evaluate
-from salesassess.auto_scorer import load_scorer, score_calls
+from salesassess.auto_scorer import score_calls
 from salesassess.learned_scorer import (
     CANDIDATES_TABLE,
     LearnedSettings,
@@ -21,6 +21,7 @@ from salesassess.learned_scorer import (
     score_window_with_cycle_models,
     transcript_batches,
 )
+from salesassess.scorer_spec import load_scorer
 
 CYCLE = "2026-Q3"
 RUBRIC = {
