@@ -22,16 +22,11 @@ from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
 from salesassess.coaching_statistics import CoachingEffect, coaching_effect
-from salesassess.warehouse import connect, replace_cycle_rows
+from salesassess.python_marts import write_mart
+from salesassess.warehouse import connect
 
 COACHING_EFFECT_KEY = dg.AssetKey(["marts", "fct_coaching_effect"])
 COACHING_EFFECT_TABLE = "marts.fct_coaching_effect"
-COACHING_EFFECT_DDL = (
-    "cycle varchar, scope varchar, manager_id varchar, n_coached bigint, "
-    "n_comparison bigint, raw_change_coached double, raw_change_comparison double, "
-    "effect double, ci_low double, ci_high double, p_value double, std_error double, "
-    "df double, method varchar, note varchar"
-)
 TEAM = "team"
 
 
@@ -128,7 +123,7 @@ def coaching_effect_asset(context: dg.AssetExecutionContext, settings: Assessmen
     cycle = cycle_window(context.partition_key).cycle
     with connect(settings.warehouse_path()) as con:
         rows = build_coaching_effect_rows(con, cycle, settings.method())
-        replace_cycle_rows(con, COACHING_EFFECT_TABLE, COACHING_EFFECT_DDL, cycle, rows)
+        write_mart(con, "fct_coaching_effect", cycle, rows)
         problems = key_problems(con, cycle)
     columns = ["scope", "manager_id", "n_coached", "n_comparison", "raw_change_coached"]
     columns += ["raw_change_comparison", "effect", "ci_low", "ci_high", "p_value"]

@@ -23,6 +23,7 @@ from salesassess.calendar import cycle_window, followup_label
 from salesassess.followup import followup_window_end, latest_coaching_date
 from salesassess.landing import ingest_kind, store_rubrics
 from salesassess.learned_scorer import LearnedSettings
+from salesassess.python_marts import write_mart
 from salesassess.rubric import load_rubrics
 from salesassess.statistics import paired_change
 from salesassess.warehouse import connect, replace_cycle_rows
@@ -105,10 +106,6 @@ def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
 
 
 SIGNIFICANCE_KEY = dg.AssetKey(["marts", "fct_followup_significance"])
-SIGNIFICANCE_DDL = (
-    "cycle varchar, n bigint, mean_delta double, t_statistic double, t_p_value double, "
-    "wilcoxon_statistic double, wilcoxon_p_value double, note varchar, n_provisional bigint"
-)
 
 
 def followup_significance_row(con, cycle: str) -> tuple:
@@ -153,7 +150,7 @@ def followup_significance(context: dg.AssetExecutionContext, settings: Assessmen
     cycle = cycle_window(context.partition_key).cycle
     with connect(settings.warehouse_path()) as con:
         row = followup_significance_row(con, cycle)
-        replace_cycle_rows(con, "marts.fct_followup_significance", SIGNIFICANCE_DDL, cycle, [row])
+        write_mart(con, "fct_followup_significance", cycle, [row])
     columns = ["cycle", "n", "mean_delta", "t_statistic", "t_p_value", "wilcoxon_statistic"]
     columns += ["wilcoxon_p_value", "note", "n_provisional"]
     yield dg.MaterializeResult(

@@ -34,19 +34,11 @@ from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
+from salesassess.python_marts import write_mart
 from salesassess.statistics import icc_1_1, icc_2_1, krippendorff_alpha, quadratic_weighted_kappa
-from salesassess.warehouse import connect, replace_cycle_rows
+from salesassess.warehouse import connect
 
 RELIABILITY_KEY = dg.AssetKey(["marts", "fct_rubric_reliability"])
-RELIABILITY_TABLE = "marts.fct_rubric_reliability"
-RELIABILITY_DDL = (
-    "rubric_version varchar, criterion_id varchar, comparison varchar, cycle varchar, "
-    "n_calls bigint, n_pairs bigint, within_one_rate double, max_disagreement double, "
-    "anchors_too_vague boolean, meets_target boolean, quadratic_weighted_kappa double, "
-    "krippendorff_alpha_ordinal double, krippendorff_alpha_interval double, "
-    "icc_2_1 double, calibrated boolean, calibration_reason varchar, icc_1_1 double, "
-    "calibration_status varchar, scorer_id varchar, scores_calls boolean"
-)
 #: the scorer kind each comparison sets against the humans (None: humans among themselves)
 SCORER_KIND = {"human": None, "auto_vs_human": "auto", "external_vs_human": "external"}
 
@@ -306,11 +298,7 @@ def rubric_reliability(context: dg.AssetExecutionContext, settings: AssessmentSe
     cycle = cycle_window(context.partition_key).cycle
     with connect(settings.warehouse_path()) as con:
         rows = build_reliability_rows(con, cycle)
-        for column in RELIABILITY_DDL.split(", "):  # a table made by an earlier version
-            con.execute(
-                f"alter table if exists {RELIABILITY_TABLE} add column if not exists {column}"
-            )
-        replace_cycle_rows(con, RELIABILITY_TABLE, RELIABILITY_DDL, cycle, rows)
+        write_mart(con, "fct_rubric_reliability", cycle, rows)
         gates = con.execute(
             "select rubric_version, comparison, calibration_status, reason "
             "from intermediate.int_rubric_calibration order by rubric_version, comparison"

@@ -17,11 +17,11 @@ from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window, previous_cycle
+from salesassess.python_marts import write_mart
 from salesassess.statistics import point_biserial
-from salesassess.warehouse import connect, replace_cycle_rows
+from salesassess.warehouse import connect
 
 CORRELATION_TABLE = "marts.fct_criterion_win_correlation"
-CALIBRATION_TABLE = "marts.fct_weight_calibration"
 
 
 def suggested_weights(correlations: Mapping[str, float | None], floor: int) -> dict[str, int]:
@@ -190,17 +190,6 @@ def build_calibration_rows(con, cycle: str, method: Mapping[str, object]) -> lis
     return rows
 
 
-CORRELATION_DDL = (
-    "criterion_id varchar, cycle varchar, r double, p_value double, ci_low double, "
-    "ci_high double, n bigint, significant_positive boolean, "
-    "previous_cycle_significant_positive boolean, not_predictive boolean, note varchar"
-)
-CALIBRATION_DDL = (
-    "criterion_id varchar, cycle varchar, current_weight integer, suggested_weight integer, "
-    "r double, p_value double, n bigint, n_won_opportunities bigint, note varchar"
-)
-
-
 @dg.multi_asset(
     name="criterion_validity",
     specs=[
@@ -229,9 +218,9 @@ def criterion_validity(context: dg.AssetExecutionContext, settings: AssessmentSe
     method = settings.method()
     with connect(settings.warehouse_path()) as con:
         correlation = build_correlation_rows(con, cycle, method)
-        replace_cycle_rows(con, CORRELATION_TABLE, CORRELATION_DDL, cycle, correlation)
+        write_mart(con, "fct_criterion_win_correlation", cycle, correlation)
         calibration = build_calibration_rows(con, cycle, method)
-        replace_cycle_rows(con, CALIBRATION_TABLE, CALIBRATION_DDL, cycle, calibration)
+        write_mart(con, "fct_weight_calibration", cycle, calibration)
     yield dg.MaterializeResult(
         asset_key=dg.AssetKey(["marts", "fct_criterion_win_correlation"]),
         metadata={
