@@ -10,6 +10,7 @@ from pathlib import Path
 
 from orchestration.cli import fail, parser, prepare_environment
 from salesassess.calendar import CalendarError, cycle_window
+from salesassess.warehouse import table_exists
 
 
 def _number(value, pattern: str) -> str:
@@ -36,17 +37,6 @@ def rep_summary_lines(con, cycle: str) -> list[str]:
             f"{_number(close, '6.0%')} {_number(team, '6.0%')}"
         )
     return lines
-
-
-def _table_exists(con, name: str) -> bool:
-    schema, table = name.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = $schema and table_name = $table",
-            {"schema": schema, "table": table},
-        ).fetchone()[0]
-    )
 
 
 def priority_lines(con, cycle: str) -> list[str]:
@@ -107,7 +97,7 @@ def effectiveness_lines(con, cycle: str) -> list[str]:
     from salesassess.coaching_statistics import effect_text
 
     effects = {}
-    if _table_exists(con, "marts.fct_coaching_effect"):
+    if table_exists(con, "marts.fct_coaching_effect"):
         cursor = con.execute(
             "select manager_id, effect, ci_low, ci_high, note as effect_note, "
             "raw_change_coached, raw_change_comparison "
@@ -213,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             {"cycle": cycle},
         ).fetchall():
             print(f"  {comparison}: {status} ({reason}): priorities from it are provisional")
-        if _table_exists(con, "marts.fct_manager_effectiveness"):
+        if table_exists(con, "marts.fct_manager_effectiveness"):
             print("\nFollow-up: manager effectiveness (coached reps improved >= 0.5 in 30 days)")
             print("\n".join(effectiveness_lines(con, cycle)))
             flagged = con.execute(
@@ -233,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             print("\nFollow-up: not materialised yet for this cycle")
-        if _table_exists(con, "marts.fct_monthly_checkins"):
+        if table_exists(con, "marts.fct_monthly_checkins"):
             print("\nMonthly check-ins (5 most recent calls on the primary criterion vs cycle)")
             for month, improving, not_improving, no_calls in con.execute(
                 "select month, count(*) filter (where status = 'improving'), "

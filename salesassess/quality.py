@@ -35,7 +35,7 @@ import duckdb
 
 from salesassess.calendar import CycleWindow
 from salesassess.contract import KINDS, LandingKind
-from salesassess.warehouse import connect
+from salesassess.warehouse import connect, table_exists
 
 ERROR = "ERROR"
 WARN = "WARN"
@@ -666,20 +666,9 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = $schema and table_name = $name",
-            {"schema": schema, "name": name},
-        ).fetchone()[0]
-    )
-
-
 def read_reference(con: duckdb.DuckDBPyConnection, cycle: str) -> Reference:
     """The cycle's rubric versions (scale and criteria), as ingested."""
-    if not _table_exists(con, "raw.rubric_criteria"):
+    if not table_exists(con, "raw.rubric_criteria"):
         return Reference()
     versions = con.execute(
         "select rubric_version, min(scale_min), max(scale_max), list(distinct criterion_id) "
@@ -792,7 +781,7 @@ def _evaluate_frame(
 
 def validate_suite(con: duckdb.DuckDBPyConnection, suite: Suite, cycle: str) -> QualityResult:
     """Evaluate every frame of ``suite`` for ``cycle`` on an open warehouse connection."""
-    missing = sorted(table for table in suite.tables if not _table_exists(con, table))
+    missing = sorted(table for table in suite.tables if not table_exists(con, table))
     if missing:
         text = f"{suite.name} {cycle}: table(s) {', '.join(missing)} do not exist"
         outcome = RuleOutcome("table_exists", False, ERROR, 0, None, "table exists", text)

@@ -115,3 +115,15 @@ def replace_cycle_rows(
     except BaseException:
         rollback(con)
         raise
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``schema.table`` exists in the warehouse."""
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = $schema and table_name = $name",
+            {"schema": schema, "name": name},
+        ).fetchone()[0]
+    )

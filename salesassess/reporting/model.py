@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from salesassess.calendar import previous_cycle
+from salesassess.warehouse import table_exists
 
 REPORT_MARTS = (
     "fct_rep_scorecards",
@@ -93,16 +94,6 @@ class CycleReport:
         return dict(sorted(grouped.items()))
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = $s and table_name = $t",
-            {"s": schema, "t": table},
-        ).fetchone()[0]
-    )
-
-
 def _dicts(con: duckdb.DuckDBPyConnection, sql: str, cycle: str, **params) -> list[dict]:
     given = {"cycle": cycle, **params}
     cursor = con.execute(sql, {k: v for k, v in given.items() if f"${k}" in sql})
@@ -169,7 +160,7 @@ def _trends(con, cycle: str, by_rep: dict[str, RepReport]) -> list[str]:
 def _previous_priorities(con, cycle: str, by_rep: dict[str, RepReport]) -> str:
     """Last cycle's priorities of each rep, with that cycle's follow-up result."""
     last = previous_cycle(cycle)
-    has_followup = _has_table(con, "marts", "fct_rescore_deltas")
+    has_followup = table_exists(con, "marts.fct_rescore_deltas")
     followup_join = (
         "left join marts.fct_rescore_deltas d on d.rep_id = p.rep_id and d.cycle = p.cycle "
         "and d.criterion_id = p.criterion_id"
@@ -253,7 +244,7 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
         ),
         "scenarios",
     )
-    followup_available = _has_table(con, "marts", "fct_rescore_deltas") and bool(
+    followup_available = table_exists(con, "marts.fct_rescore_deltas") and bool(
         con.execute(
             "select count(*) from marts.fct_rescore_deltas where cycle = $cycle",
             {"cycle": cycle},
@@ -277,7 +268,7 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
             "where cycle = $cycle order by manager_id = 'team', manager_id",
             cycle,
         )
-        if _has_table(con, "marts", "fct_manager_effectiveness")
+        if table_exists(con, "marts.fct_manager_effectiveness")
         else []
     )
     effects = (
@@ -290,7 +281,7 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
                 cycle,
             )
         }
-        if _has_table(con, "marts", "fct_coaching_effect")
+        if table_exists(con, "marts.fct_coaching_effect")
         else {}
     )
     empty = {"effect": None, "ci_low": None, "ci_high": None, "p_value": None}
