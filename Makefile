@@ -67,13 +67,14 @@ demo: install ## demo data in data/demo/, assess its four quarters, print the la
 demo-dev: install ## the Dagster UI on the demo's warehouse (after make demo)
 	cd $(DEMO_DIR) && $(DEMO_ENV_ABS) dagster dev -w $(CURDIR)/workspace.yaml -p $(PORT)
 
-assess: install ## assess one quarter: make assess PARTITION=2026-07-01
+# ASSESSMENT_ENGINE=spark (in the shell): the spark extra and Java first
+assess: install $(if $(filter spark,$(ASSESSMENT_ENGINE)),spark-deps) ## assess one quarter: make assess PARTITION=2026-07-01
 	$(PY) -m orchestration.assess --partition $(PARTITION) $(ASSESS_FLAGS)
 
 test: install browser-deps spark-deps bi-client ## the whole test suite (Spark, the browser, an old DuckDB client)
 	$(VENV)/bin/pytest -q
 
-test-spark: install spark-deps ## the dbt project on local Spark, compared with DuckDB
+test-spark: install spark-deps ## the Dagster jobs on local Spark, compared with DuckDB
 	$(VENV)/bin/pytest -q -m spark
 
 # dbt-spark's session method runs Spark in the dbt process: pyspark and a Java runtime

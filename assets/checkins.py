@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from assets.scoring import auto_score_partition
+from orchestration.assessment_engine import AssessmentEngine
 from orchestration.partitions import monthly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import checkin_window
@@ -73,7 +73,9 @@ def assessed_priorities(con, cycle: str) -> int | None:
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
-def checkin_windows(context: dg.AssetExecutionContext, settings: AssessmentSettings):
+def checkin_windows(
+    context: dg.AssetExecutionContext, settings: AssessmentSettings, engine: AssessmentEngine
+):
     window = checkin_window(context.partition_key)
     cycle = window.cycle
     today = settings.as_of()
@@ -105,9 +107,9 @@ def checkin_windows(context: dg.AssetExecutionContext, settings: AssessmentSetti
             kind: ingest_kind(con, kind, landing, cycle=window.label, start=start, end=window.end)
             for kind in ("reps", "calls", "utterances", "scores")
         }
-        automated = auto_score_partition(
+        automated = engine.auto_score(
             con,
-            landing,
+            settings,
             window.label,
             window.end.date(),
             LearnedSettings.from_method(settings.method()),

@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from assets.mart_metadata import with_mart_metadata
+from orchestration.assessment_engine import AssessmentEngine
 from orchestration.partitions import monthly_partitions, quarterly_partitions
 from orchestration.project import dbt_project
 from orchestration.settings import AssessmentSettings
@@ -49,9 +50,12 @@ class AssessmentDbtTranslator(DagsterDbtTranslator):
     backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
 def assessment_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AssessmentSettings
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: AssessmentSettings,
+    engine: AssessmentEngine,
 ) -> Iterator:
-    yield from _run_dbt(context, dbt, settings)
+    yield from _run_dbt(context, dbt, settings, engine)
 
 
 @dbt_assets(
@@ -64,9 +68,12 @@ def assessment_dbt_models(
     backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
 def followup_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AssessmentSettings
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: AssessmentSettings,
+    engine: AssessmentEngine,
 ) -> Iterator:
-    yield from _run_dbt(context, dbt, settings)
+    yield from _run_dbt(context, dbt, settings, engine)
 
 
 @dbt_assets(
@@ -79,19 +86,31 @@ def followup_dbt_models(
     backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
 def checkin_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AssessmentSettings
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: AssessmentSettings,
+    engine: AssessmentEngine,
 ) -> Iterator:
-    yield from _run_dbt(context, dbt, settings, monthly=True)
+    yield from _run_dbt(context, dbt, settings, engine, monthly=True)
 
 
 def _run_dbt(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings, *, monthly: bool = False
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings,
+    engine: AssessmentEngine,
+    *,
+    monthly: bool = False,
 ) -> Iterator:
     # dbt runs in its project folder: give it the warehouse as an absolute path, and the
     # DuckDB memory limit and temporary folder of every other connection to it.
     os.environ["ASSESSMENT_WAREHOUSE"] = str(settings.warehouse_path())
     os.environ.update(duckdb_environment(settings.warehouse_path()))
-    args = partitioned_dbt_args(context.partition_key, settings.method_settings(), monthly=monthly)
+    # on Spark: the raw Parquet of the run's labels, and its folder as a var
+    extra = engine.before_dbt(settings, context.partition_key, monthly=monthly)
+    args = partitioned_dbt_args(
+        context.partition_key, settings.method_settings(), monthly=monthly, extra_vars=extra
+    )
     if not sys.stdout.isatty():
         # dbt's lines land in a log file or the UI's captured output: no colour codes
         args = [*args, "--no-use-colors"]
@@ -100,4 +119,6 @@ def _run_dbt(
     else:
         key_column, key = "cycle", cycle_window(context.partition_key).cycle
     events = dbt.cli(args, context=context).stream()
+    # on Spark, the marts dbt built come into the warehouse once dbt has finished
+    events = engine.after_dbt(context, events, settings, key_column, key)
     yield from with_mart_metadata(context, events, settings.warehouse_path(), key_column, key)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from assets.mart_metadata import markdown_table
-from assets.scoring import auto_score_partition
+from orchestration.assessment_engine import AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window, followup_label
@@ -52,7 +52,9 @@ def _midnight(day: date) -> datetime:
     partitions_def=quarterly_partitions,
     backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
-def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
+def followup(
+    context: dg.AssetExecutionContext, settings: AssessmentSettings, engine: AssessmentEngine
+):
     window = cycle_window(context.partition_key)
     days = int(settings.method()["followup_days"])
     label = followup_label(window.cycle)
@@ -77,9 +79,9 @@ def followup(context: dg.AssetExecutionContext, settings: AssessmentSettings):
             kind: ingest_kind(con, kind, landing, cycle=label, start=start, end=end)
             for kind in ("reps", "calls", "utterances", "scores")
         }
-        automated = auto_score_partition(
+        automated = engine.auto_score(
             con,
-            landing,
+            settings,
             label,
             closes_on,
             LearnedSettings.from_method(settings.method()),

@@ -16,6 +16,7 @@ keeps both held-out figures). Settings: the dbt vars ``learned_scorer_enabled``,
 import dagster as dg
 
 from assets.mart_metadata import markdown_table
+from orchestration.assessment_engine import AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.auto_scorer import OUTPUT_COLUMNS, score_calls
@@ -71,15 +72,21 @@ def auto_score_partition(
     result = score_calls(
         con, spec, cycle=label, rubric_version=spec.rubric_version, signal_counts_table=counts
     )
-    if learned is not None and cycle not in (None, label):
-        result["learned"] = score_window_with_cycle_models(
+    if learned is not None:
+        result["learned"] = learned_after_rules(con, spec, label, learned, cycle, counts)
+    return result
+
+
+def learned_after_rules(con, spec, label: str, learned: LearnedSettings, cycle, counts):
+    """The learned scorer after the rules scored ``label`` (each call's signal counts in the
+    temp table ``counts``): for the cycle itself it trains and competes with the rules; for
+    a window of ``cycle`` the criteria it won in the cycle score the window with the
+    cycle's model. Its report."""
+    if cycle not in (None, label):
+        return score_window_with_cycle_models(
             con, spec, label, cycle, settings=learned, signal_counts_table=counts
         )
-    elif learned is not None:
-        result["learned"] = learn_and_score(
-            con, spec, cycle=label, settings=learned, signal_counts_table=counts
-        )
-    return result
+    return learn_and_score(con, spec, cycle=label, settings=learned, signal_counts_table=counts)
 
 
 @dg.multi_asset(
@@ -102,12 +109,14 @@ def auto_score_partition(
     partitions_def=quarterly_partitions,
     backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
-def auto_scores(context: dg.AssetExecutionContext, settings: AssessmentSettings):
+def auto_scores(
+    context: dg.AssetExecutionContext, settings: AssessmentSettings, engine: AssessmentEngine
+):
     window = cycle_window(context.partition_key)
     with connect(settings.warehouse_path()) as con:
-        result = auto_score_partition(
+        result = engine.auto_score(
             con,
-            settings.landing_path(),
+            settings,
             window.cycle,
             window.end.date(),
             LearnedSettings.from_method(settings.method()),

@@ -12,6 +12,9 @@ registered as external tables by the dbt macro ``register_raw_parquet``.
 
 ``score`` runs the automated scorer in Spark (its matching over every utterance is Spark
 SQL, so it scales with the cluster) and replaces the cycle's ``auto_scores`` file.
+``collect`` writes tables of the Spark metastore (a partition of each) as Parquet files.
+With ``ASSESSMENT_ENGINE=spark`` the Dagster jobs run these steps themselves, through the
+engine resource (:mod:`orchestration.assessment_engine`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -40,9 +44,12 @@ automated scorer and dbt build run on Spark (ASSESSMENT_ENGINE=spark, pip extra 
     python -m orchestration.engine export --out data/raw_parquet
     python -m orchestration.engine score --partition 2026-07-01 --raw data/raw_parquet
     python -m orchestration.engine build --partition 2026-07-01 --raw data/raw_parquet
+
+With ASSESSMENT_ENGINE=spark, make assess and the Dagster jobs run these steps themselves.
 """
 ENGINE_VARIABLE = "ASSESSMENT_ENGINE"
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]+$")
+_TABLE = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 EMPTY_FILE = "empty.parquet"  # a table without rows: its schema only
 
 
@@ -62,35 +69,58 @@ def export_raw_parquet(warehouse: Path, out_dir: Path) -> dict[str, int]:
     """Write every raw table of ``warehouse`` to ``out_dir/<table>/<label>.parquet``, one file
     per partition label (the ``cycle`` column), replacing the files written before; a table
     without the column is one file ``all.parquet``. Returns the rows written per table."""
-    written: dict[str, int] = {}
     with connect(warehouse, read_only=True) as con:
-        for table, columns in raw_tables(con).items():
-            folder = out_dir / table
-            folder.mkdir(parents=True, exist_ok=True)
-            if "cycle" in columns:
-                labels = [
-                    label
-                    for (label,) in con.execute(
-                        f'select distinct cycle from raw."{table}" where cycle is not null'
-                    ).fetchall()
-                ]
-                parts = {label: ("cycle = ?", [label]) for label in labels}
-            else:
-                parts = {"all": ("true", [])}
-            keep, rows = set(), 0
-            for label, (condition, params) in parts.items():
-                if not _LABEL.match(label):
-                    raise ValueError(f"raw.{table}: partition label {label!r} is not a file name")
-                keep.add(f"{label}.parquet")
-                select = f'select * from raw."{table}" where {condition}'
-                rows += _copy(con, select, params, folder, label)
-            if not parts:
-                keep.add(EMPTY_FILE)
-                _copy(con, f'select * from raw."{table}" limit 0', [], folder, "empty")
-            for stale in folder.glob("*.parquet"):
-                if stale.name not in keep:
-                    stale.unlink()
-            written[table] = rows
+        return export_raw_tables(con, out_dir)
+
+
+def export_raw_tables(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    labels: Collection[str] | None = None,
+    tables: Collection[str] | None = None,
+) -> dict[str, int]:
+    """Write the raw tables (``tables``, default all) to ``out_dir/<table>/<label>.parquet``.
+    With ``labels`` None, every label is written and the files of labels no longer in the
+    table are removed; else the given labels (a file removed when its label has no rows
+    left) and the labels that have no file yet (a warehouse filled before the engine was
+    Spark). Tables without a ``cycle`` column are
+    written whole. Returns the rows written per table."""
+    written: dict[str, int] = {}
+    for table, columns in raw_tables(con).items():
+        if tables is not None and table not in tables:
+            continue
+        folder = out_dir / table
+        folder.mkdir(parents=True, exist_ok=True)
+        if "cycle" in columns:
+            present = [
+                label
+                for (label,) in con.execute(
+                    f'select distinct cycle from raw."{table}" where cycle is not null'
+                ).fetchall()
+            ]
+            wanted = [
+                label
+                for label in present
+                if labels is None or label in labels or not (folder / f"{label}.parquet").exists()
+            ]
+            parts = {label: ("cycle = ?", [label]) for label in wanted}
+        else:
+            present = ["all"]
+            parts = {"all": ("true", [])}
+        rows = 0
+        for label, (condition, params) in parts.items():
+            if not _LABEL.match(label):
+                raise ValueError(f"raw.{table}: partition label {label!r} is not a file name")
+            select = f'select * from raw."{table}" where {condition}'
+            rows += _copy(con, select, params, folder, label)
+        if not present:
+            _copy(con, f'select * from raw."{table}" limit 0', [], folder, "empty")
+        keep = {f"{label}.parquet" for label in present} or {EMPTY_FILE}
+        for stale in folder.glob("*.parquet"):
+            ours = labels is None or stale.name == EMPTY_FILE or stale.stem in labels
+            if stale.name not in keep and ours:
+                stale.unlink()
+        written[table] = rows
     return written
 
 
@@ -109,23 +139,57 @@ def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def score_on_spark(spark, raw_dir: Path, partition_key: str, landing: Path) -> dict[str, int]:
+def spark_session(app: str, spark_home: Path | None = None):
+    """A Spark session as the engine's steps use it (``ASSESSMENT_SPARK_MASTER``, default
+    ``local[*]``; UTC; few shuffle partitions, as the dbt profile). With ``spark_home``, the
+    Hive metastore and tables of dbt-spark's session method under that folder."""
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master(os.environ.get("ASSESSMENT_SPARK_MASTER", "local[*]"))
+        .appName(app)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        # instants as Parquet's UTC-adjusted microseconds (DuckDB reads timestamptz)
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        # as the dbt profile: Spark's default of 200 shuffle partitions makes every step
+        # of a local run hundreds of empty tasks; a cluster sets its own
+        .config(
+            "spark.sql.shuffle.partitions",
+            os.environ.get("ASSESSMENT_SPARK_SHUFFLE_PARTITIONS", "4"),
+        )
+    )
+    if spark_home is not None:
+        home = spark_home.resolve()
+        builder = (
+            builder.config("spark.sql.warehouse.dir", str(home / "warehouse"))
+            .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={home}")
+            .enableHiveSupport()
+        )
+    return builder.getOrCreate()
+
+
+def score_on_spark(
+    spark, raw_dir: Path, label: str, before: date, landing: Path, *, signal_counts: bool = False
+) -> dict[str, int]:
     """The automated scorer on Spark: the rubric's signals matched and its rules applied in
     Spark SQL (the same statements as on DuckDB, in the Spark dialect) over the Parquet
-    utterances of the cycle; the scores replace ``raw_dir/auto_scores/<cycle>.parquet``.
-    Returns the calls and rows scored."""
+    utterances labelled ``label``, under the rubric in force before the day ``before``; the
+    scores replace ``raw_dir/auto_scores/<label>.parquet``. With ``signal_counts``, each
+    call's count per signal (the learned scorer's features) goes to
+    ``raw_dir/_signal_counts/<label>.parquet``. Returns the calls and rows scored."""
     from assets.scoring import cycle_rubric_file
     from salesassess.auto_scorer import OUTPUT_COLUMNS, SPARK, output_sql, scoring_sql
     from salesassess.scorer_spec import load_scorer
 
-    window = cycle_window(partition_key)
-    file = cycle_rubric_file(landing, window.end.date())
+    file = cycle_rubric_file(landing, before)
     spec = load_scorer(file) if file else None
     if spec is None or not spec.criteria:
         raise SystemExit(f"{file}: the rubric declares no automated scorer")
     source = "_auto_scorer_utterances"
     spark.read.parquet(str(raw_dir.resolve() / "utterances")).createOrReplaceTempView(source)
-    args = {"cycle": window.cycle}
+    args = {"cycle": label}
     views = []
     try:
         for name, sql in scoring_sql(spec, SPARK, source).items():
@@ -137,20 +201,46 @@ def score_on_spark(spark, raw_dir: Path, partition_key: str, landing: Path) -> d
             output_sql(SPARK),
             args={**args, "scorer_id": spec.scorer_id, "rubric_version": spec.rubric_version},
         ).select(*(name for name, _ in OUTPUT_COLUMNS))
-        folder = raw_dir / "auto_scores"
-        folder.mkdir(parents=True, exist_ok=True)
-        staging = folder / f".{window.cycle}.spark"
-        scores.repartition(1).write.mode("overwrite").parquet(str(staging.resolve()))
-        (part,) = staging.glob("part-*.parquet")
-        part.replace(folder / f"{window.cycle}.parquet")
-        shutil.rmtree(staging)
+        written = write_single_parquet(scores, raw_dir / "auto_scores" / f"{label}.parquet")
+        if signal_counts:
+            counts = ", ".join(f"n{i}" for i in range(len(spec.signals))) or "0 as none"
+            frame = spark.sql(f"select call_id, {counts} from _auto_scorer_wide")
+            write_single_parquet(frame, raw_dir / "_signal_counts" / f"{label}.parquet")
         calls = spark.table("_auto_scorer_calls").count()
-        rows = spark.read.parquet(str((folder / f"{window.cycle}.parquet").resolve())).count()
+        rows = spark.read.parquet(str(written.resolve())).count()
     finally:
         for view in views:
             spark.catalog.uncacheTable(view)
             spark.catalog.dropTempView(view)
     return {"calls": calls, "rows": rows}
+
+
+def write_single_parquet(frame, target: Path) -> Path:
+    """A Spark frame as one Parquet file at ``target``, written beside it and renamed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.stem}.spark"
+    frame.repartition(1).write.mode("overwrite").parquet(str(staging.resolve()))
+    (part,) = staging.glob("part-*.parquet")
+    part.replace(target)
+    shutil.rmtree(staging)
+    return target
+
+
+def collect_from_spark(spark, out_dir: Path, tables: Mapping[str, str]) -> dict[str, int]:
+    """Each table ``schema.name`` of the Spark metastore, restricted by its condition in
+    ``tables`` (``column=value``; empty, or a column it lacks: the whole table), as one
+    Parquet file ``out_dir/<schema>.<name>.parquet``. Returns the rows written per table."""
+    written = {}
+    for table, condition in tables.items():
+        if not _TABLE.match(table):
+            raise ValueError(f"{table!r} is not a schema.table name")
+        frame = spark.table(table)
+        column, _, value = condition.partition("=")
+        if column and column in frame.columns:
+            frame = frame.where(frame[column] == value)
+        file = write_single_parquet(frame, out_dir / f"{table}.parquet")
+        written[table] = spark.read.parquet(str(file.resolve())).count()
+    return written
 
 
 def engine_dbt_args(
@@ -210,8 +300,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     score = sub.add_parser(
         "score", formatter_class=HelpFormatter, help="the automated scorer of one cycle on Spark"
     )
-    score.add_argument("--partition", required=True, help="the quarter's first day")
+    score.add_argument("--partition", help="the quarter's first day (or --label and --before)")
     score.add_argument("--raw", type=Path, required=True, help="the Parquet folder")
+    score.add_argument(
+        "--label", help="score this partition label instead (a follow-up or check-in window)"
+    )
+    score.add_argument(
+        "--before", type=date.fromisoformat, help="with --label: the window's end (YYYY-MM-DD)"
+    )
+    score.add_argument(
+        "--signal-counts", action="store_true", help="also write the learned scorer's features"
+    )
     build = sub.add_parser(
         "build",
         formatter_class=HelpFormatter,
@@ -221,15 +320,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--raw", type=Path, required=True, help="the Parquet folder")
     build.add_argument("--monthly", action="store_true", help="a check-in month")
     build.add_argument("--select", nargs="*", default=(), help="dbt selection")
-    build.add_argument(
-        "--spark-home",
-        type=Path,
-        default=Path(os.environ.get("ASSESSMENT_SPARK_HOME", "data/spark")),
-        help="local session: warehouse and metastore folder",
+    collect = sub.add_parser(
+        "collect",
+        formatter_class=HelpFormatter,
+        help="tables of the Spark metastore (a partition of each) as Parquet files",
     )
+    collect.add_argument("--out", type=Path, required=True, help="the folder of the files")
+    collect.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        help="schema.name, or schema.name:column=value for one partition (repeatable)",
+    )
+    for command in (build, collect):
+        command.add_argument(
+            "--spark-home",
+            type=Path,
+            default=Path(os.environ.get("ASSESSMENT_SPARK_HOME", "data/spark")),
+            help="local session: warehouse and metastore folder",
+        )
     options = parser.parse_args(argv)
     prepare_environment()
-    if options.action in ("score", "build"):
+    if options.action == "score" and not options.partition:
+        if not (options.label and options.before):
+            return fail("score: give --partition, or --label and --before")
+    elif options.action in ("score", "build"):
         try:
             if getattr(options, "monthly", False):
                 checkin_window(options.partition)
@@ -248,29 +363,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"exported to {options.out} in {time.perf_counter() - started:.1f} s")
         return 0
     if options.action == "score":
-        from pyspark.sql import SparkSession
-
-        spark = (
-            SparkSession.builder.master(os.environ.get("ASSESSMENT_SPARK_MASTER", "local[*]"))
-            .appName("automated_scorer")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.ui.enabled", "false")
-            # as the dbt profile: Spark's default of 200 shuffle partitions makes every step
-            # of a local run hundreds of empty tasks; a cluster sets its own
-            .config(
-                "spark.sql.shuffle.partitions",
-                os.environ.get("ASSESSMENT_SPARK_SHUFFLE_PARTITIONS", "4"),
-            )
-            .getOrCreate()
-        )
+        window = cycle_window(options.partition) if options.partition else None
+        label = options.label or window.cycle
+        before = options.before or window.end.date()
+        spark = spark_session("automated_scorer")
         try:
-            counts = score_on_spark(spark, options.raw, options.partition, settings.landing_path())
+            counts = score_on_spark(
+                spark,
+                options.raw,
+                label,
+                before,
+                settings.landing_path(),
+                signal_counts=options.signal_counts,
+            )
         finally:
             spark.stop()
         print(
             f"scored {counts['calls']} calls ({counts['rows']} rows) on Spark in "
             f"{time.perf_counter() - started:.1f} s"
         )
+        return 0
+    if options.action == "collect":
+        tables = dict((item.split(":", 1) + [""])[:2] for item in options.table)
+        spark = spark_session("collect_marts", options.spark_home)
+        try:
+            counts = collect_from_spark(spark, options.out, tables)
+        finally:
+            spark.stop()
+        for table, rows in counts.items():
+            print(f"{table}: {rows} rows")
         return 0
     args = engine_dbt_args(
         options.partition,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 
+from orchestration.assessment_engine import AssessmentEngine, engine_name
 from orchestration.project import dbt_project
 from orchestration.settings import AssessmentSettings
 
@@ -18,12 +19,14 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
-def build_resources() -> dict[str, object]:
+def build_resources(engine: str | None = None) -> dict[str, object]:
+    """The settings, the engine (``engine``, else ``ASSESSMENT_ENGINE``, else duckdb) and
+    dbt on that engine's target."""
+    name = engine_name(engine)
     return {
         "settings": AssessmentSettings(),
-        # The Dagster jobs run dbt on the embedded DuckDB warehouse their Python assets read,
-        # whatever ASSESSMENT_ENGINE says; Spark runs go through orchestration.engine.
+        "engine": AssessmentEngine(name=name),
         "dbt": DbtCliResource(
-            project_dir=dbt_project, dbt_executable=dbt_executable(), target="duckdb"
+            project_dir=dbt_project, dbt_executable=dbt_executable(), target=name
         ),
     }

@@ -21,6 +21,7 @@ COMMANDS = [
     ("orchestration.engine", "export"),
     ("orchestration.engine", "score"),
     ("orchestration.engine", "build"),
+    ("orchestration.engine", "collect"),
     ("salesassess.demo_data",),
     ("salesassess.adapters",),
     ("assets.adapters",),

@@ -1,16 +1,16 @@
-"""The same dbt project on Spark, checked against DuckDB (`make test-spark`).
+"""The Dagster jobs on Spark, checked against DuckDB (`make test-spark`).
 
-A small generated company (demo data, one quarter and the months after it) is assessed on
-DuckDB the normal way: the Dagster jobs assess_cycle, followup_cycle and monthly_checkin.
-Its raw tables are exported to Parquet; the automated scorer scores the cycle again on
-Spark (its statements in the Spark dialect, `python -m orchestration.engine score`) and
-its scores replace the exported ones, after they are compared with DuckDB's row by row;
-then one `dbt build` with the spark target (a local Spark session, dbt-spark's session
-method) builds every model of the same cycle and check-in month from those files. Then
-every mart in the manifest (every dbt model of schema marts) is compared table by table
-and row by row, ordered by its key: the same columns, the same row count, numbers equal to
-1e-9, text exactly (a JSON text column is compared as JSON, its numbers to 1e-9),
-timestamps to the microsecond.
+A small generated company (demo data, one quarter and the months after it) is assessed
+twice by the same Dagster jobs (assess_cycle, followup_cycle, monthly_checkin, materialised
+in process): once with the engine resource on DuckDB, once on Spark (the automated scorer
+in Spark SQL over the raw Parquet, dbt-spark's session method on a local Spark, the marts
+collected back for the statistics, checks, reports and publish). Then the automated
+scores are compared row by row, every dbt mart in the manifest (every dbt model of schema
+marts) as Spark's metastore holds it is compared with DuckDB's, and every mart of the Spark
+run's warehouse (the collected dbt marts and the marts the Python steps wrote from them)
+with the DuckDB run's: table by table and row by row, ordered by its key: the same
+columns, the same row count, numbers equal to 1e-9, text exactly (a JSON text column is
+compared as JSON, its numbers to 1e-9), timestamps to the microsecond.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import shutil
 import subprocess
 import sys
 import time
@@ -28,7 +27,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.engine import engine_dbt_args, export_raw_parquet, run_dbt_on_spark
 from tests.conftest import ROOT
 
 pytest.importorskip("pyspark", reason="the spark extra: pip install -e '.[spark]'")
@@ -41,8 +39,9 @@ TOLERANCE = 1e-9
 
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory):
-    """Both engines' marts for the same cycle and month: the DuckDB warehouse, and the
-    Spark session over the tables dbt-spark wrote."""
+    """Both engines' runs of the same cycle and month: the DuckDB run's warehouse, the
+    Spark run's warehouse and raw Parquet, and a Spark session over the tables dbt-spark
+    wrote."""
     folder = tmp_path_factory.mktemp("spark_vs_duckdb")
     landing = folder / "landing"
     subprocess.run(
@@ -68,52 +67,39 @@ def engines(tmp_path_factory):
         capture_output=True,
     )
     _add_personal_data(landing / "utterances.parquet")
-    warehouse = folder / "warehouse.duckdb"
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "DAGSTER_HOME": folder / "dagster_home",
-            "ASSESSMENT_LANDING_DIR": landing,
-            "ASSESSMENT_WAREHOUSE": warehouse,
-            "ASSESSMENT_PUBLISHED": folder / "published.duckdb",
-            "ASSESSMENT_REPORTS_DIR": folder / "reports",
-            "ASSESSMENT_TODAY": "2026-12-31",
-        }.items():
-            patch.setenv(name, str(value))
-        # the comparison is of the rules on both engines (Spark's score step runs no model)
-        (folder / "method.yaml").write_text("learned_scorer_enabled: false\n")
-        patch.setenv("ASSESSMENT_CONFIG", str(folder / "method.yaml"))
-        patch.delenv("ASSESSMENT_ENGINE", raising=False)
-        (folder / "dagster_home").mkdir()
-        _assess_on_duckdb()
-
-        raw = folder / "raw_parquet"
-        export_raw_parquet(warehouse, raw)
-        duckdb_auto_scores = raw / "auto_scores" / "2026-Q2.parquet"
-        kept = folder / "duckdb_auto_scores.parquet"
-        shutil.copy(duckdb_auto_scores, kept)
-        score = [sys.executable, "-m", "orchestration.engine", "score", "--partition", QUARTER]
-        scored = subprocess.run(
-            [*score, "--raw", str(raw)], cwd=ROOT, capture_output=True, text=True, check=False
-        )
-        assert scored.returncode == 0, scored.stdout[-3000:] + scored.stderr[-3000:]
-        print(scored.stdout.strip())
-        spark_home = folder / "spark"
-        log = folder / "dbt_spark.log"
-        started = time.perf_counter()
-        result = run_dbt_on_spark(engine_dbt_args(MONTH, raw, monthly=True), spark_home, log=log)
-        seconds = time.perf_counter() - started
-        assert result.returncode == 0, log.read_text()[-6000:]
-        print(f"dbt build on local Spark: {seconds:.1f} s")
-
-        session = _spark_session(spark_home)
-        try:
-            yield {
-                "warehouse": warehouse,
-                "spark": session,
-                "auto_scores": {"duckdb": kept, "spark": duckdb_auto_scores},
-            }
-        finally:
-            session.stop()
+    (folder / "method.yaml").write_text("learned_scorer_enabled: false\n")
+    runs = {}
+    for engine in ("duckdb", "spark"):
+        home = folder / engine
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in {
+                "DAGSTER_HOME": home / "dagster_home",
+                "ASSESSMENT_LANDING_DIR": landing,
+                "ASSESSMENT_WAREHOUSE": home / "warehouse.duckdb",
+                "ASSESSMENT_PUBLISHED": home / "published.duckdb",
+                "ASSESSMENT_REPORTS_DIR": home / "reports",
+                "ASSESSMENT_TODAY": "2026-12-31",
+                "ASSESSMENT_ENGINE": engine,
+                "ASSESSMENT_CONFIG": folder / "method.yaml",
+            }.items():
+                patch.setenv(name, str(value))
+            for name in ("ASSESSMENT_RAW_PARQUET_DIR", "ASSESSMENT_SPARK_HOME"):
+                patch.delenv(name, raising=False)
+            (home / "dagster_home").mkdir(parents=True)
+            started = time.perf_counter()
+            _assess()
+            print(f"{engine}: the three jobs in {time.perf_counter() - started:.1f} s")
+        runs[engine] = home
+    session = _spark_session(runs["spark"] / "spark")
+    try:
+        yield {
+            "warehouse": runs["duckdb"] / "warehouse.duckdb",
+            "spark_warehouse": runs["spark"] / "warehouse.duckdb",
+            "raw_parquet": runs["spark"] / "raw_parquet",
+            "spark": session,
+        }
+    finally:
+        session.stop()
 
 
 # Personal data said in every third utterance, so that the excerpts' redaction (regular
@@ -134,7 +120,9 @@ def _add_personal_data(utterances: Path) -> None:
     Path(f"{utterances}.new").replace(utterances)
 
 
-def _assess_on_duckdb() -> None:
+def _assess() -> None:
+    """The three jobs of the quarter and its first check-in month, on the engine that
+    ``ASSESSMENT_ENGINE`` names (the resources read it when the definitions are built)."""
     from orchestration.checkin_definitions import build_checkin_definitions
     from orchestration.definitions import build_definitions
 
@@ -200,53 +188,123 @@ def test_redaction_is_exercised(engines):
     assert redacted and not any("555-0100" in e or "@example" in e for e in excerpts if e)
 
 
+def python_marts() -> list[str]:
+    """The marts the Python steps write (the marts source of the dbt project)."""
+    manifest = json.loads((ROOT / "dbt_project" / "target" / "manifest.json").read_text())
+    return sorted(
+        node["name"] for node in manifest["sources"].values() if node["source_name"] == "marts"
+    )
+
+
+PYTHON_MARTS = python_marts()
+
+
 def test_auto_scores_are_the_same_on_spark_and_duckdb(engines):
-    """The automated scorer run on Spark gives every call the same score, evidence moment,
-    evidence text and reason as on DuckDB (and the marts below are built from Spark's)."""
-    rows = {}
-    for engine, file in engines["auto_scores"].items():
+    """The automated scorer run on Spark, in the Dagster jobs, gives every call of the
+    cycle, its follow-up and its check-in month the same score, evidence moment, evidence
+    text and reason as on DuckDB (and the marts below are built from Spark's)."""
+    with duckdb.connect(str(engines["warehouse"]), read_only=True) as con:
+        labels = [
+            label
+            for (label,) in con.execute(
+                "select distinct cycle from raw.auto_scores order by 1"
+            ).fetchall()
+        ]
+    assert labels == ["2026-07-checkin", "2026-Q2", "2026-Q2-followup"]
+    for label in labels:
+        file = engines["raw_parquet"] / "auto_scores" / f"{label}.parquet"
         with duckdb.connect() as con:
             (writer,) = con.execute(
                 f"select created_by from parquet_file_metadata('{file}')"
             ).fetchone()
-            assert writer.startswith("DuckDB") == (engine == "duckdb"), (engine, writer)
-            cursor = con.execute(f"select * from '{file}' order by call_id, criterion_id")
-            columns = [c[0] for c in cursor.description]
-            rows[engine] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    assert len(rows["duckdb"]) > 100
-    assert {r["score"] for r in rows["duckdb"]} >= {1.0, 2.0, 3.0}
-    assert len(rows["spark"]) == len(rows["duckdb"])
-    differences = [
-        f"{d['call_id']} {d['criterion_id']} {column}: duckdb {d[column]!r} != spark {s[column]!r}"
-        for d, s in zip(rows["duckdb"], rows["spark"], strict=True)
-        for column in d
-        if not same_value(d[column], s.get(column))
-    ]
-    assert not differences, f"{len(differences)} values differ\n" + "\n".join(differences[:20])
+            assert not writer.startswith("DuckDB"), (label, writer)
+            spark_rows = _rows(con, f"select * from '{file}' order by call_id, criterion_id")
+        with duckdb.connect(str(engines["warehouse"]), read_only=True) as con:
+            duck_rows = _rows(
+                con,
+                f"select * from raw.auto_scores where cycle = '{label}' "
+                "order by call_id, criterion_id",
+            )
+        if label == "2026-Q2":
+            assert len(duck_rows) > 100
+            assert {r["score"] for r in duck_rows} >= {1.0, 2.0, 3.0}
+        assert len(spark_rows) == len(duck_rows), label
+        differences = [
+            f"{label} {d['call_id']} {d['criterion_id']} {column}: duckdb {d[column]!r} != "
+            f"spark {s[column]!r}"
+            for d, s in zip(duck_rows, spark_rows, strict=True)
+            for column in d
+            if not same_value(d[column], s.get(column))
+        ]
+        assert not differences, f"{len(differences)} values differ\n" + "\n".join(differences[:20])
+
+
+def _rows(con, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 @pytest.mark.parametrize(("mart", "key", "partition"), SPECS, ids=[s[0] for s in SPECS])
 def test_mart_is_the_same_on_spark_and_duckdb(engines, mart, key, partition):
+    """Every dbt mart as the Spark run left it in Spark's metastore."""
     value = "2026-07" if partition == "month" else "2026-Q2"
     sql = f"select * from marts.{mart} where {partition} = '{value}'"
     with duckdb.connect(str(engines["warehouse"]), read_only=True) as con:
-        cursor = con.execute(sql)
-        duck_columns = [c[0] for c in cursor.description]
-        duck_rows = [dict(zip(duck_columns, row, strict=True)) for row in cursor.fetchall()]
+        duck_rows = _rows(con, sql)
     frame = engines["spark"].sql(sql)
-    spark_columns = frame.columns
     spark_rows = [row.asDict() for row in frame.collect()]
+    assert_same_rows(mart, duck_rows, spark_rows, frame.columns, key)
 
-    assert sorted(spark_columns) == sorted(duck_columns), f"{mart}: columns differ"
-    assert duck_rows, f"{mart}: no rows on DuckDB for {value}: the comparison would be empty"
-    assert len(spark_rows) == len(duck_rows), (
-        f"{mart}: {len(spark_rows)} rows on Spark, {len(duck_rows)} on DuckDB"
+
+@pytest.mark.parametrize("mart", [name for name, _, _ in SPECS] + PYTHON_MARTS)
+def test_warehouse_mart_is_the_same_on_spark_and_duckdb(engines, mart):
+    """Every mart of the Spark run's warehouse, where the statistics, checks, reports and
+    publish step read them: the dbt marts collected from Spark, and the marts the Python
+    steps computed from them."""
+    keys = {name: key for name, key, _ in SPECS}
+    sql = f"select * from marts.{mart}"
+    with duckdb.connect(str(engines["warehouse"]), read_only=True) as con:
+        duck_rows = _rows(con, sql)
+    with duckdb.connect(str(engines["spark_warehouse"]), read_only=True) as con:
+        cursor = con.execute(sql)
+        columns = [c[0] for c in cursor.description]
+        spark_rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    assert_same_rows(mart, duck_rows, spark_rows, columns, keys.get(mart, []))
+
+
+def test_published_file_is_the_same_on_spark_and_duckdb(engines):
+    """The publish step wrote the BI-facing copy from the Spark run's marts: the same
+    tables with the same row counts as the DuckDB run's."""
+    counts = {}
+    for engine in ("warehouse", "spark_warehouse"):
+        published = engines[engine].parent / "published.duckdb"
+        with duckdb.connect(str(published), read_only=True) as con:
+            tables = con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' and table_name != 'published_cycles' order by 1"
+            ).fetchall()
+            counts[engine] = {
+                t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for (t,) in tables
+            }
+    assert len(counts["warehouse"]) >= 13 and all(counts["warehouse"].values())
+    assert counts["spark_warehouse"] == counts["warehouse"]
+
+
+def assert_same_rows(mart, duck_rows, other_rows, other_columns, key) -> None:
+    """The same columns, row count and values (``same_value``), rows ordered by ``key``
+    (else by every non-float column)."""
+    assert duck_rows, f"{mart}: no rows on DuckDB: the comparison would be empty"
+    duck_columns = list(duck_rows[0])
+    assert sorted(other_columns) == sorted(duck_columns), f"{mart}: columns differ"
+    assert len(other_rows) == len(duck_rows), (
+        f"{mart}: {len(other_rows)} rows on Spark, {len(duck_rows)} on DuckDB"
     )
     order = key or [c for c in duck_columns if c not in _float_columns(duck_rows)]
     differences = []
     for duck_row, spark_row in zip(
         sorted(duck_rows, key=lambda r: _sort_key(r, order)),
-        sorted(spark_rows, key=lambda r: _sort_key(r, order)),
+        sorted(other_rows, key=lambda r: _sort_key(r, order)),
         strict=True,
     ):
         for column in duck_columns:
