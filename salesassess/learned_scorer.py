@@ -5,32 +5,29 @@ criterion with at least ``learned_scorer_min_scored_calls`` (default 50) calls o
 cycle scored by humans (and by external scorers too when ``learned_scorer_use_external``
 is true; a call's target is the mean of its scores), a model learns the human level from:
 
-* **text**: the rep's and the prospect's words and word pairs (unigrams and bigrams,
-  lower-cased, hashed into 2**18 columns per speaker; hashing needs no vocabulary, so a
-  call is read in one pass), term frequency x inverse document frequency (of the training
-  calls), each call's vector scaled to length 1;
+* **text** (:mod:`salesassess.learned_text`): the rep's and the prospect's words and word
+  pairs, hashed into 2**18 columns per speaker, term frequency x inverse document
+  frequency (of the training calls), each call's vector scaled to length 1;
 * **the rules**: each signal's count (log(1 + n)) and the rules' level on every criterion,
   standardised on the training calls.
 
-The model is ridge regression with an intercept, solved exactly in its dual form (the
-centred linear kernel, scikit-learn ``KernelRidge``: a few thousand training calls against
-hundreds of thousands of terms), ``alpha`` = :data:`ALPHA`, chosen by cross-validation on
-the development half of PersuasionForGood only; its prediction is rounded to the nearest
-level of the scale.
+The model (:mod:`salesassess.learned_model`) is ridge regression with an intercept, solved
+exactly in its dual form (a few thousand training calls against hundreds of thousands of
+terms), its penalty chosen by cross-validation on the development half of
+PersuasionForGood only; its prediction is rounded to the nearest level of the scale.
 
-**Honest agreement.** The human-scored calls are split into
-:data:`~salesassess.learned_model.FOLDS` folds (seeded shuffle of the sorted call ids); each
-fold's calls are scored by a model fitted on the
-other folds' labels only, so every learned score of a human-scored call comes from a model
-that never saw its label (the label-free term weights and standardisation come from the
-texts of all the human-scored calls). The
-calls nobody scored get the model fitted on every human-scored call. The rules never see a
-label, so their agreement on the same calls is held out too. Per criterion the scorer with
-the higher within-1 share against the human level (ties: quadratic kappa, then the rules)
-scores **every** call of the cycle in ``raw.auto_scores``; dbt's ``auto_vs_human``
-agreement then measures exactly the held-out scores, and ``raw.auto_scorer_candidates``
-keeps both candidates' held-out figures for ``fct_rubric_reliability``. Too few human
-scores, or a rubric without rules: the rules' scores stay.
+**Honest agreement.** The human-scored calls are split into 5 folds (seeded shuffle of the
+sorted call ids); each fold's calls are scored by a model fitted on the other folds'
+labels only, so every learned score of a human-scored call comes from a model that never
+saw its label (the label-free term weights and standardisation come from the texts of all
+the human-scored calls). The calls nobody scored get the model fitted on every
+human-scored call. The rules never see a label, so their agreement on the same calls is
+held out too. Per criterion the scorer with the higher within-1 share against the human
+level (ties: quadratic kappa, then the rules) scores **every** call of the cycle in
+``raw.auto_scores``; dbt's ``auto_vs_human`` agreement then measures exactly the held-out
+scores, and ``raw.auto_scorer_candidates`` keeps both candidates' held-out figures for
+``fct_rubric_reliability``. Too few human scores, or a rubric without rules: the rules'
+scores stay.
 
 **Windows.** A follow-up or check-in window is not trained on: each criterion the model
 won in its cycle scores the window's calls with the cycle's full model, refitted on the
@@ -66,9 +63,10 @@ from salesassess.learned_model import (
     design,
     fit_model,
     fold_of,
+    kernel,
     to_level,
 )
-from salesassess.learned_text import transcript_batches
+from salesassess.learned_text import Batch, transcript_batches
 from salesassess.scorer_spec import ScorerSpec
 
 LEARNED_VERSION = "learned-1"
@@ -212,7 +210,7 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
     report["training_calls"] = len(training)
     fold = fold_of(training)
     base, x = design(counts, rule_features[train_rows])
-    gram = np.asarray((x @ x.T).todense())
+    gram = kernel(x)
     chosen: dict[str, int] = {}
     oof: dict[str, np.ndarray] = {}
     rules_level = {c: rule_features[:, i] for i, c in enumerate(criteria)}
@@ -337,27 +335,35 @@ def _fit_chosen(chosen, trainable, training, counts, train_features, prepared=No
         y = np.array([[trainable[c][training[i]] for c in criteria] for i in index])
         whole = len(index) == len(training)  # every human-scored call: the CV's kernel
         model = fit_model(counts[index], train_features[index], y, prepared if whole else None)
-        models.append((model, criteria, y.mean(axis=0), model.text_coef * model.idf))
+        weights = np.ascontiguousarray((model.text_coef * model.idf).T)  # columns x criteria
+        models.append((model, criteria, y.mean(axis=0), weights))
     return models
 
 
 def _score_every_call(con, spec, cycle, models, rule_features):
     """Score every call of ``cycle`` (rule_features: its calls' rows, sorted ids) with the
     fitted models into temp table _learned_scores, with the utterance that moves the
-    prediction most."""
+    prediction most (each batch scored in the tokenising threads)."""
     low, high = spec.scale_min, spec.scale_max
     calls, _ = _rule_features(con, spec, cycle, None)
     row_of = {c: i for i, c in enumerate(calls)}
-    parts = []
-    for batch in transcript_batches(con, cycle):
-        rows = np.array([row_of[c] for c in batch.call_ids])
+
+    def score(batch: Batch) -> list[pa.Table]:
+        features = rule_features[np.array([row_of[c] for c in batch.call_ids])]
         calls_in_batch = pa.array(batch.call_ids, pa.string())
         call_first = np.flatnonzero(np.diff(batch.utterance_call, prepend=-1))
+        squared = sp.csr_matrix(
+            (batch.counts.data**2, batch.counts.indices, batch.counts.indptr),
+            shape=batch.counts.shape,
+        )
+        parts = []
         for model, criteria, means, weights in models:
-            text, norms = model.text(batch.counts)
-            predictions = model.predict_text(text, rule_features[rows])
-            # each utterance's words' push on the prediction, per criterion
-            pushes = np.asarray(batch.utterance_counts @ weights.T)
+            norms = np.sqrt(squared @ (model.idf**2))
+            norms[norms == 0] = 1.0
+            # each utterance's words' push on the prediction (tf-idf x weight), per criterion
+            pushes = np.asarray(batch.utterance_counts @ weights)
+            text_part = np.add.reduceat(pushes, call_first, axis=0) / norms[:, None]
+            predictions = text_part + model.rules(features) @ model.rule_coef.T + model.intercept
             pushes /= norms[batch.utterance_call][:, None]
             for j, criterion in enumerate(criteria):
                 levels = to_level(predictions[:, j], low, high)
@@ -375,6 +381,9 @@ def _score_every_call(con, spec, cycle, models, rule_features):
                         }
                     )
                 )
+        return parts
+
+    parts = [part for parts in transcript_batches(con, cycle, then=score) for part in parts]
     scored = pa.concat_tables(parts) if parts else None
     con.register("_learned_scored_view", scored)
     con.execute(

@@ -16,9 +16,10 @@ its counts summed per utterance and per call without sorting. Two batches are to
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -26,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+T = TypeVar("T")
 HASH_BITS = 18
 WIDTH = 1 << HASH_BITS  # columns per speaker block
 MAX_TOKEN_BYTES = 24  # a token's hash reads its length and its first 24 bytes
@@ -145,10 +147,14 @@ def batch(call_ids, utt_call, seq, role, data, offsets) -> Batch:
 
 
 def transcript_batches(
-    con: duckdb.DuckDBPyConnection, cycle: str, calls: list[str] | None = None
-) -> Iterator[Batch]:
-    """The cycle's calls (or only ``calls``) in batches of whole calls (each batch in
-    call-id order; the batches in no particular order)."""
+    con: duckdb.DuckDBPyConnection,
+    cycle: str,
+    calls: list[str] | None = None,
+    then: Callable[[Batch], T] | None = None,
+) -> Iterator[Batch] | Iterator[T]:
+    """The cycle's calls (or only ``calls``) in batches of whole calls, each call's
+    utterances in seq order (the calls in no particular order); with ``then``, what it
+    returns for each batch (run in the tokenising threads)."""
     where = "u.cycle = $cycle"
     params: dict = {"cycle": cycle}
     join = ""
@@ -156,39 +162,29 @@ def transcript_batches(
         con.execute("create or replace temp table _learned_wanted (call_id varchar)")
         con.executemany("insert into _learned_wanted values (?)", [(c,) for c in calls])
         join = "join _learned_wanted w on w.call_id = u.call_id"
-    ((rows,),) = con.execute(
-        f"select count(*) from raw.utterances u {join} where {where}", params
-    ).fetchall()
-    # sorted in buckets of calls (by a hash of the id), so no sort holds the whole cycle
-    buckets = max(1, -(-rows // BUCKET_ROWS))
+    select = (
+        "select u.call_id, u.seq, case when u.speaker_role = 'rep' then 0 else 1 end as role, "
+        f"coalesce(u.text, '') as text from raw.utterances u {join} where {where}"
+    )
 
     def readers() -> Iterator:
+        if calls is None and stored_in_call_order(con, where, params):
+            yield con.sql(select, params=params).to_arrow_reader(200_000)
+            return
+        ((rows,),) = con.execute(
+            f"select count(*) from raw.utterances u {join} where {where}", params
+        ).fetchall()
+        # sorted in buckets of calls (by a hash of the id), so no sort holds the whole cycle
+        buckets = max(1, -(-rows // BUCKET_ROWS))
         for bucket in range(buckets):
             yield con.sql(
-                "select u.call_id, u.seq, case when u.speaker_role = 'rep' then 0 else 1 end "
-                f"as role, coalesce(u.text, '') as text from raw.utterances u {join} "
-                f"where {where} and hash(u.call_id) % {buckets} = {bucket} "
-                "order by u.call_id, u.seq",
+                f"{select} and hash(u.call_id) % {buckets} = {bucket} order by u.call_id, u.seq",
                 params=params,
             ).to_arrow_reader(200_000)
 
-    def emit(table: pa.Table) -> Batch:
-        ids_column = table.column("call_id").to_numpy(zero_copy_only=False)
-        change = np.flatnonzero(ids_column[1:] != ids_column[:-1]) + 1
-        utt_call = np.zeros(len(ids_column), dtype=np.int64)
-        utt_call[change] = 1
-        utt_call = np.cumsum(utt_call)
-        text = table.column("text").combine_chunks().cast(pa.large_string())
-        offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[: len(text) + 1]
-        raw = np.frombuffer(text.buffers()[2], dtype=np.uint8)
-        return batch(
-            [str(ids_column[i]) for i in np.concatenate([[0], change])],
-            utt_call,
-            table.column("seq").to_numpy(),
-            table.column("role").to_numpy(),
-            raw[offsets[0] : offsets[-1]],
-            offsets - offsets[0],
-        )
+    def emit(table: pa.Table):
+        made = _batch_of(table)
+        return then(made) if then is not None else made
 
     # tokenising releases the GIL in numpy and Arrow: two batches at a time, yielded in order
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -199,6 +195,47 @@ def transcript_batches(
                 yield in_flight.popleft().result()
         while in_flight:
             yield in_flight.popleft().result()
+
+
+def _batch_of(table: pa.Table) -> Batch:
+    """The Batch of a table of whole calls' utterances (call_id, seq, role, text)."""
+    ids = table.column("call_id").combine_chunks()
+    change = np.flatnonzero(_differs(ids)) + 1
+    utt_call = np.zeros(len(ids), dtype=np.int64)
+    utt_call[change] = 1
+    utt_call = np.cumsum(utt_call)
+    text = table.column("text").combine_chunks().cast(pa.large_string())
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[: len(text) + 1]
+    raw = np.frombuffer(text.buffers()[2], dtype=np.uint8)
+    return batch(
+        ids.take(np.concatenate([[0], change])).to_pylist(),
+        utt_call,
+        table.column("seq").to_numpy(),
+        table.column("role").to_numpy(),
+        raw[offsets[0] : offsets[-1]],
+        offsets - offsets[0],
+    )
+
+
+def _differs(values: pa.Array) -> np.ndarray:
+    """Per neighbouring pair of ``values``: whether the second differs from the first."""
+    if len(values) < 2:
+        return np.zeros(0, dtype=bool)
+    return pc.not_equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False)
+
+
+def stored_in_call_order(con: duckdb.DuckDBPyConnection, where: str, params: dict) -> bool:
+    """Whether the table stores the utterances grouped by call and in seq order within each
+    call (as the ingestion writes them): then the text streams in storage order, unsorted."""
+    keys = con.sql(
+        f"select u.call_id, u.seq from raw.utterances u where {where}", params=params
+    ).to_arrow_table()
+    ids = pc.dictionary_encode(keys.column("call_id").combine_chunks())
+    index = ids.indices.to_numpy(zero_copy_only=False)
+    same = index[1:] == index[:-1]
+    seq = keys.column("seq").to_numpy()
+    runs = len(index) - int(same.sum())
+    return runs == len(ids.dictionary) and bool(np.all(seq[1:][same] > seq[:-1][same]))
 
 
 def _whole_calls(reader) -> Iterator[pa.Table]:
@@ -214,8 +251,8 @@ def _whole_calls(reader) -> Iterator[pa.Table]:
         table = pa.Table.from_batches(parts)
         if pending is not None:
             table = pa.concat_tables([pending, table])
-        ids = table.column("call_id").to_numpy(zero_copy_only=False)
-        others = np.flatnonzero(ids != ids[-1])
+        ids = table.column("call_id").combine_chunks()
+        others = np.flatnonzero(pc.not_equal(ids, ids[-1]).to_numpy(zero_copy_only=False))
         keep = int(others[-1]) + 1 if len(others) else 0
         if keep > 0:
             yield table.slice(0, keep)

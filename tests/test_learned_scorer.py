@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import yaml
 
 from bench.persuasion_agreement import STRATEGIES, evaluate
@@ -20,7 +21,7 @@ from salesassess.learned_scorer import (
     learn_and_score,
     score_window_with_cycle_models,
 )
-from salesassess.learned_text import transcript_batches
+from salesassess.learned_text import stored_in_call_order, transcript_batches
 from salesassess.scorer_spec import load_scorer
 
 CYCLE = "2026-Q3"
@@ -48,9 +49,11 @@ def _warehouse(
     calls: dict[str, list[tuple[str, str]]],
     human: dict[str, float],
     rubric_text: dict = RUBRIC,
+    stored_backwards: bool = False,
 ):
-    """raw.utterances of ``calls`` ({id: [(role, text)]}), raw.scores of ``human`` ({id:
-    level}, scored by one reviewer on 2026-09-0x), and the rules' scores."""
+    """raw.utterances of ``calls`` ({id: [(role, text)]}; ``stored_backwards``: the rows
+    written last utterance first), raw.scores of ``human`` ({id: level}, scored by one
+    reviewer on 2026-09-0x), and the rules' scores."""
     rubric = tmp_path / "rubric.yaml"
     rubric.write_text(yaml.safe_dump(rubric_text, sort_keys=False))
     spec = load_scorer(rubric)
@@ -61,13 +64,14 @@ def _warehouse(
         "start_ms bigint, end_ms bigint, speaker_role varchar, speaker_name varchar, "
         "text varchar)"
     )
+    rows = [
+        (CYCLE, call, seq, seq * 1000, seq * 1000 + 900, role, text)
+        for call, lines in calls.items()
+        for seq, (role, text) in enumerate(lines, start=1)
+    ]
     con.executemany(
         "insert into raw.utterances values (?, ?, ?, ?, ?, ?, null, ?)",
-        [
-            (CYCLE, call, seq, seq * 1000, seq * 1000 + 900, role, text)
-            for call, lines in calls.items()
-            for seq, (role, text) in enumerate(lines, start=1)
-        ],
+        rows[::-1] if stored_backwards else rows,
     )
     con.execute(
         "create table raw.scores (cycle varchar, call_id varchar, criterion_id varchar, "
@@ -112,12 +116,9 @@ def test_no_call_is_scored_by_a_model_that_saw_its_label(tmp_path):
     # mean, 3 (24 fives and 24 ones, give or take one per fold) -> level 3 for every call
     assert set(scored.values()) == {3.0}
     # while a model that sees the labels reproduces them: the test can tell a leak
-    counts = (
-        __import__("scipy.sparse", fromlist=["vstack"])
-        .vstack([b.counts for b in transcript_batches(con, CYCLE)])
-        .tocsr()
-    )
-    ids = sorted(calls)
+    batches = list(transcript_batches(con, CYCLE))
+    counts = sp.vstack([b.counts for b in batches]).tocsr()
+    ids = [call for b in batches for call in b.call_ids]
     features = np.zeros((len(ids), 1))
     leaky = fit_model(counts, features, np.array([human[c] for c in ids]))
     predicted = leaky.predict(counts, features).ravel()
@@ -243,13 +244,17 @@ def test_a_followup_window_is_scored_by_the_cycle_model_where_it_won(tmp_path):
 
 
 def test_same_inputs_give_the_same_scores(tmp_path):
+    """Twice the same scores, whether the utterances are stored in call and seq order
+    (streamed as stored) or not (read sorted)."""
     calls, human = _informative(90)
     human = {c: level if i % 4 else 3.0 for i, (c, level) in enumerate(sorted(human.items()))}
     results = []
-    for run in ("a", "b"):
+    for run, backwards in (("a", False), ("b", True)):
         folder = tmp_path / run
         folder.mkdir()
-        con, spec = _warehouse(folder, calls, dict(list(human.items())[:70]))
+        con, spec = _warehouse(folder, calls, dict(list(human.items())[:70]), RUBRIC, backwards)
+        in_order = stored_in_call_order(con, "u.cycle = $cycle", {"cycle": CYCLE})
+        assert in_order is not backwards
         learn_and_score(con, spec, cycle=CYCLE, signal_counts_table="_counts")
         results.append(con.execute("select * from raw.auto_scores order by call_id").fetchall())
         con.close()
