@@ -39,7 +39,7 @@ _PAIR = np.uint64(0xC2B2AE3D27D4EB4F)
 _LOWER = np.arange(256, dtype=np.uint8)
 _LOWER[65:91] += 32
 _WORD = np.zeros(256, dtype=bool)
-_WORD[[*range(97, 123), *range(48, 58), 39, *range(128, 256)]] = True
+_WORD[[*range(65, 91), *range(97, 123), *range(48, 58), 39, *range(128, 256)]] = True
 
 
 @dataclass
@@ -71,20 +71,19 @@ def _hash_tokens(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 def tokens(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per token of the concatenated utterances (``data``, utterance i in
     ``data[offsets[i]:offsets[i + 1]]``): (its utterance, its 64-bit hash), in order."""
-    b = _LOWER[data]
-    word = _WORD[b]
-    begins = np.zeros(len(b), dtype=bool)
-    begins[offsets[:-1][offsets[:-1] < len(b)]] = True  # an utterance begins here
-    edge = np.empty(len(b) + 1, dtype=bool)  # word[i] differs from word[i - 1], or a new utterance
+    word = _WORD[data]
+    edge = np.empty(
+        len(data) + 1, dtype=bool
+    )  # word[i] differs from word[i - 1], or a new utterance
     edge[0] = True
     edge[-1] = True
     np.not_equal(word[1:], word[:-1], out=edge[1:-1])
-    edge[:-1] |= begins
+    edge[offsets[:-1]] = True  # an utterance begins here
     starts = np.flatnonzero(edge[:-1] & word)
     after = np.flatnonzero(edge[1:] & word) + 1  # one past each token's last byte
     compact_offsets = np.zeros(len(starts) + 1, dtype=np.int64)
     np.cumsum(after - starts, out=compact_offsets[1:])
-    compact = b[word]
+    compact = _LOWER[data[word]]
     encoded = pc.dictionary_encode(
         pa.LargeBinaryArray.from_buffers(
             pa.large_binary(),

@@ -21,7 +21,7 @@ from salesassess.learned_scorer import (
     learn_and_score,
     score_window_with_cycle_models,
 )
-from salesassess.learned_text import stored_in_call_order, transcript_batches
+from salesassess.learned_text import stored_in_call_order, tokens, transcript_batches
 from salesassess.scorer_spec import load_scorer
 
 CYCLE = "2026-Q3"
@@ -270,3 +270,30 @@ def test_learned_scorer_beats_the_rules_on_persuasionforgood_held_out():
         learned = result["criteria"][criterion]["learned"]
         assert rules["n_calls"] == learned["n_calls"] == 150, criterion
         assert learned["within_one_rate"] > rules["within_one_rate"], criterion
+
+
+def _fnv(token: bytes) -> int:
+    """A token's hash written out: its length, then each of its first 24 bytes multiplied
+    in with the FNV prime, modulo 2**64."""
+    h = len(token)
+    for byte in token[:24]:
+        h = (h * 1099511628211 + byte) % 2**64
+    return h
+
+
+def test_tokens_are_lower_cased_runs_of_letters_digits_apostrophes_and_non_ascii():
+    utterances = ["Hello, WORLD! it's", "", "Café2go--ROI  ", "ok"]
+    encoded = [u.encode() for u in utterances]
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    offsets = np.cumsum([0] + [len(e) for e in encoded])
+    utterance, hashes = tokens(data, offsets)
+    expected = [
+        (0, b"hello"),
+        (0, b"world"),
+        (0, b"it's"),
+        (2, "café2go".encode()),
+        (2, b"roi"),
+        (3, b"ok"),
+    ]
+    assert utterance.tolist() == [u for u, _ in expected]
+    assert hashes.tolist() == [_fnv(t) for _, t in expected]
