@@ -57,6 +57,7 @@ from threadpoolctl import threadpool_limits
 
 from salesassess.auto_scorer import mm_ss_sql, score_calls
 from salesassess.learned_model import (
+    SEED,
     agreement,
     better,
     cross_validate,
@@ -83,6 +84,7 @@ class LearnedSettings:
     enabled: bool = True
     min_scored_calls: int = 50
     use_external: bool = False
+    max_training_calls: int = 5000
 
     @classmethod
     def from_method(cls, method: dict) -> LearnedSettings:
@@ -90,6 +92,7 @@ class LearnedSettings:
             enabled=bool(method.get("learned_scorer_enabled", True)),
             min_scored_calls=int(method.get("learned_scorer_min_scored_calls", 50)),
             use_external=bool(method.get("learned_scorer_use_external", False)),
+            max_training_calls=int(method.get("learned_scorer_max_training_calls", 5000)),
         )
 
 
@@ -168,11 +171,16 @@ def _trainable(con, spec, cycle: str, settings: LearnedSettings) -> tuple[dict, 
     return human, trainable
 
 
-def _training_set(con, spec, cycle, human, trainable, calls, rule_features):
-    """The training calls (every call with a trainable criterion's human score, sorted),
-    their rows of ``rule_features``, their raw term counts and the learned scorer id."""
+def _training_set(con, spec, cycle, settings, human, trainable, calls, rule_features):
+    """The training calls (every call with a trainable criterion's human score, sorted; a
+    seeded sample of ``settings.max_training_calls`` when there are more), their rows of ``rule_features``, their raw term counts and the learned scorer id."""
     row_of = {c: i for i, c in enumerate(calls)}
     training = sorted({call for t in trainable.values() for call in t if call in row_of})
+    if len(training) > settings.max_training_calls:
+        # a seeded sample bounds the kernel (calls x calls); the other human-scored calls
+        # are scored by the full model, which never saw their labels
+        sample = np.random.default_rng(SEED).permutation(len(training))
+        training = [training[i] for i in sorted(sample[: settings.max_training_calls])]
     train_rows = np.array([row_of[c] for c in training])
     batches = list(transcript_batches(con, cycle, training))
     read = [call for b in batches for call in b.call_ids]
@@ -202,7 +210,7 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
         return report
     calls, rule_features = _rule_features(con, spec, cycle, signal_counts_table)
     training, train_rows, counts, scorer_id = _training_set(
-        con, spec, cycle, human, trainable, calls, rule_features
+        con, spec, cycle, settings, human, trainable, calls, rule_features
     )
     report["seconds"]["training_text"] = round(time.perf_counter() - started, 3)
     rules_id = spec.scorer_id
@@ -306,7 +314,7 @@ def _score_window(con, spec, window_label, cycle, settings, signal_counts_table)
         con.execute(f"drop table if exists {cycle_rules}")
         con.execute(f"drop table if exists temp.{cycle_counts}")
     training, train_rows, counts, scorer_id = _training_set(
-        con, spec, cycle, human, trainable, calls, rule_features
+        con, spec, cycle, settings, human, trainable, calls, rule_features
     )
     stored = sorted({sid for _, sid in won})
     if stored != [scorer_id] or set(chosen) != {c for c, _ in won}:
