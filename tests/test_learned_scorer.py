@@ -13,14 +13,14 @@ import yaml
 
 from bench.persuasion_agreement import STRATEGIES, evaluate
 from salesassess.auto_scorer import score_calls
+from salesassess.learned_model import fit_model
 from salesassess.learned_scorer import (
     CANDIDATES_TABLE,
     LearnedSettings,
-    fit_model,
     learn_and_score,
     score_window_with_cycle_models,
-    transcript_batches,
 )
+from salesassess.learned_text import transcript_batches
 from salesassess.scorer_spec import load_scorer
 
 CYCLE = "2026-Q3"
