@@ -41,7 +41,7 @@ from salesassess.scorer_spec import (
     ScorerSpec,
     Signal,
 )
-from salesassess.warehouse import rollback
+from salesassess.warehouse import rollback, sql_literal
 
 OUTPUT_COLUMNS = (
     ("cycle", "varchar"),
@@ -77,7 +77,7 @@ class Dialect:
     def literal(self, text: str) -> str:
         if self.spark:  # Spark unescapes backslashes in literals and writes a quote as \'
             return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-        return "'" + text.replace("'", "''") + "'"
+        return sql_literal(text)
 
     def matches(self, expr: str, pattern: str, *, ignore_case: bool) -> str:
         if self.spark:

@@ -173,7 +173,8 @@ def _trainable(con, spec, cycle: str, settings: LearnedSettings) -> tuple[dict, 
 
 def _training_set(con, spec, cycle, settings, human, trainable, calls, rule_features):
     """The training calls (every call with a trainable criterion's human score, sorted; a
-    seeded sample of ``settings.max_training_calls`` when there are more), their rows of ``rule_features``, their raw term counts and the learned scorer id."""
+    seeded sample of ``settings.max_training_calls`` when there are more), their rows of
+    ``rule_features``, their raw term counts and the learned scorer id."""
     row_of = {c: i for i, c in enumerate(calls)}
     training = sorted({call for t in trainable.values() for call in t if call in row_of})
     if len(training) > settings.max_training_calls:
