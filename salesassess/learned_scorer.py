@@ -386,6 +386,8 @@ def _score_every_call(con, spec, cycle, models, rule_features):
                             "criterion_id": pa.array([criterion] * len(best), pa.string()),
                             "score": levels,
                             "evidence_seq": batch.utterance_seq[best].astype(np.int64),
+                            "evidence_start_ms": batch.utterance_start_ms[best],
+                            "evidence_text": batch.utterance_text.take(best),
                             "contribution": pushes[best, j],
                         }
                     )
@@ -443,15 +445,13 @@ def _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, n_trai
         con.execute(
             "create or replace temp table _learned_rows as select "
             f"r.cycle, r.call_id, r.criterion_id, {level} as score, $scorer_id as scorer_id, "
-            "'auto' as scorer_kind, r.rubric_version, u.start_ms as evidence_start_ms, "
-            f"{mm_ss_sql('u.start_ms')} as evidence_mm_ss, l.evidence_seq, "
-            f"u.text as evidence_text, {reason} as evidence_reason "
+            "'auto' as scorer_kind, r.rubric_version, l.evidence_start_ms, "
+            f"{mm_ss_sql('l.evidence_start_ms')} as evidence_mm_ss, l.evidence_seq, "
+            f"cast(l.evidence_text as varchar) as evidence_text, {reason} as evidence_reason "
             "from raw.auto_scores r "
             "join _learned_scores l on l.call_id = r.call_id and l.criterion_id = r.criterion_id "
             "left join _learned_oof_view o on o.call_id = r.call_id "
             "and o.criterion_id = r.criterion_id "
-            "join raw.utterances u on u.cycle = r.cycle and u.call_id = r.call_id "
-            "and u.seq = l.evidence_seq "
             f"where r.cycle = $cycle and r.criterion_id in ({chosen_list})",
             {"cycle": cycle, "scorer_id": scorer_id},
         )

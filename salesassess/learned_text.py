@@ -52,6 +52,8 @@ class Batch:
     utterance_seq: np.ndarray
     utterance_call: np.ndarray
     utterance_counts: sp.csr_matrix = field(repr=False)
+    utterance_start_ms: np.ndarray | None = field(default=None, repr=False)
+    utterance_text: pa.Array | None = field(default=None, repr=False)  # null where none
 
 
 def _hash_tokens(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -163,7 +165,8 @@ def transcript_batches(
         join = "join _learned_wanted w on w.call_id = u.call_id"
     select = (
         "select u.call_id, u.seq, case when u.speaker_role = 'rep' then 0 else 1 end as role, "
-        f"coalesce(u.text, '') as text from raw.utterances u {join} where {where}"
+        f"coalesce(u.text, '') as text, u.start_ms, u.text is null as no_text "
+        f"from raw.utterances u {join} where {where}"
     )
 
     def readers() -> Iterator:
@@ -197,7 +200,7 @@ def transcript_batches(
 
 
 def _batch_of(table: pa.Table) -> Batch:
-    """The Batch of a table of whole calls' utterances (call_id, seq, role, text)."""
+    """The Batch of a table of whole calls' utterances (call_id, seq, role, text, start_ms, no_text)."""
     ids = table.column("call_id").combine_chunks()
     change = np.flatnonzero(_differs(ids)) + 1
     utt_call = np.zeros(len(ids), dtype=np.int64)
@@ -206,7 +209,7 @@ def _batch_of(table: pa.Table) -> Batch:
     text = table.column("text").combine_chunks().cast(pa.large_string())
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[: len(text) + 1]
     raw = np.frombuffer(text.buffers()[2], dtype=np.uint8)
-    return batch(
+    made = batch(
         ids.take(np.concatenate([[0], change])).to_pylist(),
         utt_call,
         table.column("seq").to_numpy(),
@@ -214,6 +217,11 @@ def _batch_of(table: pa.Table) -> Batch:
         raw[offsets[0] : offsets[-1]],
         offsets - offsets[0],
     )
+    made.utterance_start_ms = table.column("start_ms").to_numpy()
+    made.utterance_text = pc.if_else(
+        table.column("no_text").combine_chunks(), pa.scalar(None, pa.large_string()), text
+    )
+    return made
 
 
 def _differs(values: pa.Array) -> np.ndarray:
@@ -244,7 +252,7 @@ def _whole_calls(reader) -> Iterator[pa.Table]:
     parts: list[pa.RecordBatch] = []
     for record in reader:
         parts.append(record)
-        size += record.column(3).nbytes
+        size += record.column("text").nbytes
         if size < BATCH_BYTES:
             continue
         table = pa.Table.from_batches(parts)
