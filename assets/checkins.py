@@ -16,7 +16,7 @@ from orchestration.assessment_engine import AssessmentEngine
 from orchestration.partitions import monthly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import checkin_window
-from salesassess.landing import ingest_kind, store_rubrics
+from salesassess.ingest import ingest_kind, store_rubrics
 from salesassess.learned_scorer import LearnedSettings
 from salesassess.rubric import load_rubrics
 from salesassess.warehouse import connect, replace_cycle_rows

@@ -21,7 +21,7 @@ from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window, followup_label
 from salesassess.followup import followup_window_end, latest_coaching_date
-from salesassess.landing import ingest_kind, store_rubrics
+from salesassess.ingest import ingest_kind, store_rubrics
 from salesassess.learned_scorer import LearnedSettings
 from salesassess.python_marts import write_mart
 from salesassess.rubric import load_rubrics

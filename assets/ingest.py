@@ -8,7 +8,7 @@ import dagster as dg
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
-from salesassess.landing import FileCounts, ingest_kind, store_rubrics
+from salesassess.ingest import FileCounts, ingest_kind, store_rubrics
 from salesassess.rubric import load_rubrics, rubric_files
 from salesassess.scorer_spec import load_scorer
 from salesassess.warehouse import connect

@@ -115,7 +115,9 @@ def phrase_lines() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 
 def generate(con: duckdb.DuckDBPyConnection, calls: int) -> tuple[int, float]:
-    """Fill raw.utterances with one cycle of generated calls; (utterances, text MB)."""
+    """Fill raw.utterances with one cycle of generated calls; (utterances, text MB). Each
+    call's utterances are stored together in seq order, as the ingestion stores a landing
+    file written call by call (every adapter writes them so)."""
     behaviour, other = phrase_lines()
     con.execute(
         "create or replace temp table bench_behaviour (id integer, role varchar, text varchar)"
@@ -161,6 +163,7 @@ def generate(con: duckdb.DuckDBPyConnection, calls: int) -> tuple[int, float]:
         left join bench_behaviour b on b.id = p.behaviour_id
         join bench_other o1 on o1.id = p.first_other
         join bench_other o2 on o2.id = p.second_other
+        order by p.c, p.s
         """
     )
     rows, megabytes = con.execute(

@@ -4,7 +4,7 @@ Every landing kind lists its columns (type, required, allowed values, lowest val
 kind a column refers to), its key and the rules over several columns of a row. Two things
 are generated from this one declaration:
 
-* the landing checks (:mod:`salesassess.landing`): each row of a landing file is parsed by
+* the landing checks (:mod:`salesassess.landing_checks`): each row of a landing file is parsed by
   its columns' types and quarantined under the first rule it breaks;
 * the quality suites (:mod:`salesassess.quality`): the partition's accepted rows in
   ``raw.<kind>`` are checked again, in the warehouse, for the same contract (keys unique,

@@ -1,16 +1,9 @@
-"""Landing files -> ``raw`` schema, one quarterly partition at a time.
+"""Landing files: where they are, and how each is read into DuckDB.
 
-Every landing kind of DATA_CONTRACT.md (reps, calls, utterances, scores, opportunities,
-coaching_sessions) is read from CSV, Parquet or JSON Lines files, validated row by row
-inside DuckDB, and split three ways:
-
-* accepted rows of this partition go to ``raw.<kind>`` (replacing the partition),
-* rows breaking the contract go to ``raw.quarantine`` with file, row number, rule and
-  raw content,
-* rows that belong to another partition are counted and left for that partition.
-
-Counts reconcile per file: ``rows_read = accepted + quarantined + other_partition``; they
-are written to ``raw.load_log`` and returned for the asset's metadata.
+A landing kind's files (:func:`landing_files`) are CSV, Parquet or JSON Lines files; each
+is loaded into a temp table of VARCHAR columns (:func:`open_landing_file`), typed and
+checked afterwards by :mod:`salesassess.landing_checks`; :mod:`salesassess.ingest` runs
+the whole load of one kind.
 
 Reading is explicit, never sniffed: a CSV file's header is read with a quote-aware parser
 and DuckDB reads the rows with that header, ``,`` as delimiter and ``"`` as quote and
@@ -18,7 +11,7 @@ escape (single-column files, quoted commas and line breaks parse; ``#`` lines ar
 Rows the reader rejects (bad UTF-8, wrong number of fields, a stray quote, a JSON Lines
 line that is not a JSON object) are quarantined with their row number; a quote left open
 over a line break (the rows after it cannot be told apart), a header that is missing, not
-UTF-8 or ambiguous, or a file that is not Parquet fails the file.
+UTF-8 or ambiguous, or a file that is not Parquet fails the file (:class:`LandingError`).
 
 Row numbers: a CSV row is numbered 1 for the first data row, a record whose quoted field
 spans lines counting once (so without such fields, line = row + 1); rows the reader
@@ -39,14 +32,12 @@ from pathlib import Path
 
 import duckdb
 
-from salesassess.adapters.sources import adapted_files, store_adapter_log
-from salesassess.contract import CALLS, KINDS, Column, LandingKind
-from salesassess.rubric import Rubric
-from salesassess.warehouse import ensure_raw_schema, rollback
+from salesassess.adapters.sources import adapted_files
+from salesassess.contract import LandingKind
+from salesassess.warehouse import drop_tables, quote_identifier, sql_literal
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 HEADER_BYTES = 1 << 20  # a CSV header record must end within the file's first MiB
-STORE_SLICE_ROWS = 500_000  # accepted rows are inserted in sorted slices of this many
 _SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes under surrogateescape
 
 
@@ -57,55 +48,6 @@ class LandingError(ValueError):
         self.file = str(file)
         self.rule = rule
         super().__init__(f"{file}: rule {rule}: {message}")
-
-
-def reference_rules(column: Column) -> list[tuple[str, str]]:
-    """The landing rules of a column that refers to another kind: a call must be in the
-    landing calls files and accepted in ``raw.calls``; a rep in the cycle's ``raw.reps``."""
-    value = f"t.{_quote(column.name)}"
-    if column.references == "calls":
-        return [
-            ("unknown_call", f"{value} not in (select call_id from landing_call_index)"),
-            (
-                "call_quarantined",
-                f"{value} not in (select call_id from raw.calls where cycle = $cycle)",
-            ),
-        ]
-    if column.references == "reps":
-        return [
-            (
-                "unknown_rep",
-                f"{value} not in (select rep_id from raw.reps where cycle = $cycle)",
-            )
-        ]
-    return []
-
-
-def landing_rules(kind: LandingKind) -> list[tuple[str, str]]:
-    """(rule, condition over the typed row ``t`` that breaks it), in order, generated from
-    the contract: lowest values, row rules, references, then the kind's own rules."""
-    rules = [
-        (column.below_minimum, f"t.{_quote(column.name)} < {column.minimum:g}")
-        for column in kind.columns
-        if column.minimum is not None
-    ]
-    rules += [(rule.landing_rule, f"not ({rule.holds})") for rule in kind.row_rules]
-    rules += [rule for column in kind.columns for rule in reference_rules(column)]
-    return rules + list(kind.reference_rules)
-
-
-def partition_condition(kind: LandingKind) -> str:
-    """SQL deciding whether a row belongs to this partition (NULL: cannot tell)."""
-    if kind.name == "calls":
-        return "t.started_at >= $start and t.started_at < $end"
-    if kind.name in ("utterances", "scores"):
-        return (
-            "(select i.started_at >= $start and i.started_at < $end "
-            "from landing_call_index i where i.call_id = t.call_id)"
-        )
-    if kind.name == "coaching_sessions":
-        return "t.cycle = $cycle"
-    return "true"  # reps and opportunities are snapshots: each cycle keeps its own copy
 
 
 def landing_files(landing_dir: Path, kind: str) -> list[Path]:
@@ -127,31 +69,8 @@ def landing_files(landing_dir: Path, kind: str) -> list[Path]:
     return [path for path in candidates if path.suffix.lower() in EXTENSIONS]
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]):
-    """Execute ``sql`` with the named parameters it uses (DuckDB rejects unused ones)."""
-    used = {name: value for name, value in params.items() if f"${name}" in sql}
-    return con.execute(sql, used)
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 @dataclass
-class FileCounts:
-    file: str
-    rows_read: int = 0
-    accepted: int = 0
-    quarantined: int = 0
-    other_partition: int = 0
-
-
-@dataclass
-class _Source:
+class LandedFile:
     """One landing file loaded into a temp table of VARCHAR columns, and how to address it.
 
     ``columns`` maps the file's contract columns to their column in ``table`` (CSV and
@@ -173,6 +92,27 @@ class _Source:
     extra: str
     join: str = ""
     temp_tables: list[str] = field(default_factory=list)
+
+    def select_sql(self, kind: LandingKind, index: int, *, carry: bool, where: str = "") -> str:
+        """SQL: this file's rows as the kind's contract columns (VARCHAR), with
+        ``_file_index`` (= ``index``), ``_rec`` and ``_row`` (and, with ``carry``, ``_extra``
+        and ``_file``), restricted by the condition ``where`` over ``l`` when given."""
+        columns = ", ".join(
+            f"cast(l.{self.columns[c.name]} as varchar) as {quote_identifier(c.name)}"
+            if c.name in self.columns
+            else f"cast(null as varchar) as {quote_identifier(c.name)}"
+            for c in kind.columns
+        )
+        carried = (
+            f", cast({self.extra} as varchar) as _extra, {sql_literal(str(self.path))} as _file"
+            if carry
+            else ""
+        )
+        return (
+            f"select {index} as _file_index, cast({self.rec} as bigint) as _rec, "
+            f"cast({self.row} as bigint) as _row, {columns}{carried} "
+            f"from {self.table} l {self.join}" + (f" where {where}" if where else "")
+        )
 
 
 def _check_size(path: Path) -> None:
@@ -265,7 +205,9 @@ def _struct_json(columns: Sequence[tuple[str, str]]) -> str:
     """SQL: the (name, column of ``l``) pairs as a JSON object of texts (NULL when none)."""
     if not columns:
         return "null"
-    pairs = ", ".join(f"{_quote(name)} := cast(l.{ident} as varchar)" for name, ident in columns)
+    pairs = ", ".join(
+        f"{quote_identifier(name)} := cast(l.{ident} as varchar)" for name, ident in columns
+    )
     return f"to_json(struct_pack({pairs}))"
 
 
@@ -349,7 +291,7 @@ def _open_csv(
     table: str,
     keep: Sequence[str] | None,
     record_rejects: bool,
-) -> _Source:
+) -> LandedFile:
     names = _column_names(path, kind, _csv_header(path))
     _require_columns(path, kind, names, keep)
     columns, loaded, raw, extra = _positional(kind, names, keep)
@@ -360,7 +302,7 @@ def _open_csv(
         con.execute(
             f"create or replace temp table {table} as select "
             + ", ".join(f"c{position}" for position in loaded)
-            + f" from read_csv({_literal(str(path))}, columns = {spec}, header = true, "
+            + f" from read_csv({sql_literal(str(path))}, columns = {spec}, header = true, "
             "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
             "store_rejects = true, rejects_table = 'csv_rejects', "
             "rejects_scan = 'csv_reject_scans')"
@@ -369,7 +311,7 @@ def _open_csv(
         raise LandingError(path, "parsable_file", f"cannot be parsed as csv: {error}") from None
     rejects, shift = f"{table}_rejects", f"{table}_shift"
     n_rejects = _reader_rejects(con, rejects, header_lines=1)
-    source = _Source(
+    source = LandedFile(
         path=path,
         fmt="csv",
         table=table,
@@ -397,8 +339,8 @@ def _open_parquet(
     path: Path,
     table: str,
     keep: Sequence[str] | None,
-) -> _Source:
-    source_sql = f"read_parquet({_literal(str(path))})"
+) -> LandedFile:
+    source_sql = f"read_parquet({sql_literal(str(path))})"
     try:
         names = [
             name for name, *_ in con.execute(f"describe select * from {source_sql}").fetchall()
@@ -407,12 +349,14 @@ def _open_parquet(
         columns, loaded, raw, extra = _positional(kind, names, keep)
         con.execute(
             f"create or replace temp table {table} as select "
-            + ", ".join(f"{_quote(names[position])} as c{position}" for position in loaded)
+            + ", ".join(
+                f"{quote_identifier(names[position])} as c{position}" for position in loaded
+            )
             + f" from {source_sql}"
         )
     except duckdb.Error as error:
         raise LandingError(path, "parsable_file", f"cannot be parsed as parquet: {error}") from None
-    return _Source(
+    return LandedFile(
         path=path,
         fmt="parquet",
         table=table,
@@ -432,7 +376,7 @@ def _open_jsonl(
     table: str,
     keep: Sequence[str] | None,
     record_rejects: bool,
-) -> _Source:
+) -> LandedFile:
     lines, rejects, shift = f"{table}_lines", f"{table}_rejects", f"{table}_shift"
     con.execute("drop table if exists csv_rejects")
     con.execute("drop table if exists csv_reject_scans")
@@ -441,7 +385,7 @@ def _open_jsonl(
         # \x1e cannot occur unescaped in JSON text
         con.execute(
             f"create or replace temp table {lines} as select line from "
-            f"read_csv({_literal(str(path))}, columns = {{'line': 'VARCHAR'}}, "
+            f"read_csv({sql_literal(str(path))}, columns = {{'line': 'VARCHAR'}}, "
             "header = false, delim = '\x1e', quote = '', escape = '', auto_detect = false, "
             "strict_mode = false, store_rejects = true, rejects_table = 'csv_rejects', "
             "rejects_scan = 'csv_reject_scans')"
@@ -484,20 +428,22 @@ def _open_jsonl(
         _require_columns(path, kind, names, keep)
     # else: no JSON object at all; every line is reported row by row in quarantine
     contract = json.dumps(dict.fromkeys(column.name for column in kind.columns))
-    extra = f"nullif(cast(json_merge_patch(l._line, {_literal(contract)}) as varchar), '{{}}')"
+    extra = f"nullif(cast(json_merge_patch(l._line, {sql_literal(contract)}) as varchar), '{{}}')"
     if names:
-        paths = ", ".join(_literal(f'$."{name}"') for name in names)
+        paths = ", ".join(sql_literal(f'$."{name}"') for name in names)
         con.execute(
             f"create or replace temp table {table} as select _row, _line, "
-            + ", ".join(f"_values[{i}] as {_quote(name)}" for i, name in enumerate(names, 1))
+            + ", ".join(
+                f"_values[{i}] as {quote_identifier(name)}" for i, name in enumerate(names, 1)
+            )
             + f" from (select _row, _line, json_extract_string(_line, [{paths}]) as _values "
             f"from {table})"
         )
-    return _Source(
+    return LandedFile(
         path=path,
         fmt="jsonl",
         table=table,
-        columns={name: _quote(name) for name in names},
+        columns={name: quote_identifier(name) for name in names},
         rec="l._row",
         row="l._row",
         raw="l._line",
@@ -506,7 +452,15 @@ def _open_jsonl(
     )
 
 
-def _open_source(
+def create_parse_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    """The temp table ``parse_rejects``, empty: the rows the reader rejects go there."""
+    con.execute(
+        "create or replace temp table parse_rejects "
+        "(file varchar, row_number bigint, rule varchar, raw_content varchar)"
+    )
+
+
+def open_landing_file(
     con: duckdb.DuckDBPyConnection,
     kind: LandingKind,
     path: Path,
@@ -514,7 +468,7 @@ def _open_source(
     *,
     record_rejects: bool = True,
     keep: Sequence[str] | None = None,
-) -> _Source:
+) -> LandedFile:
     """Load one landing file into the temp table ``table`` (VARCHAR columns).
 
     Rows the reader itself rejects (bad UTF-8, wrong column count, stray quote, a line
@@ -530,348 +484,5 @@ def _open_source(
             return _open_parquet(con, kind, path, table, keep)
         return _open_jsonl(con, kind, path, table, keep, record_rejects)
     except LandingError:
-        _drop(con, [table] + [f"{table}_{part}" for part in ("rejects", "shift", "lines")])
+        drop_tables(con, [table] + [f"{table}_{part}" for part in ("rejects", "shift", "lines")])
         raise
-
-
-def _source_sql(
-    kind: LandingKind, index: int, source: _Source, *, carry: bool, where: str = ""
-) -> str:
-    """One source's rows as contract VARCHAR columns + _file_index, _rec, _row (and, with
-    ``carry``, _extra and _file)."""
-    columns = ", ".join(
-        f"cast(l.{source.columns[c.name]} as varchar) as {_quote(c.name)}"
-        if c.name in source.columns
-        else f"cast(null as varchar) as {_quote(c.name)}"
-        for c in kind.columns
-    )
-    carried = (
-        f", cast({source.extra} as varchar) as _extra, {_literal(str(source.path))} as _file"
-        if carry
-        else ""
-    )
-    return (
-        f"select {index} as _file_index, cast({source.rec} as bigint) as _rec, "
-        f"cast({source.row} as bigint) as _row, {columns}{carried} "
-        f"from {source.table} l {source.join}" + (f" where {where}" if where else "")
-    )
-
-
-def _landed_sql(kind: LandingKind, sources: Sequence[_Source]) -> str:
-    """Every source's rows (see :func:`_source_sql`), or no row at all."""
-    if not sources:
-        return (
-            "select 0 as _file_index, cast(null as bigint) as _rec, "
-            "cast(null as bigint) as _row, "
-            + ", ".join(f"cast(null as varchar) as {_quote(c.name)}" for c in kind.columns)
-            + " where false"
-        )
-    return " union all ".join(
-        _source_sql(kind, index, source, carry=False) for index, source in enumerate(sources)
-    )
-
-
-def _build_call_index(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> None:
-    """Every call id in the landing calls files with its start (its first occurrence in
-    file order that has one), to place transcript and score rows in their partition."""
-    con.execute(
-        "create or replace temp table landing_call_rows "
-        "(call_id varchar, started_at timestamptz, _file_index integer, _rec bigint)"
-    )
-    started = next(column for column in CALLS.columns if column.name == "started_at")
-    for number, path in enumerate(landing_files(landing_dir, "calls")):
-        table = f"call_index_{number}"
-        try:
-            source = _open_source(
-                con, CALLS, path, table, record_rejects=False, keep=("call_id", "started_at")
-            )
-        except LandingError:
-            continue  # the calls asset reports this file; here it simply places no rows
-        call_id = f"cast(l.{source.columns['call_id']} as varchar)"
-        start = f"cast(l.{source.columns['started_at']} as varchar)"
-        con.execute(
-            f"insert into landing_call_rows select {call_id}, {started.typed(start)}, "
-            f"{number}, {source.rec} from {table} l where {call_id} is not null"
-        )
-        _drop(con, source.temp_tables)
-    con.execute(
-        "create or replace temp table landing_call_index as select call_id, "
-        "arg_min(started_at, (_file_index, _rec)) filter (where started_at is not null) "
-        "as started_at from landing_call_rows group by call_id"
-    )
-    con.execute("drop table landing_call_rows")
-
-
-def _drop(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
-    for table in tables:
-        con.execute(f"drop table if exists {table}")
-
-
-def _resolve_rubric_version_sql() -> str:
-    return (
-        "coalesce(case when nullif(trim(t.rubric_version), '') is not null then "
-        "(select any_value(v.rubric_version) from raw.rubric_criteria v "
-        "where v.cycle = $cycle and v.rubric_version = trim(t.rubric_version)) end, "
-        "case when nullif(trim(t.rubric_version), '') is null then "
-        "(select arg_max(v.rubric_version, v.effective_from) from raw.rubric_criteria v "
-        "join landing_call_index i on i.call_id = t.call_id "
-        "where v.cycle = $cycle and v.effective_from <= cast(i.started_at as date)) end)"
-    )
-
-
-def ingest_kind(
-    con: duckdb.DuckDBPyConnection,
-    kind_name: str,
-    landing_dir: Path,
-    *,
-    cycle: str,
-    start,
-    end,
-) -> list[FileCounts]:
-    """Replace partition ``cycle`` of ``raw.<kind>`` with the landing files' accepted rows."""
-    kind = KINDS[kind_name]
-    ensure_raw_schema(con)
-    files = landing_files(landing_dir, kind.name)
-    if not files and kind.required_files:
-        raise LandingError(
-            landing_dir / f"{kind.name}.csv",
-            "file_present",
-            f"no {kind.name} file (.csv, .parquet or .jsonl) in the landing folder",
-        )
-    params = {"cycle": cycle, "start": start, "end": end}
-    con.execute(
-        "create or replace temp table parse_rejects "
-        "(file varchar, row_number bigint, rule varchar, raw_content varchar)"
-    )
-    sources: list[_Source] = []
-    try:
-        if kind.name in ("utterances", "scores"):
-            _build_call_index(con, landing_dir)
-        for number, path in enumerate(files):
-            sources.append(_open_source(con, kind, path, f"landed_{number}"))
-        _judge(con, kind, sources, params)
-        counts = _file_counts(con, sources)
-        _store(con, kind, sources, counts, params)
-        store_adapter_log(con, kind.name, cycle, landing_dir)
-    finally:
-        _drop(con, [t for source in sources for t in source.temp_tables] + ["verdict"])
-    return counts
-
-
-def _judge(
-    con: duckdb.DuckDBPyConnection,
-    kind: LandingKind,
-    sources: Sequence[_Source],
-    params: dict[str, object],
-) -> None:
-    """The temp table ``verdict``: every row that is not accepted, with its rule (NULL for a
-    row of another partition). Only these rows are kept, so it stays small."""
-    typed_columns = ", ".join(
-        f"{column.typed('l.' + _quote(column.name))} as {_quote(column.name)}"
-        for column in kind.columns
-    )
-    field_rules = [
-        rule for column in kind.columns for rule in column.rules(f"l.{_quote(column.name)}")
-    ]
-    field_case = (
-        "case "
-        + " ".join(f"when {condition} then {_literal(rule)}" for rule, condition in field_rules)
-        + " end"
-    )
-    rules = landing_rules(kind)
-    reference_case = (
-        "case "
-        + " ".join(f"when {condition} then {_literal(rule)}" for rule, condition in rules)
-        + " end"
-        if rules
-        else "null"
-    )
-    version_column = (
-        f", {_resolve_rubric_version_sql()} as resolved_rubric_version"
-        if kind.name == "scores"
-        else ""
-    )
-    key = ", ".join(_quote(name) for name in kind.key)
-    key_columns = ", ".join(f"t.{_quote(name)}" for name in kind.key)
-    _run(
-        con,
-        "create or replace temp table verdict as "
-        f"with landed as ({_landed_sql(kind, sources)}), "
-        f"typed as (select l._file_index, l._rec, l._row, {typed_columns}, "
-        f"{field_case} as field_violation from landed l), "
-        f"placed as (select t.*{version_column}, ({partition_condition(kind)}) as in_partition "
-        "from typed t), "
-        # only what the ranking needs goes on (never the text columns: the window sorts it)
-        f"scoped as (select t._file_index, t._rec, t._row, t.in_partition, {key_columns}, "
-        "case when t.in_partition is not false then "
-        f"coalesce(t.field_violation, {reference_case}) end as violation from placed t), "
-        "ranked as (select *, case when in_partition is not false and violation is null "
-        "then row_number() over (partition by in_partition is not false and violation is null, "
-        f"{key} order by _file_index, _rec) end as key_rank from scoped) "
-        "select _file_index, _rec, _row, case when in_partition is not false then "
-        "coalesce(violation, 'duplicate_key') end as rule from ranked "
-        "where in_partition is false or violation is not null or key_rank > 1",
-        params,
-    )
-
-
-def _store(
-    con: duckdb.DuckDBPyConnection,
-    kind: LandingKind,
-    sources: Sequence[_Source],
-    counts: Sequence[FileCounts],
-    params: dict[str, object],
-) -> None:
-    """Replace the partition: accepted rows, quarantine and load_log, in one transaction."""
-    cycle = params["cycle"]
-    table_columns = ", ".join(f"{_quote(column.name)} {column.sql_type}" for column in kind.columns)
-    version_ddl = ", rubric_version_resolved varchar" if kind.name == "scores" else ""
-    # the partition column; a kind that carries its own cycle (coaching sessions) is
-    # partitioned by it
-    has_cycle = any(column.name == "cycle" for column in kind.columns)
-    cycle_ddl = "" if has_cycle else "cycle varchar, "
-    cycle_select = "" if has_cycle else "$cycle, "
-    con.execute(
-        f"create table if not exists raw.{kind.name} ({cycle_ddl}{table_columns}"
-        f"{version_ddl}, extra varchar, source_file varchar, source_row bigint, "
-        "loaded_at timestamptz)"
-    )
-    typed_columns = ", ".join(
-        f"{column.typed('l.' + _quote(column.name))} as {_quote(column.name)}"
-        for column in kind.columns
-    )
-    contract_columns = ", ".join(f"t.{_quote(column.name)}" for column in kind.columns)
-    version_select = f", {_resolve_rubric_version_sql()}" if kind.name == "scores" else ""
-    con.execute("begin transaction")
-    try:
-        con.execute(f"delete from raw.{kind.name} where cycle = $cycle", {"cycle": cycle})
-        for index, source in enumerate(sources):
-            # in slices of the file, each sorted: rows keep file order, memory stays flat
-            low, high = con.execute(
-                f"select min({source.rec}), max({source.rec}) from {source.table} l"
-            ).fetchone()
-            if low is None:
-                continue
-            for first in range(low, high + 1, STORE_SLICE_ROWS):
-                where = f"{source.rec} >= {first} and {source.rec} < {first + STORE_SLICE_ROWS}"
-                _run(
-                    con,
-                    f"insert into raw.{kind.name} with landed as "
-                    f"({_source_sql(kind, index, source, carry=True, where=where)}), "
-                    "kept as (select l.* from landed l anti join verdict v "
-                    "on v._file_index = l._file_index and v._rec = l._rec), "
-                    "typed as (select l._rec, l._row, l._extra, l._file, "
-                    f"{typed_columns} from kept l) "
-                    f"select {cycle_select}{contract_columns}{version_select}, "
-                    "t._extra, t._file, t._row, now() from typed t order by t._rec",
-                    params,
-                )
-        con.execute(
-            "delete from raw.quarantine where cycle = $cycle and kind = $kind",
-            {"cycle": cycle, "kind": kind.name},
-        )
-        for index, source in enumerate(sources):
-            con.execute(
-                "insert into raw.quarantine select $cycle, $kind, $file, row_number, rule, "
-                "raw_content, now() from ("
-                f"select v._row as row_number, v.rule, cast({source.raw} as varchar) "
-                f"as raw_content from {source.table} l join verdict v "
-                f"on v._file_index = {index} and v._rec = {source.rec} "
-                "where v.rule is not null "
-                "union all select row_number, rule, raw_content from parse_rejects "
-                "where file = $file) order by row_number",
-                {"cycle": cycle, "kind": kind.name, "file": str(source.path)},
-            )
-        con.execute(
-            "delete from raw.load_log where cycle = $cycle and kind = $kind",
-            {"cycle": cycle, "kind": kind.name},
-        )
-        for item in counts:
-            con.execute(
-                "insert into raw.load_log values ($cycle, $kind, $file, $read, $accepted, "
-                "$quarantined, $other, now())",
-                {
-                    "cycle": cycle,
-                    "kind": kind.name,
-                    "file": item.file,
-                    "read": item.rows_read,
-                    "accepted": item.accepted,
-                    "quarantined": item.quarantined,
-                    "other": item.other_partition,
-                },
-            )
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
-
-
-def _file_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[_Source]) -> list[FileCounts]:
-    """Per file: rows read = accepted + quarantined (by rule or by the reader) + other."""
-    judged = {
-        index: (quarantined, other)
-        for index, quarantined, other in con.execute(
-            "select _file_index, count(rule), count(*) - count(rule) from verdict group by 1"
-        ).fetchall()
-    }
-    rejected = dict(
-        con.execute("select file, count(*) from parse_rejects group by file").fetchall()
-    )
-    counts = []
-    for index, source in enumerate(sources):
-        parsed = con.execute(f"select count(*) from {source.table}").fetchone()[0]
-        quarantined, other = judged.get(index, (0, 0))
-        reader = rejected.get(str(source.path), 0)
-        counts.append(
-            FileCounts(
-                str(source.path),
-                rows_read=parsed + reader,
-                accepted=parsed - quarantined - other,
-                quarantined=quarantined + reader,
-                other_partition=other,
-            )
-        )
-    return counts
-
-
-def store_rubrics(con: duckdb.DuckDBPyConnection, rubrics: Sequence[Rubric], cycle: str) -> int:
-    """Replace partition ``cycle`` of ``raw.rubric_criteria`` and ``raw.rubric_anchors``."""
-    ensure_raw_schema(con)
-    criteria_rows = [
-        (
-            cycle,
-            rubric.rubric_id,
-            rubric.version,
-            rubric.effective_from,
-            rubric.scale_min,
-            rubric.scale_max,
-            position,
-            criterion.id,
-            criterion.name,
-            criterion.description,
-            criterion.weight,
-            rubric.source_file,
-        )
-        for rubric in rubrics
-        for position, criterion in enumerate(rubric.criteria, start=1)
-    ]
-    anchor_rows = [
-        (cycle, rubric.version, criterion.id, level, text)
-        for rubric in rubrics
-        for criterion in rubric.criteria
-        for level, text in criterion.anchors.items()
-    ]
-    con.execute("begin transaction")
-    try:
-        for table in ("rubric_criteria", "rubric_anchors"):
-            con.execute(f"delete from raw.{table} where cycle = $cycle", {"cycle": cycle})
-        con.executemany(
-            "insert into raw.rubric_criteria values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-            criteria_rows,
-        )
-        con.executemany("insert into raw.rubric_anchors values (?, ?, ?, ?, ?, now())", anchor_rows)
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
-    return len(criteria_rows)

@@ -5,31 +5,29 @@ criterion with at least ``learned_scorer_min_scored_calls`` (default 50) calls o
 cycle scored by humans (and by external scorers too when ``learned_scorer_use_external``
 is true; a call's target is the mean of its scores), a model learns the human level from:
 
-* **text**: the rep's and the prospect's words and word pairs (unigrams and bigrams,
-  lower-cased, hashed into 2**18 columns per speaker; hashing needs no vocabulary, so a
-  call is read in one pass), term frequency x inverse document frequency (of the training
-  calls), each call's vector scaled to length 1;
+* **text** (:mod:`salesassess.learned_text`): the rep's and the prospect's words and word
+  pairs, hashed into 2**18 columns per speaker, term frequency x inverse document
+  frequency (of the training calls), each call's vector scaled to length 1;
 * **the rules**: each signal's count (log(1 + n)) and the rules' level on every criterion,
   standardised on the training calls.
 
-The model is ridge regression with an intercept, solved exactly in its dual form (the
-centred linear kernel, scikit-learn ``KernelRidge``: a few thousand training calls against
-hundreds of thousands of terms), ``alpha`` = :data:`ALPHA`, chosen by cross-validation on
-the development half of PersuasionForGood only; its prediction is rounded to the nearest
-level of the scale.
+The model (:mod:`salesassess.learned_model`) is ridge regression with an intercept, solved
+exactly in its dual form (a few thousand training calls against hundreds of thousands of
+terms), its penalty chosen by cross-validation on the development half of
+PersuasionForGood only; its prediction is rounded to the nearest level of the scale.
 
-**Honest agreement.** The human-scored calls are split into :data:`FOLDS` folds (seeded
-shuffle of the sorted call ids); each fold's calls are scored by a model fitted on the
-other folds' labels only, so every learned score of a human-scored call comes from a model
-that never saw its label (the label-free term weights and standardisation come from the
-texts of all the human-scored calls). The
-calls nobody scored get the model fitted on every human-scored call. The rules never see a
-label, so their agreement on the same calls is held out too. Per criterion the scorer with
-the higher within-1 share against the human level (ties: quadratic kappa, then the rules)
-scores **every** call of the cycle in ``raw.auto_scores``; dbt's ``auto_vs_human``
-agreement then measures exactly the held-out scores, and ``raw.auto_scorer_candidates``
-keeps both candidates' held-out figures for ``fct_rubric_reliability``. Too few human
-scores, or a rubric without rules: the rules' scores stay.
+**Honest agreement.** The human-scored calls are split into 5 folds (seeded shuffle of the
+sorted call ids); each fold's calls are scored by a model fitted on the other folds'
+labels only, so every learned score of a human-scored call comes from a model that never
+saw its label (the label-free term weights and standardisation come from the texts of all
+the human-scored calls). The calls nobody scored get the model fitted on every
+human-scored call. The rules never see a label, so their agreement on the same calls is
+held out too. Per criterion the scorer with the higher within-1 share against the human
+level (ties: quadratic kappa, then the rules) scores **every** call of the cycle in
+``raw.auto_scores``; dbt's ``auto_vs_human`` agreement then measures exactly the held-out
+scores, and ``raw.auto_scorer_candidates`` keeps both candidates' held-out figures for
+``fct_rubric_reliability``. Too few human scores, or a rubric without rules: the rules'
+scores stay.
 
 **Windows.** A follow-up or check-in window is not trained on: each criterion the model
 won in its cycle scores the window's calls with the cycle's full model, refitted on the
@@ -48,42 +46,37 @@ latest training score>`` (no wall-clock time), also in the asset's metadata.
 
 from __future__ import annotations
 
-import math
 import time
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
-from sklearn.kernel_ridge import KernelRidge
 from threadpoolctl import threadpool_limits
 
 from salesassess.auto_scorer import mm_ss_sql, score_calls
+from salesassess.learned_model import (
+    SEED,
+    agreement,
+    better,
+    cross_validate,
+    design,
+    fit_model,
+    fold_of,
+    kernel,
+    to_level,
+)
+from salesassess.learned_text import Batch, transcript_batches
 from salesassess.scorer_spec import ScorerSpec
-from salesassess.statistics import krippendorff_alpha, quadratic_weighted_kappa
 
 LEARNED_VERSION = "learned-1"
-SEED = 17
-FOLDS = 5
-ALPHA = 0.3  # chosen by 5-fold cross-validation on the PersuasionForGood development half
-HASH_BITS = 18
-MAX_TOKEN_BYTES = 24
-BATCH_BYTES = 16_000_000  # transcript text per tokenising batch
-BUCKET_ROWS = 2_000_000  # utterances per sorted read
 CANDIDATES_TABLE = "raw.auto_scorer_candidates"
 CANDIDATES_DDL = (
     "cycle varchar, rubric_version varchar, criterion_id varchar, scorer_id varchar, "
     "n_calls bigint, within_one_rate double, quadratic_weighted_kappa double, "
     "krippendorff_alpha_ordinal double, scores_calls boolean"
 )
-_WIDTH = 1 << HASH_BITS
-_P = np.uint64(1099511628211)  # FNV prime: the per-byte multiplier of a token's hash
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_PAIR = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
 @dataclass(frozen=True)
@@ -91,6 +84,7 @@ class LearnedSettings:
     enabled: bool = True
     min_scored_calls: int = 50
     use_external: bool = False
+    max_training_calls: int = 5000
 
     @classmethod
     def from_method(cls, method: dict) -> LearnedSettings:
@@ -98,269 +92,8 @@ class LearnedSettings:
             enabled=bool(method.get("learned_scorer_enabled", True)),
             min_scored_calls=int(method.get("learned_scorer_min_scored_calls", 50)),
             use_external=bool(method.get("learned_scorer_use_external", False)),
+            max_training_calls=int(method.get("learned_scorer_max_training_calls", 5000)),
         )
-
-
-# --- text: hashed word and word-pair counts per call, in batches of whole calls ----------
-def _token_hashes(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per token of the concatenated utterances: (its utterance, its 64-bit hash).
-
-    A token is a run of letters, digits, apostrophes and non-ASCII bytes, lower-cased;
-    tokens never cross utterances."""
-    b = data.copy()
-    b[(b >= 65) & (b <= 90)] += 32
-    word = ((b >= 97) & (b <= 122)) | ((b >= 48) & (b <= 57)) | (b == 39) | (b >= 128)
-    new = np.zeros(len(b) + 1, dtype=bool)
-    new[offsets[:-1]] = True  # an utterance begins here
-    prev = np.concatenate([[False], word[:-1]])
-    nxt = np.concatenate([word[1:], [False]])
-    starts = np.flatnonzero(word & (~prev | new[:-1]))
-    ends = np.flatnonzero(word & (~nxt | new[1:])) + 1
-    length = ends - starts
-    h = length.astype(np.uint64)
-    for k in range(MAX_TOKEN_BYTES):
-        live = length > k
-        if not live.any():
-            break
-        idx = np.flatnonzero(live)
-        h[idx] = h[idx] * _P + b[starts[idx] + k].astype(np.uint64)
-    utterance = np.searchsorted(offsets, starts, side="right") - 1
-    return utterance, h
-
-
-def _columns(hashes: np.ndarray) -> np.ndarray:
-    return ((hashes * _MIX) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
-
-
-@dataclass
-class Batch:
-    """Whole calls: their ids, raw term counts (calls x 2 * 2**HASH_BITS), and per term
-    occurrence its call row, utterance row and column (for evidence)."""
-
-    call_ids: list[str]
-    counts: sp.csr_matrix
-    utterance_seq: np.ndarray
-    utterance_call: np.ndarray
-    term_call: np.ndarray = field(repr=False)
-    term_utterance: np.ndarray = field(repr=False)
-    term_column: np.ndarray = field(repr=False)
-
-
-def _batch(call_ids, utt_call, seq, role, data, offsets) -> Batch:
-    utterance, h = _token_hashes(data, offsets)
-    same = np.flatnonzero(utterance[:-1] == utterance[1:])
-    pair_utterance = utterance[same]
-    pair_hash = h[same] * _PAIR + h[same + 1]
-    term_utterance = np.concatenate([utterance, pair_utterance])
-    column = np.concatenate([_columns(h), _columns(pair_hash ^ _PAIR)])
-    column += np.where(role[term_utterance] == 0, 0, _WIDTH)
-    term_call = utt_call[term_utterance]
-    counts = sp.csr_matrix(
-        (np.ones(len(column), dtype=np.float64), (term_call, column)),
-        shape=(len(call_ids), 2 * _WIDTH),
-    )
-    counts.sum_duplicates()
-    return Batch(call_ids, counts, seq, utt_call, term_call, term_utterance, column)
-
-
-def transcript_batches(
-    con: duckdb.DuckDBPyConnection, cycle: str, calls: list[str] | None = None
-) -> Iterator[Batch]:
-    """The cycle's calls (or only ``calls``) in batches of whole calls (each batch in
-    call-id order; the batches in no particular order)."""
-    where = "u.cycle = $cycle"
-    params: dict = {"cycle": cycle}
-    join = ""
-    if calls is not None:
-        con.execute("create or replace temp table _learned_wanted (call_id varchar)")
-        con.executemany("insert into _learned_wanted values (?)", [(c,) for c in calls])
-        join = "join _learned_wanted w on w.call_id = u.call_id"
-    ((rows,),) = con.execute(
-        f"select count(*) from raw.utterances u {join} where {where}", params
-    ).fetchall()
-    # sorted in buckets of calls (by a hash of the id), so no sort holds the whole cycle
-    buckets = max(1, -(-rows // BUCKET_ROWS))
-
-    def readers() -> Iterator:
-        for bucket in range(buckets):
-            yield con.sql(
-                "select u.call_id, u.seq, case when u.speaker_role = 'rep' then 0 else 1 end "
-                f"as role, coalesce(u.text, '') as text from raw.utterances u {join} "
-                f"where {where} and hash(u.call_id) % {buckets} = {bucket} "
-                "order by u.call_id, u.seq",
-                params=params,
-            ).to_arrow_reader(200_000)
-
-    def emit(table: pa.Table) -> Batch:
-        ids_column = table.column("call_id").to_numpy(zero_copy_only=False)
-        change = np.flatnonzero(ids_column[1:] != ids_column[:-1]) + 1
-        first = np.concatenate([[0], change])
-        utt_call = np.zeros(len(ids_column), dtype=np.int64)
-        utt_call[change] = 1
-        utt_call = np.cumsum(utt_call)
-        text = table.column("text").combine_chunks().cast(pa.large_string())
-        offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[: len(text) + 1]
-        raw = np.frombuffer(text.buffers()[2], dtype=np.uint8)
-        data = raw[offsets[0] : offsets[-1]]
-        return _batch(
-            [str(ids_column[i]) for i in first],
-            utt_call,
-            table.column("seq").to_numpy(),
-            table.column("role").to_numpy(),
-            data,
-            offsets - offsets[0],
-        )
-
-    # tokenising releases the GIL in numpy: two batches at a time, yielded in order
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        in_flight: deque = deque()
-        for table in (t for reader in readers() for t in _whole_calls(reader)):
-            in_flight.append(pool.submit(emit, table))
-            if len(in_flight) == 2:
-                yield in_flight.popleft().result()
-        while in_flight:
-            yield in_flight.popleft().result()
-
-
-def _whole_calls(reader) -> Iterator[pa.Table]:
-    """Tables of about BATCH_BYTES of text, never splitting a call."""
-    pending: pa.Table | None = None
-    size = 0
-    parts: list[pa.RecordBatch] = []
-    for record in reader:
-        parts.append(record)
-        size += record.column(3).nbytes
-        if size < BATCH_BYTES:
-            continue
-        table = pa.Table.from_batches(parts)
-        if pending is not None:
-            table = pa.concat_tables([pending, table])
-        ids = table.column("call_id").to_numpy(zero_copy_only=False)
-        others = np.flatnonzero(ids != ids[-1])
-        keep = int(others[-1]) + 1 if len(others) else 0
-        if keep > 0:
-            yield table.slice(0, keep)
-        pending, parts, size = table.slice(keep), [], 0
-    tables = ([pending] if pending is not None else []) + (
-        [pa.Table.from_batches(parts)] if parts else []
-    )
-    if tables:
-        table = pa.concat_tables(tables)
-        if len(table):
-            yield table
-
-
-# --- the model ----------------------------------------------------------------------------
-@dataclass
-class Model:
-    """One fitted model (one or several criteria sharing a training set): weights over the
-    full hashed width (zero for terms no training call has), the rules' and the intercept."""
-
-    idf: np.ndarray
-    rule_mean: np.ndarray
-    rule_scale: np.ndarray
-    text_coef: np.ndarray  # outputs x text columns
-    rule_coef: np.ndarray  # outputs x rule features
-    intercept: np.ndarray  # outputs
-    n_text: int = 2 * _WIDTH
-    used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-
-    def text(self, counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
-        weighted = sp.csr_matrix(counts.multiply(self.idf))
-        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        weighted.data /= np.repeat(norms, np.diff(weighted.indptr))
-        return weighted, norms
-
-    def rules(self, rule_features: np.ndarray) -> np.ndarray:
-        return (rule_features - self.rule_mean) / self.rule_scale
-
-    def predict(self, counts: sp.csr_matrix, rule_features: np.ndarray) -> np.ndarray:
-        text, _ = self.text(counts)
-        linear = text @ self.text_coef.T + self.rules(rule_features) @ self.rule_coef.T
-        return np.asarray(linear) + self.intercept
-
-
-def design(counts: sp.csr_matrix, rule_features: np.ndarray) -> tuple[Model, sp.csr_matrix]:
-    """The label-free part of a fit, from the training calls' texts and rule features:
-    inverse document frequency, standardisation, and the design matrix (the columns some
-    training call has, then the rule features)."""
-    n = counts.shape[0]
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log((1 + n) / (1 + df)) + 1.0
-    idf[df == 0] = 0.0  # a term no training call has carries no weight
-    used = np.flatnonzero(df)
-    scale = rule_features.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = Model(idf, rule_features.mean(axis=0), scale, np.zeros(0), np.zeros(0), np.zeros(0))
-    model.used = used
-    text, _ = model.text(counts)
-    x = sp.hstack([text[:, used], sp.csr_matrix(model.rules(rule_features))]).tocsr()
-    return model, x
-
-
-def solve(gram: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ridge with an intercept in its dual form (calls << terms): scikit-learn's
-    KernelRidge on the centred linear kernel. Returns the dual coefficients (calls x
-    outputs, columns summing to 0) and the intercept, so that a call with kernel row k
-    gets k @ dual + intercept."""
-    n = gram.shape[0]
-    y = np.asarray(targets, dtype=np.float64).reshape(n, -1)
-    centre = np.eye(n) - 1.0 / n
-    fitted = KernelRidge(alpha=ALPHA, kernel="precomputed").fit(
-        centre @ gram @ centre, y - y.mean(axis=0)
-    )
-    dual = np.asarray(fitted.dual_coef_).reshape(n, -1)
-    return dual, y.mean(axis=0) - gram.mean(axis=0) @ dual
-
-
-def fit_model(
-    counts: sp.csr_matrix, rule_features: np.ndarray, targets: np.ndarray, prepared=None
-) -> Model:
-    """Fit on the training calls' raw term counts, rule features and targets (calls, or
-    calls x k): the weights over the full hashed width, for scoring any call.
-    ``prepared``: the (model, design, kernel) of these calls, when already computed."""
-    model, x, gram = prepared or (*design(counts, rule_features), None)
-    if gram is None:
-        gram = np.asarray((x @ x.T).todense())
-    dual, model.intercept = solve(gram, targets)
-    coef = np.asarray(x.T @ dual).T  # outputs x features
-    used = model.used
-    model.text_coef = np.zeros((coef.shape[0], counts.shape[1]))
-    model.text_coef[:, used] = coef[:, : len(used)]
-    model.rule_coef = coef[:, len(used) :]
-    return model
-
-
-def fold_of(call_ids: list[str], folds: int = FOLDS, seed: int = SEED) -> np.ndarray:
-    """Each call's fold: a seeded shuffle of the sorted ids, dealt round-robin."""
-    order = np.random.default_rng(seed).permutation(len(call_ids))
-    fold = np.empty(len(call_ids), dtype=np.int64)
-    ranked = sorted(range(len(call_ids)), key=lambda i: call_ids[i])
-    for position, i in enumerate(order):
-        fold[ranked[i]] = position % folds
-    return fold
-
-
-def to_level(prediction: np.ndarray, low: int, high: int) -> np.ndarray:
-    return np.clip(np.floor(prediction + 0.5), low, high)
-
-
-def agreement(levels: np.ndarray, human: np.ndarray, low: int, high: int) -> dict:
-    """Within-1 share, quadratic kappa and ordinal alpha of a scorer against human means."""
-    rounded = to_level(human, low, high)
-    categories = list(range(low, high + 1))
-    return {
-        "n_calls": len(levels),
-        "within_one_rate": float(np.mean(np.abs(levels - human) <= 1)) if len(levels) else None,
-        "kappa": quadratic_weighted_kappa(list(levels), list(rounded), categories),
-        "alpha": krippendorff_alpha(np.vstack([levels, human]), "ordinal"),
-    }
-
-
-def _better(learned: dict, rules: dict) -> bool:
-    key = (learned["within_one_rate"], learned["kappa"] or -math.inf)
-    return key > (rules["within_one_rate"], rules["kappa"] or -math.inf)
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -438,11 +171,17 @@ def _trainable(con, spec, cycle: str, settings: LearnedSettings) -> tuple[dict, 
     return human, trainable
 
 
-def _training_set(con, spec, cycle, human, trainable, calls, rule_features):
-    """The training calls (every call with a trainable criterion's human score, sorted),
-    their rows of ``rule_features``, their raw term counts and the learned scorer id."""
+def _training_set(con, spec, cycle, settings, human, trainable, calls, rule_features):
+    """The training calls (every call with a trainable criterion's human score, sorted; a
+    seeded sample of ``settings.max_training_calls`` when there are more), their rows of
+    ``rule_features``, their raw term counts and the learned scorer id."""
     row_of = {c: i for i, c in enumerate(calls)}
     training = sorted({call for t in trainable.values() for call in t if call in row_of})
+    if len(training) > settings.max_training_calls:
+        # a seeded sample bounds the kernel (calls x calls); the other human-scored calls
+        # are scored by the full model, which never saw their labels
+        sample = np.random.default_rng(SEED).permutation(len(training))
+        training = [training[i] for i in sorted(sample[: settings.max_training_calls])]
     train_rows = np.array([row_of[c] for c in training])
     batches = list(transcript_batches(con, cycle, training))
     read = [call for b in batches for call in b.call_ids]
@@ -472,7 +211,7 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
         return report
     calls, rule_features = _rule_features(con, spec, cycle, signal_counts_table)
     training, train_rows, counts, scorer_id = _training_set(
-        con, spec, cycle, human, trainable, calls, rule_features
+        con, spec, cycle, settings, human, trainable, calls, rule_features
     )
     report["seconds"]["training_text"] = round(time.perf_counter() - started, 3)
     rules_id = spec.scorer_id
@@ -480,12 +219,12 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
     report["training_calls"] = len(training)
     fold = fold_of(training)
     base, x = design(counts, rule_features[train_rows])
-    gram = np.asarray((x @ x.T).todense())
+    gram = kernel(x)
     chosen: dict[str, int] = {}
     oof: dict[str, np.ndarray] = {}
     rules_level = {c: rule_features[:, i] for i, c in enumerate(criteria)}
     candidate_rows = []
-    held_out = _cross_validate(gram, fold, training, trainable)
+    held_out = cross_validate(gram, fold, training, trainable)
     for criterion, target in trainable.items():
         index = np.array([i for i, c in enumerate(training) if c in target])
         y = np.array([target[training[i]] for i in index])
@@ -497,7 +236,7 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
             "learned": agreement(learned_levels, y, low, high),
             "rules": agreement(rules_levels, y, low, high),
         }
-        wins = prefer_learned or _better(figures["learned"], figures["rules"])
+        wins = prefer_learned or better(figures["learned"], figures["rules"])
         if wins:
             chosen[criterion] = criteria.index(criterion)
         report["criteria"][criterion] = {**figures, "scored_by": "learned" if wins else "rules"}
@@ -576,7 +315,7 @@ def _score_window(con, spec, window_label, cycle, settings, signal_counts_table)
         con.execute(f"drop table if exists {cycle_rules}")
         con.execute(f"drop table if exists temp.{cycle_counts}")
     training, train_rows, counts, scorer_id = _training_set(
-        con, spec, cycle, human, trainable, calls, rule_features
+        con, spec, cycle, settings, human, trainable, calls, rule_features
     )
     stored = sorted({sid for _, sid in won})
     if stored != [scorer_id] or set(chosen) != {c for c, _ in won}:
@@ -592,29 +331,6 @@ def _score_window(con, spec, window_label, cycle, settings, signal_counts_table)
     return report
 
 
-def _cross_validate(gram, fold, training, trainable) -> dict[str, np.ndarray]:
-    """Each criterion's out-of-fold predictions for its human-scored calls; the criteria
-    scored on the same calls share one solve per fold."""
-    groups: dict[tuple, list[str]] = {}
-    for criterion, target in trainable.items():
-        key = tuple(i for i, c in enumerate(training) if c in target)
-        groups.setdefault(key, []).append(criterion)
-    predictions = {}
-    for key, criteria in groups.items():
-        index = np.array(key)
-        y = np.array([[trainable[c][training[i]] for c in criteria] for i in index])
-        predicted = np.empty(y.shape)
-        for k in range(FOLDS):
-            test = fold[index] == k
-            if not test.any() or test.all():
-                continue
-            fit, held = index[~test], index[test]
-            dual, intercept = solve(gram[np.ix_(fit, fit)], y[~test])
-            predicted[test] = gram[np.ix_(held, fit)] @ dual + intercept
-        predictions.update({c: predicted[:, j] for j, c in enumerate(criteria)})
-    return predictions
-
-
 def _fit_chosen(chosen, trainable, training, counts, train_features, prepared=None) -> list:
     """Fit the chosen criteria on every human-scored call (one multi-output model per
     training set); ``prepared``: the (model, design, kernel) of every training call."""
@@ -628,38 +344,41 @@ def _fit_chosen(chosen, trainable, training, counts, train_features, prepared=No
         y = np.array([[trainable[c][training[i]] for c in criteria] for i in index])
         whole = len(index) == len(training)  # every human-scored call: the CV's kernel
         model = fit_model(counts[index], train_features[index], y, prepared if whole else None)
-        models.append((model, criteria, y.mean(axis=0), model.text_coef * model.idf))
+        weights = np.ascontiguousarray((model.text_coef * model.idf).T)  # columns x criteria
+        models.append((model, criteria, y.mean(axis=0), weights))
     return models
 
 
 def _score_every_call(con, spec, cycle, models, rule_features):
     """Score every call of ``cycle`` (rule_features: its calls' rows, sorted ids) with the
     fitted models into temp table _learned_scores, with the utterance that moves the
-    prediction most."""
+    prediction most (each batch scored in the tokenising threads)."""
     low, high = spec.scale_min, spec.scale_max
     calls, _ = _rule_features(con, spec, cycle, None)
     row_of = {c: i for i, c in enumerate(calls)}
-    parts = []
-    for batch in transcript_batches(con, cycle):
-        rows = np.array([row_of[c] for c in batch.call_ids])
+
+    def score(batch: Batch) -> list[pa.Table]:
+        features = rule_features[np.array([row_of[c] for c in batch.call_ids])]
         calls_in_batch = pa.array(batch.call_ids, pa.string())
+        call_first = np.flatnonzero(np.diff(batch.utterance_call, prepend=-1))
+        squared = sp.csr_matrix(
+            (batch.counts.data**2, batch.counts.indices, batch.counts.indptr),
+            shape=batch.counts.shape,
+        )
+        parts = []
         for model, criteria, means, weights in models:
-            predictions = model.predict(batch.counts, rule_features[rows])
-            _, norms = model.text(batch.counts)
-            scale = 1.0 / norms[batch.term_call]
+            norms = np.sqrt(squared @ (model.idf**2))
+            norms[norms == 0] = 1.0
+            # each utterance's words' push on the prediction (tf-idf x weight), per criterion
+            pushes = np.asarray(batch.utterance_counts @ weights)
+            text_part = np.add.reduceat(pushes, call_first, axis=0) / norms[:, None]
+            predictions = text_part + model.rules(features) @ model.rule_coef.T + model.intercept
+            pushes /= norms[batch.utterance_call][:, None]
             for j, criterion in enumerate(criteria):
                 levels = to_level(predictions[:, j], low, high)
-                push = weights[j][batch.term_column] * scale
-                per_utterance = np.bincount(
-                    batch.term_utterance, weights=push, minlength=len(batch.utterance_seq)
+                best = _strongest(
+                    pushes[:, j], levels >= means[j], batch.utterance_call, call_first
                 )
-                # the utterance pushing hardest towards the predicted side of the mean
-                side = np.where(levels >= means[j], 1.0, -1.0)[batch.utterance_call]
-                order = np.lexsort((-per_utterance * side, batch.utterance_call))
-                ranked_call = batch.utterance_call[order]
-                first = np.concatenate([[True], ranked_call[1:] != ranked_call[:-1]])
-                best = np.empty(len(batch.call_ids), dtype=np.int64)
-                best[ranked_call[first]] = order[first]
                 parts.append(
                     pa.table(
                         {
@@ -667,16 +386,30 @@ def _score_every_call(con, spec, cycle, models, rule_features):
                             "criterion_id": pa.array([criterion] * len(best), pa.string()),
                             "score": levels,
                             "evidence_seq": batch.utterance_seq[best].astype(np.int64),
-                            "contribution": per_utterance[best],
+                            "evidence_start_ms": batch.utterance_start_ms[best],
+                            "evidence_text": batch.utterance_text.take(best),
+                            "contribution": pushes[best, j],
                         }
                     )
                 )
+        return parts
+
+    parts = [part for parts in transcript_batches(con, cycle, then=score) for part in parts]
     scored = pa.concat_tables(parts) if parts else None
     con.register("_learned_scored_view", scored)
     con.execute(
         "create or replace temp table _learned_scores as select * from _learned_scored_view"
     )
     con.unregister("_learned_scored_view")
+
+
+def _strongest(push, upward, utterance_call, call_first) -> np.ndarray:
+    """Per call, its first utterance pushing hardest towards the predicted side of the
+    training mean (``upward``: per call, the level is at or above it)."""
+    toward = np.where(upward, 1.0, -1.0)[utterance_call] * push
+    strongest = np.maximum.reduceat(toward, call_first)[utterance_call]
+    at = np.flatnonzero(toward == strongest)
+    return at[np.flatnonzero(np.diff(utterance_call[at], prepend=-1))]
 
 
 def _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, n_training):
@@ -712,15 +445,13 @@ def _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, n_trai
         con.execute(
             "create or replace temp table _learned_rows as select "
             f"r.cycle, r.call_id, r.criterion_id, {level} as score, $scorer_id as scorer_id, "
-            "'auto' as scorer_kind, r.rubric_version, u.start_ms as evidence_start_ms, "
-            f"{mm_ss_sql('u.start_ms')} as evidence_mm_ss, l.evidence_seq, "
-            f"u.text as evidence_text, {reason} as evidence_reason "
+            "'auto' as scorer_kind, r.rubric_version, l.evidence_start_ms, "
+            f"{mm_ss_sql('l.evidence_start_ms')} as evidence_mm_ss, l.evidence_seq, "
+            f"cast(l.evidence_text as varchar) as evidence_text, {reason} as evidence_reason "
             "from raw.auto_scores r "
             "join _learned_scores l on l.call_id = r.call_id and l.criterion_id = r.criterion_id "
             "left join _learned_oof_view o on o.call_id = r.call_id "
             "and o.criterion_id = r.criterion_id "
-            "join raw.utterances u on u.cycle = r.cycle and u.call_id = r.call_id "
-            "and u.seq = l.evidence_seq "
             f"where r.cycle = $cycle and r.criterion_id in ({chosen_list})",
             {"cycle": cycle, "scorer_id": scorer_id},
         )

@@ -127,3 +127,25 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
             {"schema": schema, "name": name},
         ).fetchone()[0]
     )
+
+
+def quote_identifier(identifier: str) -> str:
+    """``identifier`` as a quoted SQL identifier (any name, a keyword or a quote included)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def execute_named(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]):
+    """Execute ``sql`` with the named parameters it uses (DuckDB rejects unused ones)."""
+    used = {name: value for name, value in params.items() if f"${name}" in sql}
+    return con.execute(sql, used)
+
+
+def drop_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+    """Drop the (temporary) tables that exist among ``tables``."""
+    for table in tables:
+        con.execute(f"drop table if exists {table}")

@@ -22,7 +22,8 @@ from salesassess.adapters.__main__ import main as adapters_cli
 from salesassess.adapters.base import AdapterError, Source
 from salesassess.adapters.salesforce import id18
 from salesassess.adapters.sources import adapted_files, load_sources
-from salesassess.landing import ingest_kind, landing_files, store_rubrics
+from salesassess.ingest import ingest_kind, store_rubrics
+from salesassess.landing import landing_files
 from salesassess.rubric import load_rubric_file, load_rubrics
 from salesassess.scorer_spec import load_scorer
 from tests.conftest import FIXTURES, SMALL_LANDING

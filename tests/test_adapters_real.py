@@ -22,7 +22,7 @@ from salesassess.adapters.__main__ import main as adapters_cli
 from salesassess.adapters.base import AdapterError, Source
 from salesassess.adapters.sources import translation_log
 from salesassess.adapters.transcripts import NO_SPEAKER
-from salesassess.landing import ingest_kind, store_rubrics
+from salesassess.ingest import ingest_kind, store_rubrics
 from salesassess.rubric import load_rubrics
 from tests.conftest import FIXTURES, SMALL_LANDING
 

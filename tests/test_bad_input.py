@@ -27,7 +27,8 @@ import pytest
 import yaml
 
 from salesassess.calendar import cycle_window
-from salesassess.landing import FileCounts, LandingError, ingest_kind, store_rubrics
+from salesassess.ingest import FileCounts, ingest_kind, store_rubrics
+from salesassess.landing import LandingError
 from salesassess.rubric import RubricError, load_rubrics
 from salesassess.warehouse import connect
 from tests.conftest import FIXTURE_PARTITION, SMALL_LANDING, materialize_cycle, query

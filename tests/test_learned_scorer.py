@@ -9,18 +9,19 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import yaml
 
 from bench.persuasion_agreement import STRATEGIES, evaluate
 from salesassess.auto_scorer import score_calls
+from salesassess.learned_model import fit_model
 from salesassess.learned_scorer import (
     CANDIDATES_TABLE,
     LearnedSettings,
-    fit_model,
     learn_and_score,
     score_window_with_cycle_models,
-    transcript_batches,
 )
+from salesassess.learned_text import stored_in_call_order, tokens, transcript_batches
 from salesassess.scorer_spec import load_scorer
 
 CYCLE = "2026-Q3"
@@ -48,9 +49,11 @@ def _warehouse(
     calls: dict[str, list[tuple[str, str]]],
     human: dict[str, float],
     rubric_text: dict = RUBRIC,
+    stored_backwards: bool = False,
 ):
-    """raw.utterances of ``calls`` ({id: [(role, text)]}), raw.scores of ``human`` ({id:
-    level}, scored by one reviewer on 2026-09-0x), and the rules' scores."""
+    """raw.utterances of ``calls`` ({id: [(role, text)]}; ``stored_backwards``: the rows
+    written last utterance first), raw.scores of ``human`` ({id: level}, scored by one
+    reviewer on 2026-09-0x), and the rules' scores."""
     rubric = tmp_path / "rubric.yaml"
     rubric.write_text(yaml.safe_dump(rubric_text, sort_keys=False))
     spec = load_scorer(rubric)
@@ -61,13 +64,14 @@ def _warehouse(
         "start_ms bigint, end_ms bigint, speaker_role varchar, speaker_name varchar, "
         "text varchar)"
     )
+    rows = [
+        (CYCLE, call, seq, seq * 1000, seq * 1000 + 900, role, text)
+        for call, lines in calls.items()
+        for seq, (role, text) in enumerate(lines, start=1)
+    ]
     con.executemany(
         "insert into raw.utterances values (?, ?, ?, ?, ?, ?, null, ?)",
-        [
-            (CYCLE, call, seq, seq * 1000, seq * 1000 + 900, role, text)
-            for call, lines in calls.items()
-            for seq, (role, text) in enumerate(lines, start=1)
-        ],
+        rows[::-1] if stored_backwards else rows,
     )
     con.execute(
         "create table raw.scores (cycle varchar, call_id varchar, criterion_id varchar, "
@@ -112,12 +116,9 @@ def test_no_call_is_scored_by_a_model_that_saw_its_label(tmp_path):
     # mean, 3 (24 fives and 24 ones, give or take one per fold) -> level 3 for every call
     assert set(scored.values()) == {3.0}
     # while a model that sees the labels reproduces them: the test can tell a leak
-    counts = (
-        __import__("scipy.sparse", fromlist=["vstack"])
-        .vstack([b.counts for b in transcript_batches(con, CYCLE)])
-        .tocsr()
-    )
-    ids = sorted(calls)
+    batches = list(transcript_batches(con, CYCLE))
+    counts = sp.vstack([b.counts for b in batches]).tocsr()
+    ids = [call for b in batches for call in b.call_ids]
     features = np.zeros((len(ids), 1))
     leaky = fit_model(counts, features, np.array([human[c] for c in ids]))
     predicted = leaky.predict(counts, features).ravel()
@@ -243,13 +244,17 @@ def test_a_followup_window_is_scored_by_the_cycle_model_where_it_won(tmp_path):
 
 
 def test_same_inputs_give_the_same_scores(tmp_path):
+    """Twice the same scores, whether the utterances are stored in call and seq order
+    (streamed as stored) or not (read sorted)."""
     calls, human = _informative(90)
     human = {c: level if i % 4 else 3.0 for i, (c, level) in enumerate(sorted(human.items()))}
     results = []
-    for run in ("a", "b"):
+    for run, backwards in (("a", False), ("b", True)):
         folder = tmp_path / run
         folder.mkdir()
-        con, spec = _warehouse(folder, calls, dict(list(human.items())[:70]))
+        con, spec = _warehouse(folder, calls, dict(list(human.items())[:70]), RUBRIC, backwards)
+        in_order = stored_in_call_order(con, "u.cycle = $cycle", {"cycle": CYCLE})
+        assert in_order is not backwards
         learn_and_score(con, spec, cycle=CYCLE, signal_counts_table="_counts")
         results.append(con.execute("select * from raw.auto_scores order by call_id").fetchall())
         con.close()
@@ -265,3 +270,58 @@ def test_learned_scorer_beats_the_rules_on_persuasionforgood_held_out():
         learned = result["criteria"][criterion]["learned"]
         assert rules["n_calls"] == learned["n_calls"] == 150, criterion
         assert learned["within_one_rate"] > rules["within_one_rate"], criterion
+
+
+def _fnv(token: bytes) -> int:
+    """A token's hash written out: its length, then each of its first 24 bytes multiplied
+    in with the FNV prime, modulo 2**64."""
+    h = len(token)
+    for byte in token[:24]:
+        h = (h * 1099511628211 + byte) % 2**64
+    return h
+
+
+def test_tokens_are_lower_cased_runs_of_letters_digits_apostrophes_and_non_ascii():
+    utterances = ["Hello, WORLD! it's", "", "Café2go--ROI  ", "ok"]
+    encoded = [u.encode() for u in utterances]
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    offsets = np.cumsum([0] + [len(e) for e in encoded])
+    utterance, hashes = tokens(data, offsets)
+    expected = [
+        (0, b"hello"),
+        (0, b"world"),
+        (0, b"it's"),
+        (2, "café2go".encode()),
+        (2, b"roi"),
+        (3, b"ok"),
+    ]
+    assert utterance.tolist() == [u for u, _ in expected]
+    assert hashes.tolist() == [_fnv(t) for _, t in expected]
+
+
+def test_beyond_the_training_cap_a_seeded_sample_trains_and_the_rest_stay_unseen(tmp_path):
+    calls, human = _memorable(60)
+    con, spec = _warehouse(tmp_path, calls, human)
+    report = learn_and_score(
+        con,
+        spec,
+        cycle=CYCLE,
+        settings=LearnedSettings(max_training_calls=40),
+        signal_counts_table="_counts",
+        prefer_learned=True,
+    )
+    assert report["training_calls"] == 40
+    assert report["scorer_id"].startswith("learned:r@1/learned-1/n40/")
+    rows = con.execute(
+        "select call_id, score, evidence_reason from raw.auto_scores where cycle = $c",
+        {"c": CYCLE},
+    ).fetchall()
+    assert all("ridge on 40 human-scored calls" in reason for _, _, reason in rows)
+    sample = {call for call, _, reason in rows if "this call held out" in reason}
+    assert len(sample) == 40  # the sample's calls, scored in cross-validation
+    # the other 20 human-scored calls were never trained on: their own word is unknown to
+    # the full model, which gives each the mean level of the 40 it learned from
+    mean = sum(human[call] for call in sample) / 40
+    unseen = {call: score for call, score, _ in rows if call not in sample}
+    assert len(unseen) == 20
+    assert set(unseen.values()) == {float(int(mean + 0.5))}

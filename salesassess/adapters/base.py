@@ -39,33 +39,12 @@ from pathlib import Path
 import charset_normalizer
 import yaml
 
+from salesassess.contract import KINDS
 from salesassess.vocabulary import SPEAKER_ROLES
 
-# the contract columns of every landing kind an adapter can write (salesassess/landing.py)
+# every landing kind's contract columns (salesassess/contract.py): an adapter's row has them all
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
-    "reps": ("rep_id", "rep_name", "manager_id", "email", "team", "manager_name", "active"),
-    "calls": (
-        "call_id",
-        "rep_id",
-        "started_at",
-        "duration_s",
-        "opportunity_id",
-        "title",
-        "direction",
-    ),
-    "utterances": ("call_id", "seq", "start_ms", "end_ms", "speaker_role", "text", "speaker_name"),
-    "scores": ("call_id", "criterion_id", "score", "scorer_id", "scorer_kind", "scored_at", "note"),
-    "opportunities": (
-        "opportunity_id",
-        "owner_rep_id",
-        "created_at",
-        "close_date",
-        "is_closed",
-        "is_won",
-        "stage",
-        "amount",
-        "account_id",
-    ),
+    name: tuple(column.name for column in kind.columns) for name, kind in KINDS.items()
 }
 ROLES = SPEAKER_ROLES
 _TRUE = ("true", "t", "1", "yes", "y")

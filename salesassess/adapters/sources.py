@@ -35,7 +35,8 @@ from pathlib import Path
 import yaml
 
 from salesassess.adapters import gong, hubspot, persuasion, salesforce, transcripts
-from salesassess.adapters.base import KIND_COLUMNS, AdapterError, Source
+from salesassess.adapters.base import AdapterError, Source
+from salesassess.contract import KINDS
 from salesassess.environment import PROJECT_ROOT
 from salesassess.warehouse import rollback
 from salesassess.yaml_input import load_yaml_file
@@ -53,6 +54,8 @@ ADAPTERS: dict[str, dict[str, Adapter]] = {
     "deepgram": {"utterances": transcripts.deepgram},
     "persuasion": persuasion.KINDS,
 }
+# the landing kinds some adapter writes, in the contract's order
+ADAPTED_KINDS = tuple(kind for kind in KINDS if any(kind in kinds for kinds in ADAPTERS.values()))
 
 
 def config_path(landing_dir: Path) -> Path | None:
@@ -80,11 +83,11 @@ def load_sources(config: Path) -> dict[str, list[Source]]:
         raise AdapterError(config, "sources_mapping", "must map landing kinds to sources")
     result: dict[str, list[Source]] = {}
     for kind, entries in document.items():
-        if kind not in KIND_COLUMNS:
+        if kind not in ADAPTED_KINDS:
             raise AdapterError(
                 config,
                 "known_kind",
-                f"{kind!r} is not a landing kind an adapter can write ({', '.join(KIND_COLUMNS)})",
+                f"{kind!r} is not a landing kind an adapter can write ({', '.join(ADAPTED_KINDS)})",
             )
         entries = entries if isinstance(entries, list) else [entries]
         result[kind] = [_source(config, kind, entry, n) for n, entry in enumerate(entries)]

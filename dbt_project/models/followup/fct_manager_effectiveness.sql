@@ -14,23 +14,13 @@ deltas as (
 per_manager as (
     select
         manager_id,
-        count(*) filter (where status in ('improved', 'not_improved')) as n_coached,
-        count(*) filter (where status = 'improved') as n_improved,
-        count(*) filter (where status = 'insufficient_followup') as n_insufficient_followup,
-        count(*) filter (
-            where status in ('improved', 'not_improved') and is_provisional
-        ) as n_provisional
+        {{ followup_verdict_counts() }}
     from deltas
     group by manager_id
     union all
     select
         'team' as manager_id,
-        count(*) filter (where status in ('improved', 'not_improved')) as n_coached,
-        count(*) filter (where status = 'improved') as n_improved,
-        count(*) filter (where status = 'insufficient_followup') as n_insufficient_followup,
-        count(*) filter (
-            where status in ('improved', 'not_improved') and is_provisional
-        ) as n_provisional
+        {{ followup_verdict_counts() }}
     from deltas
 )
 

@@ -35,7 +35,7 @@ select
     comparison,
     criterion_id,
     {{ cycle_key() }} as cycle,
-    review_rank,
+    cast(review_rank as bigint) as review_rank,
     call_id,
     scorer_a,
     scorer_kind_a,

@@ -39,7 +39,7 @@ select
     moments.rep_id,
     {{ cycle_key() }} as cycle,
     moments.call_id,
-    moments.illustration_rank as evidence_rank,
+    cast(moments.illustration_rank as bigint) as evidence_rank,
     moments.criterion_id,
     moments.call_date,
     moments.started_at,

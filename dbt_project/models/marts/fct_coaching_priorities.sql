@@ -86,7 +86,7 @@ statuses as (
 select
     rep_id,
     {{ cycle_key() }} as cycle,
-    priority_rank as rank,
+    cast(priority_rank as bigint) as rank,
     criterion_id,
     criterion_name,
     rubric_version,

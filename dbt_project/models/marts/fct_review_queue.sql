@@ -49,7 +49,7 @@ select
     rep_id,
     {{ cycle_key() }} as cycle,
     call_id,
-    queue_position,
+    cast(queue_position as bigint) as queue_position,
     iso_week,
     call_date,
     started_at,

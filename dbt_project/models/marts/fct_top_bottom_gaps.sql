@@ -115,7 +115,7 @@ select
     top_mean,
     bottom_mean,
     gap,
-    gap_rank as rank,
+    cast(gap_rank as bigint) as rank,
     (
         gap_rank <= {{ var("top_bottom_criteria") }} and {{ is_priority_gap('gap') }}
     ) as is_team_priority
