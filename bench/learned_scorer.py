@@ -2,8 +2,9 @@
 
 The automated scorer's benchmark quarter (:func:`bench.auto_scorer.generate`: ``--calls``
 calls, default 100,000, x 150 utterances, ~1.4 GB of text), scored by the rules (with the
-signal counts kept), then ``--human-share`` of the calls (default 5%) given a human level on
-every criterion (the rules' level, one up on a third of them by a hash of the call), then
+signal counts kept), then ``--human-share`` of the calls (default 2%: about 2,000 calls, the
+10 per rep and cycle of Step 2 for a team of 200) given a human level on every criterion
+(the rules' level, one up on a third of them by a hash of the call), then
 :func:`salesassess.learned_scorer.learn_and_score` timed: 5-fold cross-validation per criterion,
 the fit on every human-scored call, and every call scored with its evidence (the model
 scores every criterion here, whichever agrees better: the benchmark times the whole path).
@@ -96,7 +97,7 @@ def benchmark(calls: int, human_share: float, threads: int, runs: int = 3) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark of the learned scorer.")
     parser.add_argument("--calls", type=int, default=100_000, help="calls in the quarter")
-    parser.add_argument("--human-share", type=float, default=0.05, help="share human-scored")
+    parser.add_argument("--human-share", type=float, default=0.02, help="share human-scored")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads")
     parser.add_argument("--runs", type=int, default=3, help="timed runs (the median is shown)")
     args = parser.parse_args()
