@@ -200,7 +200,8 @@ def transcript_batches(
 
 
 def _batch_of(table: pa.Table) -> Batch:
-    """The Batch of a table of whole calls' utterances (call_id, seq, role, text, start_ms, no_text)."""
+    """The Batch of a table of whole calls' utterances (call_id, seq, role, text, start_ms,
+    no_text)."""
     ids = table.column("call_id").combine_chunks()
     change = np.flatnonzero(_differs(ids)) + 1
     utt_call = np.zeros(len(ids), dtype=np.int64)
