@@ -6,7 +6,7 @@ are generated from this one declaration:
 
 * the landing checks (:mod:`salesassess.landing_checks`): each row of a landing file is parsed by
   its columns' types and quarantined under the first rule it breaks;
-* the quality suites (:mod:`salesassess.quality`): the partition's accepted rows in
+* the quality suites (:mod:`salesassess.quality_suites`): the partition's accepted rows in
   ``raw.<kind>`` are checked again, in the warehouse, for the same contract (keys unique,
   required values present, allowed values, ranges, references, row rules).
 """

@@ -82,12 +82,13 @@ from salesassess.demo.model import (
     load_rubric,
     win_weights,
 )
-from salesassess.demo.transcripts import TranscriptWriter
+from salesassess.demo.transcripts import UTTERANCES_SCHEMA, TranscriptWriter
 from salesassess.environment import RUBRIC_TEMPLATES, load_dotenv, resolve
 
 DEFAULT_RUBRIC = RUBRIC_TEMPLATES / "one_call_close.yaml"
 DEFAULT_LANDING_DIR = "data/landing"
 
+CALLS_PER_PART = 20_000  # utterances are written to Parquet every this many calls
 # Every file the generator writes (and removes first, so a rerun overwrites them).
 OUTPUT_FILES = (
     "rubric.yaml",
@@ -134,6 +135,12 @@ def write_csv(table: pa.Table, path: Path) -> None:
 
 def _round(value: float) -> float:
     return round(float(value), 4)
+
+
+def _write_part(parquet: pq.ParquetWriter, table: pa.Table) -> int:
+    if table.num_rows:
+        parquet.write_table(table)
+    return table.num_rows
 
 
 def generate(
@@ -230,11 +237,16 @@ def generate(
             _levels(behaviour, rubric).tolist(),
             strict=True,
         )
-        for call in per_call:
-            writer.add_call(*call)
-        utterances = writer.table()
-        pq.write_table(utterances, out / "utterances.parquet", compression="zstd")
-        counts["utterances.parquet"] = utterances.num_rows
+        written = 0
+        with pq.ParquetWriter(
+            out / "utterances.parquet", UTTERANCES_SCHEMA, compression="zstd"
+        ) as parquet:
+            for number, call in enumerate(per_call, start=1):
+                writer.add_call(*call)
+                if number % CALLS_PER_PART == 0:
+                    written += _write_part(parquet, writer.table())
+            written += _write_part(parquet, writer.table())
+        counts["utterances.parquet"] = written
         moments = writer.moments
     if moments:
         # reviewers note the moment that decided each score (evidence_start_ms)

@@ -7,10 +7,12 @@ words in the first block of columns and every other speaker's in the second; has
 no vocabulary, so a call is read once.
 
 Speed: a quarter's transcripts are read from DuckDB in batches of whole calls (about
-:data:`BATCH_BYTES` of text); a batch's bytes are classified in a few numpy passes, its
-tokens dictionary-encoded by Arrow (so only the batch's distinct tokens are hashed), and
-its counts summed per utterance and per call without sorting. Two batches are tokenised at a time
-(numpy and Arrow release the GIL).
+:data:`BATCH_BYTES` of text), in storage order when each call's utterances are stored
+together in seq order (as the ingestion writes landing files), else sorted in buckets of
+calls. A batch's bytes are classified in a few numpy passes, its tokens dictionary-encoded
+by Arrow (so only the batch's distinct tokens are hashed), and its counts summed per
+utterance and per call without sorting. Two batches are processed at a time (numpy, scipy
+and Arrow release the GIL).
 """
 
 from __future__ import annotations
@@ -74,9 +76,8 @@ def tokens(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """Per token of the concatenated utterances (``data``, utterance i in
     ``data[offsets[i]:offsets[i + 1]]``): (its utterance, its 64-bit hash), in order."""
     word = _WORD[data]
-    edge = np.empty(
-        len(data) + 1, dtype=bool
-    )  # word[i] differs from word[i - 1], or a new utterance
+    # edge[i]: word[i] differs from word[i - 1], or an utterance begins at i
+    edge = np.empty(len(data) + 1, dtype=bool)
     edge[0] = True
     edge[-1] = True
     np.not_equal(word[1:], word[:-1], out=edge[1:-1])
@@ -200,7 +201,8 @@ def transcript_batches(
 
 
 def _batch_of(table: pa.Table) -> Batch:
-    """The Batch of a table of whole calls' utterances (call_id, seq, role, text, start_ms, no_text)."""
+    """The Batch of a table of whole calls' utterances (call_id, seq, role, text, start_ms,
+    no_text)."""
     ids = table.column("call_id").combine_chunks()
     change = np.flatnonzero(_differs(ids)) + 1
     utt_call = np.zeros(len(ids), dtype=np.int64)

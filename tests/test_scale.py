@@ -14,8 +14,9 @@ from orchestration.resources import dbt_executable
 from salesassess.calendar import cycle_window
 from salesassess.contract import KINDS
 from salesassess.environment import dbt_project_dir
+from salesassess.expectations import Reference
 from salesassess.landing_checks import landing_rules
-from salesassess.quality import Reference, build_suite
+from salesassess.quality_suites import build_suite
 from salesassess.warehouse import connect, default_memory_limit, duckdb_environment
 from tests.test_statistics import SAS_490_OUTCOME, SAS_490_SCORE
 

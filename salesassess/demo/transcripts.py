@@ -78,6 +78,19 @@ def _money(amount: int) -> str:
     return f"${amount:,}"
 
 
+UTTERANCES_SCHEMA = pa.schema(
+    [
+        ("call_id", pa.string()),
+        ("seq", pa.int64()),
+        ("start_ms", pa.int64()),
+        ("end_ms", pa.int64()),
+        ("speaker_role", pa.string()),
+        ("speaker_name", pa.string()),
+        ("text", pa.string()),
+    ]
+)
+
+
 class TranscriptWriter:
     """Writes the utterances of every call, one call at a time, from the phrase banks."""
 
@@ -280,15 +293,9 @@ class TranscriptWriter:
             clock, previous_end = clock + length + gap, end
 
     def table(self) -> pa.Table:
-        schema = pa.schema(
-            [
-                ("call_id", pa.string()),
-                ("seq", pa.int64()),
-                ("start_ms", pa.int64()),
-                ("end_ms", pa.int64()),
-                ("speaker_role", pa.string()),
-                ("speaker_name", pa.string()),
-                ("text", pa.string()),
-            ]
-        )
-        return pa.table(self.columns, schema=schema)
+        """The utterances added since the last call, and forget them (a quarter of a large
+        team is written in parts, so its rows never sit in memory at once)."""
+        table = pa.table(self.columns, schema=UTTERANCES_SCHEMA)
+        for column in self.columns.values():
+            column.clear()
+        return table
