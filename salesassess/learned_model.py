@@ -36,25 +36,31 @@ class Model:
     used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def text(self, counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Each call's tf-idf vector scaled to length 1, and the lengths (1 for none)."""
+        """Each call's tf-idf vector scaled to length 1, and the lengths (:meth:`norms`)."""
+        norms = self.norms(counts)
         weighted = sp.csr_matrix(
-            (counts.data * self.idf[counts.indices], counts.indices, counts.indptr),
+            (
+                counts.data * self.idf[counts.indices] / np.repeat(norms, np.diff(counts.indptr)),
+                counts.indices,
+                counts.indptr,
+            ),
             shape=counts.shape,
         )
-        row = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(row, weights=weighted.data**2, minlength=counts.shape[0]))
-        norms[norms == 0] = 1.0
-        weighted.data /= norms[row]
         return weighted, norms
+
+    def norms(self, counts: sp.csr_matrix) -> np.ndarray:
+        """The length of each call's tf-idf vector (1 for a call without a known term)."""
+        row = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        squares = (counts.data * self.idf[counts.indices]) ** 2
+        norms = np.sqrt(np.bincount(row, weights=squares, minlength=counts.shape[0]))
+        norms[norms == 0] = 1.0
+        return norms
 
     def rules(self, rule_features: np.ndarray) -> np.ndarray:
         return (rule_features - self.rule_mean) / self.rule_scale
 
     def predict(self, counts: sp.csr_matrix, rule_features: np.ndarray) -> np.ndarray:
-        return self.predict_text(self.text(counts)[0], rule_features)
-
-    def predict_text(self, text: sp.csr_matrix, rule_features: np.ndarray) -> np.ndarray:
-        """The prediction from the calls' scaled tf-idf vectors (:meth:`text`)."""
+        text, _ = self.text(counts)
         linear = text @ self.text_coef.T + self.rules(rule_features) @ self.rule_coef.T
         return np.asarray(linear) + self.intercept
 

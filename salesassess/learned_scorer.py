@@ -254,7 +254,7 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
         models = _fit_chosen(
             chosen, trainable, training, counts, rule_features[train_rows], (base, x, gram)
         )
-        _score_every_call(con, spec, cycle, models, rule_features)
+        _score_every_call(con, spec, cycle, models, calls, rule_features)
         _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, len(training))
     report["seconds"]["total"] = round(time.perf_counter() - started, 3)
     return report
@@ -324,7 +324,7 @@ def _score_window(con, spec, window_label, cycle, settings, signal_counts_table)
             f"scores now train {scorer_id}: materialise {cycle} again before {window_label}"
         )
     models = _fit_chosen(chosen, trainable, training, counts, rule_features[train_rows])
-    _score_every_call(con, spec, window_label, models, window_features)
+    _score_every_call(con, spec, window_label, models, window_calls, window_features)
     oof = {c: np.zeros(0) for c in chosen}
     _write(con, spec, window_label, scorer_id, chosen, trainable, [], oof, len(training))
     report.update(scorer_id=scorer_id, criteria=sorted(chosen), training_calls=len(training))
@@ -349,26 +349,21 @@ def _fit_chosen(chosen, trainable, training, counts, train_features, prepared=No
     return models
 
 
-def _score_every_call(con, spec, cycle, models, rule_features):
-    """Score every call of ``cycle`` (rule_features: its calls' rows, sorted ids) with the
-    fitted models into temp table _learned_scores, with the utterance that moves the
-    prediction most (each batch scored in the tokenising threads)."""
+def _score_every_call(con, spec, cycle, models, calls, rule_features):
+    """Score every call of ``cycle`` (``calls``, sorted, and their rows of
+    ``rule_features``, as :func:`_rule_features` gives them) with the fitted models into
+    temp table _learned_scores, with the utterance that moves the prediction most (each
+    batch scored in the tokenising threads)."""
     low, high = spec.scale_min, spec.scale_max
-    calls, _ = _rule_features(con, spec, cycle, None)
     row_of = {c: i for i, c in enumerate(calls)}
 
     def score(batch: Batch) -> list[pa.Table]:
         features = rule_features[np.array([row_of[c] for c in batch.call_ids])]
         calls_in_batch = pa.array(batch.call_ids, pa.string())
         call_first = np.flatnonzero(np.diff(batch.utterance_call, prepend=-1))
-        squared = sp.csr_matrix(
-            (batch.counts.data**2, batch.counts.indices, batch.counts.indptr),
-            shape=batch.counts.shape,
-        )
         parts = []
         for model, criteria, means, weights in models:
-            norms = np.sqrt(squared @ (model.idf**2))
-            norms[norms == 0] = 1.0
+            norms = model.norms(batch.counts)
             # each utterance's words' push on the prediction (tf-idf x weight), per criterion
             pushes = np.asarray(batch.utterance_counts @ weights)
             text_part = np.add.reduceat(pushes, call_first, axis=0) / norms[:, None]
