@@ -5,6 +5,7 @@ Each asset replaces its partition in ``raw.<kind>``; re-materialising never appe
 
 import dagster as dg
 
+from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
@@ -29,13 +30,10 @@ def _counts_metadata(
         name: dg.MetadataValue.int(value) for name, value in total.items()
     }
     metadata["dagster/row_count"] = dg.MetadataValue.int(total["rows_accepted"])
-    files = "\n".join(
-        f"| {c.file} | {c.rows_read} | {c.accepted} | {c.quarantined} | {c.other_partition} |"
-        for c in counts
-    )
-    metadata["files"] = dg.MetadataValue.md(
-        "| file | read | accepted | quarantined | other partitions |\n|---|---|---|---|---|\n"
-        + (files or "| (no file) | 0 | 0 | 0 | 0 |")
+    files = [(c.file, c.rows_read, c.accepted, c.quarantined, c.other_partition) for c in counts]
+    metadata["files"] = markdown_table(
+        files or [("(no file)", 0, 0, 0, 0)],
+        ["file", "read", "accepted", "quarantined", "other partitions"],
     )
     rules = con.execute(
         "select rule, count(*), any_value(file), min(row_number) from raw.quarantine "
@@ -43,9 +41,8 @@ def _counts_metadata(
         {"cycle": cycle, "kind": kind},
     ).fetchall()
     if rules:
-        metadata["quarantine"] = dg.MetadataValue.md(
-            "| rule | rows | example file | first row |\n|---|---|---|---|\n"
-            + "\n".join(f"| {rule} | {n} | {file} | {row} |" for rule, n, file, row in rules)
+        metadata["quarantine"] = markdown_table(
+            rules, ["rule", "rows", "example file", "first row"]
         )
     exports = con.execute(
         "select adapter, source_file, coalesce(encoding, source_table, ''), records_read, "
@@ -54,10 +51,17 @@ def _counts_metadata(
         {"cycle": cycle, "kind": kind},
     ).fetchall()
     if exports:
-        metadata["exports"] = dg.MetadataValue.md(
-            "| adapter | export file | encoding or table | records read | skipped | records "
-            "written | rows written |\n|---|---|---|---|---|---|---|\n"
-            + "\n".join("| " + " | ".join(str(v) for v in item) + " |" for item in exports)
+        metadata["exports"] = markdown_table(
+            exports,
+            [
+                "adapter",
+                "export file",
+                "encoding or table",
+                "records read",
+                "skipped",
+                "records written",
+                "rows written",
+            ],
         )
     return metadata
 
@@ -120,14 +124,14 @@ def rubric(context: dg.AssetExecutionContext, settings: AssessmentSettings):
         load_scorer(file)  # signals and rules are validated with the rubric (Step 1)
     with connect(settings.warehouse_path()) as con:
         n_criteria = store_rubrics(con, rubrics, window.cycle)
-    table = "\n".join(f"| {r.version} | {c.id} | {c.weight} |" for r in rubrics for c in r.criteria)
     yield dg.MaterializeResult(
         asset_key=dg.AssetKey(["raw", "rubric_criteria"]),
         metadata={
             "dagster/row_count": dg.MetadataValue.int(n_criteria),
             "versions": dg.MetadataValue.text(", ".join(r.version for r in rubrics)),
-            "criteria": dg.MetadataValue.md(
-                "| version | criterion | weight |\n|---|---|---|\n" + table
+            "criteria": markdown_table(
+                [(r.version, c.id, c.weight) for r in rubrics for c in r.criteria],
+                ["version", "criterion", "weight"],
             ),
         },
     )

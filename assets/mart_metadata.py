@@ -79,11 +79,15 @@ def _cell(value) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown_rows(cursor: duckdb.DuckDBPyConnection) -> str:
-    names = [d[0] for d in cursor.description]
-    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in cursor.fetchall()]
+def markdown_text(rows: Sequence[tuple], columns: Sequence[str]) -> str:
+    """The first ``len(columns)`` values of each row as a markdown table."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(v) for v in row[: len(columns)]) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def markdown_rows(cursor: duckdb.DuckDBPyConnection) -> str:
+    return markdown_text(cursor.fetchall(), [d[0] for d in cursor.description])
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
@@ -174,10 +178,4 @@ def with_mart_metadata(
 
 def markdown_table(rows: Sequence[tuple], columns: Sequence[str]) -> dg.MetadataValue:
     """The first columns of some rows as a markdown table, for asset metadata."""
-
-    def cell(value) -> str:
-        return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row[: len(columns)]) + " |" for row in rows]
-    return dg.MetadataValue.md("\n".join(lines))
+    return dg.MetadataValue.md(markdown_text(rows, columns))

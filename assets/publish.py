@@ -29,6 +29,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.mart_metadata import markdown_table
 from orchestration.partitions import monthly_partitions, quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import checkin_window, cycle_window
@@ -290,10 +291,7 @@ def _build_publish_asset(
             metadata={
                 "published_file": dg.MetadataValue.path(str(published)),
                 "parquet_folder": dg.MetadataValue.path(str(parquet)),
-                "rows": dg.MetadataValue.md(
-                    "| mart | rows |\n|---|---|\n"
-                    + "\n".join(f"| {t} | {n} |" for t, n in counts.items())
-                ),
+                "rows": markdown_table(list(counts.items()), ["mart", "rows"]),
                 "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
             },
         )
