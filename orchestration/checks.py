@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from assets.mart_metadata import markdown_text
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
@@ -93,12 +94,18 @@ TARGETS = (
 
 
 def _markdown(result: QualityResult) -> str:
-    lines = ["| rule | status | failing rows | expectation |", "|---|---|---|---|"]
-    for outcome in result.outcomes:
-        status = "pass" if outcome.passed else f"FAIL ({outcome.severity})"
-        expectation = outcome.expectation.replace("|", "\\|")
-        lines.append(f"| {outcome.rule} | {status} | {outcome.failing_rows} | {expectation} |")
-    return "\n".join(lines)
+    return markdown_text(
+        [
+            (
+                outcome.rule,
+                "pass" if outcome.passed else f"FAIL ({outcome.severity})",
+                outcome.failing_rows,
+                outcome.expectation,
+            )
+            for outcome in result.outcomes
+        ],
+        ["rule", "status", "failing rows", "expectation"],
+    )
 
 
 def check_result(result: QualityResult) -> dg.AssetCheckResult:
