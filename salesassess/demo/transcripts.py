@@ -105,18 +105,7 @@ class TranscriptWriter:
         ]
         self._prospects: dict[int, dict[str, str]] = {}
         self.moments: dict[tuple[str, int], int] = {}
-        self.columns: dict[str, list] = {
-            name: []
-            for name in (
-                "call_id",
-                "seq",
-                "start_ms",
-                "end_ms",
-                "speaker_role",
-                "speaker_name",
-                "text",
-            )
-        }
+        self.columns: dict[str, list] = {name: [] for name in UTTERANCES_SCHEMA.names}
 
     def _prospect(self, number: int, offset_index: int) -> dict[str, str]:
         """The opportunity's contact and account facts, the same on each of its calls."""
