@@ -14,14 +14,8 @@ import time
 import duckdb
 
 from salesassess.scorer_spec import ScorerSpec
-from salesassess.scorer_sql import (
-    DUCKDB,
-    OUTPUT_COLUMNS,
-    SPARK,
-    mm_ss_sql,
-    output_sql,
-    scoring_sql,
-)
+from salesassess.scorer_sql import OUTPUT_COLUMNS, mm_ss_sql, output_sql, scoring_sql
+from salesassess.sql_dialect import DUCKDB, SPARK
 from salesassess.warehouse import rollback
 
 __all__ = ["OUTPUT_COLUMNS", "SPARK", "mm_ss_sql", "output_sql", "score_calls", "scoring_sql"]

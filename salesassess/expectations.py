@@ -1,5 +1,6 @@
-"""Expectations in the vocabulary of Great Expectations, each with the DuckDB SQL that
-evaluates it over a frame of a partition, and the rules, frames and suites made of them
+"""Expectations in the vocabulary of Great Expectations, each with the SQL that evaluates
+it over a frame of a partition (in the dialect of the engine it is built for:
+:func:`salesassess.sql_dialect.using`), and the rules, frames and suites made of them
 (:mod:`salesassess.quality_suites` declares the suites, :mod:`salesassess.quality`
 evaluates them)."""
 
@@ -10,22 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from salesassess.warehouse import quote_identifier
+from salesassess.sql_dialect import current
 
 ERROR = "ERROR"
 WARN = "WARN"
-
-
-def _sql_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, datetime):
-        return f"timestamptz '{value.isoformat()}'"
-    if isinstance(value, date):
-        return f"date '{value.isoformat()}'"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 class Shown(str):
@@ -72,7 +61,7 @@ class Expectation:
 
 def _condition(where: Mapping[str, str]) -> tuple[str, str]:
     """(SQL, shown) of a row condition such as ``rubric_version == '1'``."""
-    sql = " and ".join(f"f.{quote_identifier(c)} = {_sql_literal(v)}" for c, v in where.items())
+    sql = " and ".join(f"f.{current().quote(c)} = {current().value(v)}" for c, v in where.items())
     shown = " and ".join(f"{c} == {v!r}" for c, v in where.items())
     return sql, shown
 
@@ -81,7 +70,7 @@ def not_null(column: str) -> Expectation:
     return Expectation(
         "expect_column_values_to_not_be_null",
         (("column", column),),
-        fails=f"f.{quote_identifier(column)} is null",
+        fails=f"f.{current().quote(column)} is null",
     )
 
 
@@ -98,9 +87,9 @@ def unique(key: Sequence[str]) -> Expectation:
 def in_set(
     column: str, values: Sequence[Any], where: Mapping[str, str] | None = None
 ) -> Expectation:
-    value = f"f.{quote_identifier(column)}"
+    value = f"f.{current().quote(column)}"
     condition, shown = _condition(where or {})
-    options = ", ".join(_sql_literal(v) for v in sorted(values))
+    options = ", ".join(current().value(v) for v in sorted(values))
     fails = f"{value} is not null" + (f" and {value} not in ({options})" if options else "")
     return Expectation(
         "expect_column_values_to_be_in_set",
@@ -111,13 +100,13 @@ def in_set(
 
 
 def in_table(column: str, table: str, key: str, cycle: str) -> Expectation:
-    """``column`` is a ``key`` of ``table`` in the same cycle (a semi-join in DuckDB)."""
-    value = f"f.{quote_identifier(column)}"
+    """``column`` is a ``key`` of ``table`` in the same cycle (a semi-join)."""
+    value = f"f.{current().quote(column)}"
     return Expectation(
         "expect_column_values_to_be_in_set",
         (("column", column), ("value_set", Shown(f"{table}.{key} of {cycle}"))),
         fails=f"{value} is not null and not exists (select 1 from {table} r "
-        f"where r.cycle = $cycle and r.{quote_identifier(key)} = {value})",
+        f"where r.cycle = {current().param('cycle')} and r.{current().quote(key)} = {value})",
         tables=(table,),
     )
 
@@ -130,12 +119,12 @@ def between(
     strict_max: bool = False,
     where: Mapping[str, str] | None = None,
 ) -> Expectation:
-    value = f"f.{quote_identifier(column)}"
+    value = f"f.{current().quote(column)}"
     outside = []
     if low is not None:
-        outside.append(f"{value} < {_sql_literal(low)}")
+        outside.append(f"{value} < {current().value(low)}")
     if high is not None:
-        outside.append(f"{value} {'>=' if strict_max else '>'} {_sql_literal(high)}")
+        outside.append(f"{value} {'>=' if strict_max else '>'} {current().value(high)}")
     condition, shown = _condition(where or {})
     fails = f"{value} is not null and ({' or '.join(outside)})"
     arguments = [("column", column), ("min_value", low), ("max_value", high)]
@@ -189,7 +178,7 @@ class Reference:
 
 @dataclass(frozen=True)
 class Frame:
-    """Rows a suite validates: ``sql`` (with the ``$cycle`` parameter) selecting
+    """Rows a suite validates: ``sql`` (with the ``cycle`` parameter) selecting
     ``columns`` (what an example row shows) and ``order`` (the frame's order: the example
     is the first failing row)."""
 
@@ -202,7 +191,7 @@ class Frame:
 @dataclass(frozen=True)
 class Suite:
     """The rules of one table and the frames they are validated on (``rows``: the table's
-    partition; other frames: aggregates computed in DuckDB)."""
+    partition; other frames: aggregates computed by the engine)."""
 
     name: str
     table: str

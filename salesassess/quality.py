@@ -27,20 +27,58 @@ rows, an example failing row and a text description. Nothing here knows about Da
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
 from salesassess.calendar import CycleWindow
 from salesassess.expectations import ERROR, WARN, Frame, Reference, Rule, Suite
 from salesassess.quality_suites import build_suite
-from salesassess.warehouse import connect, quote_identifier, table_exists
+from salesassess.sql_dialect import DUCKDB, Dialect
+from salesassess.warehouse import connect, execute_named, table_exists
 
-__all__ = ["ERROR", "WARN", "QualityResult", "RuleOutcome", "read_reference", "run_quality"]
+__all__ = [
+    "ERROR",
+    "WARN",
+    "QualityResult",
+    "RuleOutcome",
+    "Tables",
+    "evaluate",
+    "read_reference",
+    "run_quality",
+    "validate_suite",
+]
+
+
+class Tables(Protocol):
+    """Where a suite is evaluated: the engine's SQL dialect, its query runner (named
+    parameter ``cycle``) and its catalogue. :class:`WarehouseTables` is the DuckDB
+    warehouse; the Spark engine has its own (``orchestration.engine.SparkTables``)."""
+
+    dialect: Dialect
+
+    def rows(self, sql: str, cycle: str) -> list[Sequence[Any]]: ...
+
+    def has_table(self, table: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class WarehouseTables:
+    """The DuckDB warehouse, through an open connection."""
+
+    con: duckdb.DuckDBPyConnection
+    dialect: Dialect = DUCKDB
+
+    def rows(self, sql: str, cycle: str) -> list[Sequence[Any]]:
+        return execute_named(self.con, sql, {"cycle": cycle}).fetchall()
+
+    def has_table(self, table: str) -> bool:
+        return table_exists(self.con, table)
+
 
 # --------------------------------------------------------------------------------------
 # Results
@@ -64,7 +102,7 @@ class QualityResult:
     ``check`` is the first failing rule (the suite's name when every rule passed);
     ``failing_rows`` counts distinct failing rows of the table plus failing rows of the
     aggregate frames (rubric versions, load_log files); ``severity`` is ERROR when a failed
-    rule is an error, else WARN.
+    rule is an error, else WARN; ``engine`` evaluated the suite.
     """
 
     suite: str
@@ -77,6 +115,7 @@ class QualityResult:
     severity: str
     rows_checked: int
     outcomes: tuple[RuleOutcome, ...]
+    engine: str = DUCKDB.name
 
     @property
     def failed(self) -> tuple[RuleOutcome, ...]:
@@ -85,9 +124,18 @@ class QualityResult:
     def outcome(self, rule: str) -> RuleOutcome:
         return next(outcome for outcome in self.outcomes if outcome.rule == rule)
 
+    def to_json(self) -> dict[str, Any]:
+        """The result as plain JSON (an engine's check process hands it back so)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> QualityResult:
+        outcomes = tuple(RuleOutcome(**outcome) for outcome in data["outcomes"])
+        return cls(**{**data, "outcomes": outcomes})
+
 
 def _jsonable(value: Any) -> Any:
-    """A value of a DuckDB row as plain JSON (timestamps as ISO-8601, missing as None)."""
+    """A value of a result row as plain JSON (timestamps as ISO-8601, missing as None)."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -99,16 +147,18 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def read_reference(con: duckdb.DuckDBPyConnection, cycle: str) -> Reference:
+def read_reference(tables: Tables, cycle: str) -> Reference:
     """The cycle's rubric versions (scale and criteria), as ingested."""
-    if not table_exists(con, "raw.rubric_criteria"):
+    if not tables.has_table("raw.rubric_criteria"):
         return Reference()
-    versions = con.execute(
-        "select rubric_version, min(scale_min), max(scale_max), list(distinct criterion_id) "
-        "from raw.rubric_criteria where cycle = $cycle and rubric_version is not null "
+    dialect = tables.dialect
+    versions = tables.rows(
+        "select rubric_version, min(scale_min), max(scale_max), "
+        f"{dialect.distinct_list('criterion_id')} from raw.rubric_criteria "
+        f"where cycle = {dialect.param('cycle')} and rubric_version is not null "
         "group by rubric_version",
-        {"cycle": cycle},
-    ).fetchall()
+        cycle,
+    )
     return Reference(
         scales={v: (float(low), float(high)) for v, low, high, _ in versions},
         criteria={v: tuple(sorted(c for c in ids if c is not None)) for v, *_, ids in versions},
@@ -128,12 +178,12 @@ def _checked(rules: Sequence[Rule]) -> list[Rule]:
     return [rule for rule in rules if rule.expectation.unique or rule.expectation.fails]
 
 
-def _key(columns: Sequence[str]) -> str:
-    return ", ".join(quote_identifier(column) for column in columns)
+def _key(dialect: Dialect, columns: Sequence[str]) -> str:
+    return ", ".join(dialect.quote(column) for column in columns)
 
 
 def _count_failing(
-    con: duckdb.DuckDBPyConnection, frame: Frame, rules: Sequence[Rule], cycle: str
+    tables: Tables, frame: Frame, rules: Sequence[Rule], cycle: str
 ) -> tuple[int, dict[str, int]]:
     """One scan: the frame's row count and each rule's failing rows (a unique key's
     failing rows are those of its duplicated values, counted by a GROUP BY)."""
@@ -141,61 +191,52 @@ def _count_failing(
     for rule in rules:
         expectation = rule.expectation
         if expectation.unique:
-            key = _key(expectation.unique)
+            key = _key(tables.dialect, expectation.unique)
             measures.append(
                 f"(select coalesce(sum(n), 0) from (select count(*) as n from ({frame.sql}) g "
-                f"group by {key} having count(*) > 1))"
+                f"group by {key} having count(*) > 1) d)"
             )
         else:
             measures.append(f"count(*) filter (where coalesce({expectation.fails}, false))")
-    values = con.execute(
-        f"select {', '.join(measures)} from ({frame.sql}) f", {"cycle": cycle}
-    ).fetchone()
+    (values,) = tables.rows(f"select {', '.join(measures)} from ({frame.sql}) f", cycle)
     return int(values[0]), {rule.name: int(n) for rule, n in zip(rules, values[1:], strict=True)}
 
 
 def _failing_rows(
-    con: duckdb.DuckDBPyConnection, frame: Frame, rules: Sequence[Rule], cycle: str
+    tables: Tables, frame: Frame, rules: Sequence[Rule], cycle: str
 ) -> tuple[dict[str, dict[str, Any] | None], int]:
     """For failing rules only: the first failing row of each (in the frame's order) and
     the number of rows failing any of them."""
+    dialect = tables.dialect
     duplicates: list[str] = []
     flags: list[str] = []
     for number, rule in enumerate(rules):
         expectation = rule.expectation
         if expectation.unique:
-            key = _key(expectation.unique)
+            key = _key(dialect, expectation.unique)
             duplicates.append(
                 f"dup_{number} as (select {key} from ({frame.sql}) g "
                 f"group by {key} having count(*) > 1)"
             )
             match = " and ".join(
-                f"d.{quote_identifier(c)} = f.{quote_identifier(c)}" for c in expectation.unique
+                f"d.{dialect.quote(c)} = f.{dialect.quote(c)}" for c in expectation.unique
             )
             flags.append(f"exists (select 1 from dup_{number} d where {match}) as _fails_{number}")
         else:
             flags.append(f"coalesce({expectation.fails}, false) as _fails_{number}")
-    row = (
-        "struct_pack("
-        + ", ".join(f"{quote_identifier(c)} := {quote_identifier(c)}" for c in frame.columns)
-        + ")"
-    )
-    order = (
-        "struct_pack("
-        + ", ".join(f"{quote_identifier(c)} := {quote_identifier(c)}" for c in frame.order)
-        + ")"
-    )
+    row, order = dialect.struct(frame.columns), dialect.struct(frame.order)
     measures = [
-        f"arg_min({row}, {order}) filter (where _fails_{number})" for number in range(len(rules))
+        f"{dialect.arg_min(row, order)} filter (where _fails_{number})"
+        for number in range(len(rules))
     ]
     any_failing = " or ".join(f"_fails_{number}" for number in range(len(rules)))
     measures.append(f"count(*) filter (where {any_failing})")
     with_clause = f"with {', '.join(duplicates)} " if duplicates else ""
-    values = con.execute(
+    (values,) = tables.rows(
         f"{with_clause}select {', '.join(measures)} from (select f.*, {', '.join(flags)} "
         f"from ({frame.sql}) f) x where {any_failing}",
-        {"cycle": cycle},
-    ).fetchone()
+        cycle,
+    )
     examples = {
         rule.name: {str(k): _jsonable(v) for k, v in example.items()}
         if example is not None
@@ -205,31 +246,39 @@ def _failing_rows(
     return examples, int(values[-1])
 
 
-def _evaluate_frame(
-    con: duckdb.DuckDBPyConnection, frame: Frame, rules: Sequence[Rule], cycle: str
-) -> _Evaluated:
+def _evaluate_frame(tables: Tables, frame: Frame, rules: Sequence[Rule], cycle: str) -> _Evaluated:
     """The frame's row count, and per row-level rule its failing rows and the first failing
     row (in the frame's order); rows failing any rule. A first scan counts; only when a
     rule fails, a second one finds its rows."""
     checked = _checked(rules)
-    rows, failing = _count_failing(con, frame, checked, cycle)
+    rows, failing = _count_failing(tables, frame, checked, cycle)
     failed = [rule for rule in checked if failing[rule.name]]
     examples: dict[str, dict[str, Any] | None] = dict.fromkeys(failing)
     failing_any = 0
     if failed:
-        found, failing_any = _failing_rows(con, frame, failed, cycle)
+        found, failing_any = _failing_rows(tables, frame, failed, cycle)
         examples |= found
     return _Evaluated(rows, failing, examples, failing_any)
 
 
-def validate_suite(con: duckdb.DuckDBPyConnection, suite: Suite, cycle: str) -> QualityResult:
-    """Evaluate every frame of ``suite`` for ``cycle`` on an open warehouse connection."""
-    missing = sorted(table for table in suite.tables if not table_exists(con, table))
+def validate_suite(tables: Tables, suite: Suite, cycle: str) -> QualityResult:
+    """Evaluate every frame of ``suite`` (built in the dialect of ``tables``) for ``cycle``."""
+    missing = sorted(table for table in suite.tables if not tables.has_table(table))
     if missing:
         text = f"{suite.name} {cycle}: table(s) {', '.join(missing)} do not exist"
         outcome = RuleOutcome("table_exists", False, ERROR, 0, None, "table exists", text)
         return QualityResult(
-            suite.name, cycle, False, "table_exists", 0, None, text, ERROR, 0, (outcome,)
+            suite.name,
+            cycle,
+            False,
+            "table_exists",
+            0,
+            None,
+            text,
+            ERROR,
+            0,
+            (outcome,),
+            tables.dialect.name,
         )
 
     outcomes: list[RuleOutcome] = []
@@ -239,7 +288,7 @@ def validate_suite(con: duckdb.DuckDBPyConnection, suite: Suite, cycle: str) -> 
         rules = [rule for rule in suite.rules if rule.frame == frame_name]
         if not rules:
             continue
-        evaluated = _evaluate_frame(con, frame, rules, cycle)
+        evaluated = _evaluate_frame(tables, frame, rules, cycle)
         if frame_name == "rows":
             rows_checked = evaluated.rows
             failing_rows += evaluated.failing_any
@@ -286,6 +335,7 @@ def validate_suite(con: duckdb.DuckDBPyConnection, suite: Suite, cycle: str) -> 
             severity=worst,
             rows_checked=rows_checked,
             outcomes=tuple(outcomes),
+            engine=tables.dialect.name,
         )
     first = failed[0]
     example = next((o.example_row for o in failed if o.example_row is not None), None)
@@ -306,12 +356,19 @@ def validate_suite(con: duckdb.DuckDBPyConnection, suite: Suite, cycle: str) -> 
         severity=severity,
         rows_checked=rows_checked,
         outcomes=tuple(outcomes),
+        engine=tables.dialect.name,
     )
 
 
+def evaluate(tables: Tables, table: str, window: CycleWindow) -> QualityResult:
+    """Build ``table``'s suite for the cycle, in the dialect of ``tables``, and evaluate it
+    there."""
+    reference = read_reference(tables, window.cycle)
+    suite = build_suite(table, window, reference, tables.dialect)
+    return validate_suite(tables, suite, window.cycle)
+
+
 def run_quality(warehouse: Path | str, table: str, window: CycleWindow) -> QualityResult:
-    """Open the warehouse read-only, build ``table``'s suite for the cycle and evaluate it."""
+    """Open the warehouse read-only and evaluate ``table``'s suite for the cycle in it."""
     with connect(Path(warehouse), read_only=True) as con:
-        reference = read_reference(con, window.cycle)
-        suite = build_suite(table, window, reference)
-        return validate_suite(con, suite, window.cycle)
+        return evaluate(WarehouseTables(con), table, window)

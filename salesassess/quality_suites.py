@@ -23,6 +23,7 @@ from salesassess.expectations import (
     satisfies,
     unique,
 )
+from salesassess.sql_dialect import DUCKDB, Dialect, current, using
 
 SAMPLE_STATUSES = ("ok", "insufficient_sample")
 
@@ -42,7 +43,7 @@ def _rows(
     select = [*columns, *hidden, *(f"{column} as _order_{column}" for column in extra)]
     return Frame(
         table,
-        f"select {', '.join(select)} from {table} where cycle = $cycle",
+        f"select {', '.join(select)} from {table} where cycle = {current().param('cycle')}",
         tuple(names),
         tuple(column if column in names else f"_order_{column}" for column in order),
     )
@@ -53,7 +54,7 @@ def _load_log(kind: str) -> Frame:
         "raw.load_log",
         "select kind, file, rows_read, rows_accepted, rows_quarantined, rows_other_partition, "
         "rows_accepted + rows_quarantined + rows_other_partition as rows_accounted "
-        f"from raw.load_log where cycle = $cycle and kind = '{kind}'",
+        f"from raw.load_log where cycle = {current().param('cycle')} and kind = '{kind}'",
         (
             "kind",
             "file",
@@ -275,11 +276,12 @@ def _rubric_criteria_suite(window: CycleWindow, reference: Reference) -> Suite:
                 ],
                 ["rubric_version", "position", "criterion_id"],
             ),
-            # a sum per group: DuckDB sums, the expectation checks the sums
+            # a sum per group: the engine sums, the expectation checks the sums
             "weights": Frame(
                 "raw.rubric_criteria",
                 "select rubric_version, sum(weight) as weight_total, count(*) as n_criteria "
-                "from raw.rubric_criteria where cycle = $cycle group by rubric_version",
+                f"from raw.rubric_criteria where cycle = {current().param('cycle')} "
+                "group by rubric_version",
                 ("rubric_version", "weight_total", "n_criteria"),
                 ("rubric_version",),
             ),
@@ -383,8 +385,12 @@ SUITES: dict[str, Callable[[CycleWindow, Reference], Suite]] = {
 }
 
 
-def build_suite(table: str, window: CycleWindow, reference: Reference) -> Suite:
-    """The rules of ``table`` (``raw.<kind>`` or a checked mart) for one cycle."""
+def build_suite(
+    table: str, window: CycleWindow, reference: Reference, dialect: Dialect = DUCKDB
+) -> Suite:
+    """The rules of ``table`` (``raw.<kind>`` or a checked mart) for one cycle, their SQL in
+    ``dialect``."""
     if table not in SUITES:
         raise KeyError(f"no quality suite for {table!r} (known: {', '.join(SUITES)})")
-    return SUITES[table](window, reference)
+    with using(dialect):
+        return SUITES[table](window, reference)

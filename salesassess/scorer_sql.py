@@ -1,8 +1,8 @@
 """The automated scorer's SQL: a rubric's signals and rules (:mod:`salesassess.scorer_spec`)
 turned into set-based statements that score every call of a partition, written once for
-DuckDB and Spark SQL (:class:`Dialect`); :mod:`salesassess.auto_scorer` runs them. Every
-pattern is a literal in the SQL, none is read from a table column (that would compile it
-per row):
+DuckDB and Spark SQL (:mod:`salesassess.sql_dialect`); :mod:`salesassess.auto_scorer` runs
+them. Every pattern is a literal in the SQL, none is read from a table column (that would
+compile it per row):
 
 1. ``candidates``: the one scan over all the text keeps the utterances matching one
    regular expression, the union of every signal's phrases and regexes (case-insensitive),
@@ -23,7 +23,6 @@ per row):
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from salesassess.scorer_spec import (
@@ -33,7 +32,7 @@ from salesassess.scorer_spec import (
     ScorerSpec,
     Signal,
 )
-from salesassess.warehouse import sql_literal
+from salesassess.sql_dialect import DUCKDB, Dialect, current, using
 
 OUTPUT_COLUMNS = (
     ("cycle", "varchar"),
@@ -52,63 +51,8 @@ OUTPUT_COLUMNS = (
 _EMPTY = "''"  # the SQL empty string
 
 
-# --- SQL building: the engines' dialects --------------------------------------------------
-@dataclass(frozen=True)
-class Dialect:
-    """Where DuckDB (the default) and Spark SQL differ in the scorer's statements. The
-    statements are written once; these are the only engine-specific pieces."""
-
-    name: str
-
-    @property
-    def spark(self) -> bool:
-        return self.name == "spark"
-
-    def literal(self, text: str) -> str:
-        if self.spark:  # Spark unescapes backslashes in literals and writes a quote as \'
-            return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-        return sql_literal(text)
-
-    def matches(self, expr: str, pattern: str, *, ignore_case: bool) -> str:
-        if self.spark:
-            return f"({expr} rlike {self.literal(('(?i)' if ignore_case else '') + pattern)})"
-        flags = ", 'i'" if ignore_case else ""
-        return f"regexp_matches({expr}, {self.literal(pattern)}{flags})"
-
-    def extract_all(self, expr: str, pattern: str) -> str:
-        group = ", 0" if self.spark else ""
-        return f"regexp_extract_all({expr}, {self.literal(pattern)}{group})"
-
-    def distinct_ids(self, items: list[str]) -> str:
-        """The distinct non-null values of a list of integer expressions."""
-        if self.spark:
-            return f"array_distinct(array_compact(array({', '.join(items)})))"
-        return f"array_distinct([{', '.join(items)}])"  # DuckDB drops the nulls too
-
-    def empty_list(self, kind: str) -> str:
-        if self.spark:
-            return f"cast(array() as array<{'string' if kind == 'varchar' else 'int'}>)"
-        return f"cast([] as {kind}[])"
-
-    def unnest(self, expr: str) -> str:
-        return f"{'explode' if self.spark else 'unnest'}({expr})"
-
-    def temp_table(self, name: str) -> str:
-        """DuckDB creates the step's table; on Spark the statement is the query, which the
-        runner registers (and caches) as a temporary view of that name."""
-        return "" if self.spark else f"create or replace temp table {name} as "
-
-    def param(self, name: str) -> str:
-        return f":{name}" if self.spark else f"${name}"
-
-
-DUCKDB = Dialect("duckdb")
-SPARK = Dialect("spark")
-_DIALECT: ContextVar[Dialect] = ContextVar("auto_scorer_dialect", default=DUCKDB)
-
-
 def _literal(text: str) -> str:
-    return _DIALECT.get().literal(text)
+    return current().literal(text)
 
 
 def _mm_ss(ms: str) -> str:
@@ -198,8 +142,8 @@ def _match_sql(signal: Signal) -> str:
     """Does the (lower-cased) utterance ``t`` match the signal? Literal patterns only."""
     if signal.regex is not None:
         if signal.case_sensitive:
-            return _DIALECT.get().matches("text", signal.regex, ignore_case=False)
-        return _DIALECT.get().matches("t", signal.regex, ignore_case=True)
+            return current().matches("text", signal.regex, ignore_case=False)
+        return current().matches("t", signal.regex, ignore_case=True)
     return " or ".join(f"contains(t, {_literal(p)})" for p in signal.phrases)
 
 
@@ -212,7 +156,7 @@ def _regex_tests_sql(signals: tuple[Signal, ...]) -> str | None:
             for i, s in enumerate(signals)
             if s.regex is not None and s.speaker in (role, "any")
         ]
-        dialect = _DIALECT.get()
+        dialect = current()
         return dialect.distinct_ids(tests) if tests else dialect.empty_list("integer")
 
     if all(s.regex is None for s in signals):
@@ -408,11 +352,8 @@ def scoring_sql(
 ) -> dict[str, str]:
     """The statements of one scoring run, in order (parameter ``cycle``), in ``dialect``
     over the utterances table ``source``."""
-    token = _DIALECT.set(dialect)
-    try:
+    with using(dialect):
         return _scoring_sql(spec, dialect, source)
-    finally:
-        _DIALECT.reset(token)
 
 
 def _scoring_sql(spec: ScorerSpec, dialect: Dialect, source: str) -> dict[str, str]:
