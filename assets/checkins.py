@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from orchestration.assessment_engine import AssessmentEngine
+from orchestration.assessment_engine import RUBRIC_TABLES, AssessmentEngine
 from orchestration.partitions import monthly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import checkin_window
@@ -107,6 +107,7 @@ def checkin_windows(
             kind: ingest_kind(con, kind, landing, cycle=window.label, start=start, end=window.end)
             for kind in ("reps", "calls", "utterances", "scores")
         }
+        engine.landed(con, settings, window.label, [*RUBRIC_TABLES, *counts])
         automated = engine.auto_score(
             con,
             settings,

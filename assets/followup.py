@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from assets.mart_metadata import markdown_table
-from orchestration.assessment_engine import AssessmentEngine
+from orchestration.assessment_engine import RUBRIC_TABLES, AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window, followup_label
@@ -79,6 +79,7 @@ def followup(
             kind: ingest_kind(con, kind, landing, cycle=label, start=start, end=end)
             for kind in ("reps", "calls", "utterances", "scores")
         }
+        engine.landed(con, settings, label, [*RUBRIC_TABLES, *counts])
         automated = engine.auto_score(
             con,
             settings,

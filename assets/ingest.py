@@ -1,11 +1,13 @@
 """Ingest step: one Dagster asset per landing kind, partitioned by quarterly cycle.
 
 Each asset replaces its partition in ``raw.<kind>``; re-materialising never appends twice.
+On Spark (the engine resource) each also writes its partition's Parquet file.
 """
 
 import dagster as dg
 
 from assets.mart_metadata import markdown_table
+from orchestration.assessment_engine import RUBRIC_TABLES, AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
@@ -89,7 +91,7 @@ def _partitioned(*specs: dg.AssetSpec, name: str | None = None):
 def _build_ingest_asset(kind: str, deps: list[str], description: str) -> dg.AssetsDefinition:
     @_partitioned(_ingest_spec(kind, deps, description))
     def _ingest(
-        context: dg.AssetExecutionContext, settings: AssessmentSettings
+        context: dg.AssetExecutionContext, settings: AssessmentSettings, engine: AssessmentEngine
     ) -> dg.MaterializeResult:
         window = cycle_window(context.partition_key)
         landing = settings.landing_path()
@@ -97,6 +99,7 @@ def _build_ingest_asset(kind: str, deps: list[str], description: str) -> dg.Asse
             counts = ingest_kind(
                 con, kind, landing, cycle=window.cycle, start=window.start, end=window.end
             )
+            engine.landed(con, settings, window.cycle, [kind])
             metadata = _counts_metadata(con, kind, window.cycle, counts)
         quarantined = metadata["rows_quarantined"].value
         if quarantined:
@@ -117,13 +120,16 @@ def _build_ingest_asset(kind: str, deps: list[str], description: str) -> dg.Asse
     _ingest_spec("rubric_anchors", [], "Step 1: the behavioural anchor of every level."),
     name="raw__rubric",
 )
-def rubric(context: dg.AssetExecutionContext, settings: AssessmentSettings):
+def rubric(
+    context: dg.AssetExecutionContext, settings: AssessmentSettings, engine: AssessmentEngine
+):
     window = cycle_window(context.partition_key)
     rubrics = load_rubrics(settings.landing_path())
     for file in rubric_files(settings.landing_path()):
         load_scorer(file)  # signals and rules are validated with the rubric (Step 1)
     with connect(settings.warehouse_path()) as con:
         n_criteria = store_rubrics(con, rubrics, window.cycle)
+        engine.landed(con, settings, window.cycle, RUBRIC_TABLES)
     yield dg.MaterializeResult(
         asset_key=dg.AssetKey(["raw", "rubric_criteria"]),
         metadata={

@@ -4,8 +4,10 @@
 jobs, assets, partitions and checks with the heavy steps on Spark:
 
 * the landing layer stays the DuckDB warehouse: ingestion validates and quarantines there,
-  and the raw tables of a run's partition labels are written as Parquet (one folder per
-  table, one file per label: :func:`orchestration.engine.export_raw_tables`) for Spark;
+  and writes the partition label of each table it loads as Parquet (one folder per table,
+  one file per label: :func:`orchestration.engine.export_raw_tables`) for Spark, once;
+* the quality checks evaluate their suites in Spark SQL (``python -m orchestration.engine
+  check``): a raw table's over its Parquet files, a mart's in the metastore dbt built;
 * the automated scorer matches the rubric's signals over the Parquet utterances in Spark
   SQL (:func:`orchestration.engine.score_on_spark`); its scores come back into
   ``raw.auto_scores``, and the learned scorer, when enabled, trains beside them on the
@@ -13,8 +15,7 @@ jobs, assets, partitions and checks with the heavy steps on Spark:
 * dbt builds on the ``spark`` target, reading the raw Parquet (var ``raw_parquet_dir``);
 * then the partition's marts, and the few intermediate tables the Python steps read, are
   collected from Spark into the warehouse (small tables: thousands of rows), so the
-  statistics, the quality checks of the marts, the reports and the publish step read
-  them where they read them on DuckDB.
+  statistics, the reports and the publish step read them where they read them on DuckDB.
 
 Every Spark step runs in a process of its own (``python -m orchestration.engine``) that
 ends with it: a local session's metastore (Derby) admits one process at a time, and dbt
@@ -23,6 +24,7 @@ runs in another.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -36,8 +38,10 @@ import duckdb
 
 from orchestration.engine import ENGINE_VARIABLE, export_raw_tables, raw_tables
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import checkin_window, cycle_window
+from salesassess.calendar import CycleWindow, checkin_window, cycle_window
+from salesassess.contract import KINDS
 from salesassess.environment import resolve
+from salesassess.quality import QualityResult, run_quality
 from salesassess.warehouse import connect, rollback
 
 ENGINES = ("duckdb", "spark")
@@ -57,6 +61,13 @@ PYTHON_READS = frozenset(
         "int_weight_calibration_sample",
     }
 )
+
+
+#: the raw tables a rubric is stored in
+RUBRIC_TABLES = ("rubric_criteria", "rubric_anchors")
+#: the raw tables the landing writes (ingestion, the follow-up's and check-ins' windows):
+#: on Spark each load writes its label's Parquet file itself (:meth:`AssessmentEngine.landed`)
+LANDED = frozenset({*KINDS, *RUBRIC_TABLES, "load_log", "quarantine"})
 
 
 class EngineError(RuntimeError):
@@ -93,6 +104,31 @@ class AssessmentEngine(dg.ConfigurableResource):
         value = self.spark_home or os.environ.get(SPARK_HOME_VARIABLE)
         return resolve(value) if value else settings.warehouse_path().parent / "spark"
 
+    # --- the landing ----------------------------------------------------------------
+    def landed(self, con, settings: AssessmentSettings, label: str, tables: Iterable[str]) -> None:
+        """After a load of ``tables`` for ``label``: on Spark, their label's Parquet files
+        (and the load log's and quarantine's) written for the checks, scorer and dbt."""
+        if self.on_spark:
+            written = {*tables, "load_log", "quarantine"}
+            export_raw_tables(con, self.raw_dir(settings), labels={label}, tables=written)
+
+    # --- the quality checks -----------------------------------------------------------
+    def quality(
+        self, settings: AssessmentSettings, table: str, window: CycleWindow
+    ) -> QualityResult:
+        """``table``'s quality suite for the cycle, evaluated on this engine."""
+        if not self.on_spark:
+            return run_quality(settings.warehouse_path(), table, window)
+        raw = self.raw_dir(settings)
+        out = raw.parent / f".check-{table}-{window.cycle}.json"
+        command = ["check", "--table", table, "--partition", window.start.date().isoformat()]
+        command += ["--raw", str(raw), "--spark-home", str(self.spark_home_path(settings))]
+        self._run(settings, [*command, "--out", str(out)])
+        try:
+            return QualityResult.from_json(json.loads(out.read_text()))
+        finally:
+            out.unlink()
+
     # --- the automated scorer -------------------------------------------------------
     def auto_score(
         self, con, settings: AssessmentSettings, label: str, before: date, learned, cycle=None
@@ -112,7 +148,9 @@ class AssessmentEngine(dg.ConfigurableResource):
             return result
         raw = self.raw_dir(settings)
         started = time.perf_counter()
-        export_raw_tables(con, raw, labels={label}, tables={"utterances"})
+        # the landing wrote the label's utterances; only a label without a file (loaded
+        # before the engine was Spark) is written here
+        export_raw_tables(con, raw, labels=(), tables={"utterances"})
         exported = time.perf_counter()
         command = ["score", "--raw", str(raw), "--label", label, "--before", before.isoformat()]
         if learned is not None:
@@ -137,6 +175,10 @@ class AssessmentEngine(dg.ConfigurableResource):
                 result["learned"] = learned_after_rules(con, spec, label, learned, cycle, table)
             finally:
                 con.execute(f"drop table if exists temp.{table}")
+            if result["learned"]["learned_criteria"]:
+                # the learned scorer replaced these criteria's rows of raw.auto_scores, which
+                # dbt reads: the label's file is written again from them
+                export_raw_tables(con, raw, labels={label}, tables={"auto_scores"})
         return result
 
     # --- dbt -----------------------------------------------------------------------
@@ -157,10 +199,11 @@ class AssessmentEngine(dg.ConfigurableResource):
         labels = {run_vars[k] for k in keys if k in run_vars}
         raw = self.raw_dir(settings)
         with connect(settings.warehouse_path(), read_only=True) as con:
-            # the scorer wrote its labels' auto_scores files itself: only missing ones
-            written = set(raw_tables(con)) - {"auto_scores"}
-            export_raw_tables(con, raw, labels=labels, tables=written)
-            export_raw_tables(con, raw, labels=(), tables={"auto_scores"})
+            # the landing and the scorer wrote their labels' files themselves: of theirs only
+            # missing ones (a warehouse filled before the engine was Spark)
+            written = set(raw_tables(con))
+            export_raw_tables(con, raw, labels=labels, tables=written - LANDED - {"auto_scores"})
+            export_raw_tables(con, raw, labels=(), tables=written & {*LANDED, "auto_scores"})
         os.environ[SPARK_HOME_VARIABLE] = str(self.spark_home_path(settings))
         return {"raw_parquet_dir": str(raw)}
 

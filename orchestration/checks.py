@@ -1,9 +1,10 @@
 """The quality suites (``salesassess/quality.py``) as Dagster asset checks.
 
 One check, ``gx_quality`` (the name it had when the suites ran in Great Expectations), per
-raw asset and on the two main marts, partitioned like its asset: its expectations run in
-the warehouse (read-only) over the partition's rows and it reports the failing row count,
-an example failing row and the failing expectation as metadata.
+raw asset and on the two main marts, partitioned like its asset: its expectations run
+where the engine resource keeps the table (DuckDB: the warehouse, read-only; Spark: Spark
+SQL over the raw Parquet or the metastore) over the partition's rows and it reports the
+failing row count, an example failing row and the failing expectation as metadata.
 
 Blocking checks gate the run: when one fails with ERROR severity, the assets downstream of
 its asset (the dbt models, the statistics) are not materialised for the partition. The
@@ -16,10 +17,11 @@ from dataclasses import dataclass
 import dagster as dg
 
 from assets.mart_metadata import markdown_text
+from orchestration.assessment_engine import AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
-from salesassess.quality import ERROR, QualityResult, run_quality
+from salesassess.quality import ERROR, QualityResult
 
 CHECK_NAME = "gx_quality"
 
@@ -131,6 +133,7 @@ def check_result(result: QualityResult) -> dg.AssetCheckResult:
             "failed_checks": dg.MetadataValue.text(", ".join(o.rule for o in failed) or "none"),
             "rows_checked": dg.MetadataValue.int(result.rows_checked),
             "cycle": dg.MetadataValue.text(result.cycle),
+            "engine": dg.MetadataValue.text(result.engine),
             "expectations": dg.MetadataValue.md(_markdown(result)),
         },
     )
@@ -150,13 +153,14 @@ def _build_check(target: QualityTarget) -> dg.AssetChecksDefinition:
             description=target.description,
             blocking=target.blocking,
             partitions_def=quarterly_partitions,
-            compute_kind="duckdb",
         )
         def _check(
-            context: dg.AssetCheckExecutionContext, settings: AssessmentSettings
+            context: dg.AssetCheckExecutionContext,
+            settings: AssessmentSettings,
+            engine: AssessmentEngine,
         ) -> dg.AssetCheckResult:
             window = cycle_window(context.partition_key)
-            result = run_quality(settings.warehouse_path(), target.table, window)
+            result = engine.quality(settings, target.table, window)
             if not result.passed:
                 log = context.log.error if result.severity == ERROR else context.log.warning
                 log(result.description)

@@ -20,6 +20,7 @@ engine resource (:mod:`orchestration.assessment_engine`).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -27,14 +28,25 @@ import subprocess
 import sys
 import time
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from orchestration.cli import HelpFormatter, fail, prepare_environment
-from salesassess.calendar import CalendarError, checkin_window, cycle_window, partitioned_dbt_args
+from salesassess.calendar import (
+    CalendarError,
+    CycleWindow,
+    checkin_window,
+    cycle_window,
+    partitioned_dbt_args,
+)
 from salesassess.environment import dbt_project_dir
+from salesassess.quality import QualityResult, read_reference, validate_suite
+from salesassess.quality_suites import build_suite
+from salesassess.sql_dialect import SPARK, Dialect
 from salesassess.warehouse import connect
 
 HELP = """The dbt project on another engine than the embedded DuckDB: the warehouse's raw
@@ -44,6 +56,8 @@ automated scorer and dbt build run on Spark (ASSESSMENT_ENGINE=spark, pip extra 
     python -m orchestration.engine export --out data/raw_parquet
     python -m orchestration.engine score --partition 2026-07-01 --raw data/raw_parquet
     python -m orchestration.engine build --partition 2026-07-01 --raw data/raw_parquet
+    python -m orchestration.engine check --table raw.calls --partition 2026-07-01 \\
+        --raw data/raw_parquet
 
 With ASSESSMENT_ENGINE=spark, make assess and the Dagster jobs run these steps themselves.
 """
@@ -243,6 +257,62 @@ def collect_from_spark(spark, out_dir: Path, tables: Mapping[str, str]) -> dict[
     return written
 
 
+@dataclass(frozen=True)
+class SparkTables:
+    """A Spark session as the place a quality suite is evaluated
+    (:class:`salesassess.quality.Tables`): Spark SQL, the session's catalogue."""
+
+    spark: Any
+    dialect: Dialect = SPARK
+
+    def rows(self, sql: str, cycle: str) -> list[Sequence[Any]]:
+        return [
+            tuple(_plain(value) for value in row)
+            for row in self.spark.sql(sql, args={"cycle": cycle}).collect()
+        ]
+
+    def has_table(self, table: str) -> bool:
+        return self.spark.catalog.tableExists(table)
+
+
+def _plain(value: Any) -> Any:
+    """A value Spark returned as DuckDB returns it: a struct as a dict, an instant (which
+    pyspark gives as a naive local time) as an aware UTC datetime."""
+    if hasattr(value, "asDict"):
+        return {key: _plain(item) for key, item in value.asDict().items()}
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.astimezone(UTC)
+    return value
+
+
+def register_raw_tables(spark, raw_dir: Path, tables: Collection[str]) -> list[str]:
+    """The raw tables among ``tables`` (``raw.<name>``) whose Parquet folder exists, as
+    tables of the session's ``raw`` schema over it (as dbt's ``register_raw_parquet``
+    registers them); the names registered."""
+    registered = []
+    spark.sql("create schema if not exists raw")
+    for table in sorted(tables):
+        schema, _, name = table.partition(".")
+        folder = raw_dir.resolve() / name
+        if schema != "raw" or not _TABLE.match(table) or not folder.is_dir():
+            continue
+        spark.sql(f"drop table if exists {table}")
+        spark.sql(f"create table {table} using parquet location {SPARK.literal(str(folder))}")
+        registered.append(table)
+    return registered
+
+
+def check_on_spark(spark, raw_dir: Path, table: str, window: CycleWindow) -> QualityResult:
+    """``table``'s quality suite for the cycle evaluated in Spark SQL: a raw table over its
+    Parquet files (the rubric and the tables the suite reads registered first), a mart in
+    the metastore where dbt built it."""
+    tables = SparkTables(spark)
+    register_raw_tables(spark, raw_dir, {"raw.rubric_criteria"})
+    suite = build_suite(table, window, read_reference(tables, window.cycle), SPARK)
+    register_raw_tables(spark, raw_dir, suite.tables - {"raw.rubric_criteria"})
+    return validate_suite(tables, suite, window.cycle)
+
+
 def engine_dbt_args(
     partition_key: str,
     raw_dir: Path,
@@ -332,7 +402,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         help="schema.name, or schema.name:column=value for one partition (repeatable)",
     )
-    for command in (build, collect):
+    check = sub.add_parser(
+        "check",
+        formatter_class=HelpFormatter,
+        help="a table's quality suite for one cycle, evaluated on Spark",
+    )
+    check.add_argument("--table", required=True, help="raw.<kind> or a checked mart")
+    check.add_argument("--partition", required=True, help="the quarter's first day")
+    check.add_argument("--raw", type=Path, required=True, help="the Parquet folder")
+    check.add_argument("--out", type=Path, help="write the result here as JSON")
+    for command in (build, collect, check):
         command.add_argument(
             "--spark-home",
             type=Path,
@@ -344,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.action == "score" and not options.partition:
         if not (options.label and options.before):
             return fail("score: give --partition, or --label and --before")
-    elif options.action in ("score", "build"):
+    elif options.action in ("score", "build", "check"):
         try:
             if getattr(options, "monthly", False):
                 checkin_window(options.partition)
@@ -382,6 +461,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"scored {counts['calls']} calls ({counts['rows']} rows) on Spark in "
             f"{time.perf_counter() - started:.1f} s"
         )
+        return 0
+    if options.action == "check":
+        spark = spark_session("quality_check", options.spark_home)
+        try:
+            result = check_on_spark(
+                spark, options.raw, options.table, cycle_window(options.partition)
+            )
+        finally:
+            spark.stop()
+        if options.out:
+            options.out.write_text(json.dumps(result.to_json()))
+        print(result.description)
         return 0
     if options.action == "collect":
         tables = dict((item.split(":", 1) + [""])[:2] for item in options.table)

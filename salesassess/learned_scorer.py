@@ -201,7 +201,7 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
     con.execute(f"delete from {CANDIDATES_TABLE} where cycle = $c", {"c": cycle})
     human, trainable = _trainable(con, spec, cycle, settings)
     criteria = [c.criterion_id for c in spec.criteria]
-    report: dict = {"criteria": {}, "scorer_id": None, "seconds": {}}
+    report: dict = {"criteria": {}, "scorer_id": None, "seconds": {}, "learned_criteria": []}
     if not settings.enabled or not trainable:
         report["reason"] = (
             "disabled"
@@ -256,6 +256,7 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
         )
         _score_every_call(con, spec, cycle, models, calls, rule_features)
         _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, len(training))
+    report["learned_criteria"] = sorted(chosen)
     report["seconds"]["total"] = round(time.perf_counter() - started, 3)
     return report
 
@@ -280,7 +281,7 @@ def score_window_with_cycle_models(
 
 
 def _score_window(con, spec, window_label, cycle, settings, signal_counts_table) -> dict:
-    report: dict = {"cycle": cycle, "scorer_id": None, "criteria": []}
+    report: dict = {"cycle": cycle, "scorer_id": None, "criteria": [], "learned_criteria": []}
     con.execute(f"create table if not exists {CANDIDATES_TABLE} ({CANDIDATES_DDL})")
     won = con.execute(
         f"select criterion_id, scorer_id from {CANDIDATES_TABLE} where cycle = $cycle "
@@ -327,7 +328,12 @@ def _score_window(con, spec, window_label, cycle, settings, signal_counts_table)
     _score_every_call(con, spec, window_label, models, window_calls, window_features)
     oof = {c: np.zeros(0) for c in chosen}
     _write(con, spec, window_label, scorer_id, chosen, trainable, [], oof, len(training))
-    report.update(scorer_id=scorer_id, criteria=sorted(chosen), training_calls=len(training))
+    report.update(
+        scorer_id=scorer_id,
+        criteria=sorted(chosen),
+        learned_criteria=sorted(chosen),
+        training_calls=len(training),
+    )
     return report
 
 

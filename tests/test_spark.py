@@ -15,9 +15,11 @@ compared as JSON, its numbers to 1e-9), timestamps to the microsecond.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
+import shutil
 import subprocess
 import sys
 import time
@@ -68,7 +70,7 @@ def engines(tmp_path_factory):
     )
     _add_personal_data(landing / "utterances.parquet")
     (folder / "method.yaml").write_text("learned_scorer_enabled: false\n")
-    runs = {}
+    runs, checks = {}, {}
     for engine in ("duckdb", "spark"):
         home = folder / engine
         with pytest.MonkeyPatch.context() as patch:
@@ -87,7 +89,7 @@ def engines(tmp_path_factory):
                 patch.delenv(name, raising=False)
             (home / "dagster_home").mkdir(parents=True)
             started = time.perf_counter()
-            _assess()
+            checks[engine] = _assess()
             print(f"{engine}: the three jobs in {time.perf_counter() - started:.1f} s")
         runs[engine] = home
     session = _spark_session(runs["spark"] / "spark")
@@ -97,6 +99,7 @@ def engines(tmp_path_factory):
             "spark_warehouse": runs["spark"] / "warehouse.duckdb",
             "raw_parquet": runs["spark"] / "raw_parquet",
             "spark": session,
+            "checks": checks,
         }
     finally:
         session.stop()
@@ -120,18 +123,30 @@ def _add_personal_data(utterances: Path) -> None:
     Path(f"{utterances}.new").replace(utterances)
 
 
-def _assess() -> None:
+def _assess() -> dict[str, dict]:
     """The three jobs of the quarter and its first check-in month, on the engine that
-    ``ASSESSMENT_ENGINE`` names (the resources read it when the definitions are built)."""
+    ``ASSESSMENT_ENGINE`` names (the resources read it when the definitions are built);
+    the quality checks' results, per checked asset."""
     from orchestration.checkin_definitions import build_checkin_definitions
+    from orchestration.checks import CHECK_NAME
     from orchestration.definitions import build_definitions
 
     definitions = build_definitions()
+    checks = {}
     for job in ("assess_cycle", "followup_cycle"):
         result = definitions.resolve_job_def(job).execute_in_process(partition_key=QUARTER)
         assert result.success, job
+        for evaluation in result.get_asset_check_evaluations():
+            if evaluation.check_name == CHECK_NAME:
+                metadata = {key: value.value for key, value in evaluation.metadata.items()}
+                checks[evaluation.asset_key.to_user_string()] = {
+                    "passed": evaluation.passed,
+                    **{key: metadata[key] for key in ("failing_rows", "rows_checked", "engine")},
+                    "expectations": metadata["expectations"],
+                }
     checkins = build_checkin_definitions().resolve_job_def("monthly_checkin")
     assert checkins.execute_in_process(partition_key=MONTH).success
+    return checks
 
 
 def _spark_session(spark_home: Path):
@@ -237,6 +252,91 @@ def test_auto_scores_are_the_same_on_spark_and_duckdb(engines):
             if not same_value(d[column], s.get(column))
         ]
         assert not differences, f"{len(differences)} values differ\n" + "\n".join(differences[:20])
+
+
+def test_quality_checks_run_on_spark_with_the_same_results(engines):
+    """The quality checks of the Spark run evaluated their suites in Spark SQL (the raw
+    tables over the Parquet the ingestion wrote, the marts in the metastore) and found what
+    the DuckDB run found: the same verdicts, rows checked and expectations."""
+    duck, spark = engines["checks"]["duckdb"], engines["checks"]["spark"]
+    assert sorted(duck) == sorted(spark) == sorted(CHECKED_ASSETS)
+    with duckdb.connect(str(engines["warehouse"]), read_only=True) as con:
+        (calls,) = con.execute("select count(*) from raw.calls where cycle = '2026-Q2'").fetchone()
+    assert duck["raw/calls"]["rows_checked"] == calls > 100
+    for asset in duck:
+        assert duck[asset]["engine"] == "duckdb"
+        assert spark[asset] == {**duck[asset], "engine": "spark"}, asset
+        assert duck[asset]["passed"], asset
+
+
+CHECKED_ASSETS = [
+    "raw/rubric_criteria",
+    "raw/reps",
+    "raw/calls",
+    "raw/utterances",
+    "raw/scores",
+    "raw/opportunities",
+    "marts/fct_call_scores",
+    "marts/fct_rep_scorecards",
+]
+# Faults planted in a copy of the DuckDB run's cycle, and what each raw table's suite must
+# find: (rule, failing rows) of every failed rule.
+FAULTS = (
+    # a call twice: both rows fail the key
+    "insert into raw.calls select * from raw.calls where cycle = '2026-Q2' "
+    "and call_id = (select min(call_id) from raw.calls where cycle = '2026-Q2')",
+    # a score of 9 on the 1..5 scale, and a load log that lost a row
+    "insert into raw.scores select * replace (9.0 as score, 'h9' as scorer_id) from raw.scores "
+    "where cycle = '2026-Q2' and rowid = (select min(rowid) from raw.scores "
+    "where cycle = '2026-Q2')",
+    "update raw.load_log set rows_read = rows_read + 1 where cycle = '2026-Q2' and kind = 'scores'",
+    # three transcript lines ending before they start, one with an unknown speaker
+    "update raw.utterances set end_ms = start_ms - 1 where cycle = '2026-Q2' and rowid in "
+    "(select rowid from raw.utterances where cycle = '2026-Q2' order by rowid limit 3)",
+    "update raw.utterances set speaker_role = 'robot' where cycle = '2026-Q2' and rowid = "
+    "(select max(rowid) from raw.utterances where cycle = '2026-Q2')",
+    # an opportunity won but not closed, and one owned by nobody known
+    "update raw.opportunities set is_closed = false, is_won = true where cycle = '2026-Q2' "
+    "and rowid = (select min(rowid) from raw.opportunities where cycle = '2026-Q2')",
+    "update raw.opportunities set owner_rep_id = 'nobody' where cycle = '2026-Q2' "
+    "and rowid = (select max(rowid) from raw.opportunities where cycle = '2026-Q2')",
+    # a rep without a name; a criterion's weight raised, so the version sums to 110
+    "update raw.reps set rep_name = null where cycle = '2026-Q2' and rowid = "
+    "(select min(rowid) from raw.reps where cycle = '2026-Q2')",
+    "update raw.rubric_criteria set weight = weight + 10 where cycle = '2026-Q2' and rowid = "
+    "(select min(rowid) from raw.rubric_criteria where cycle = '2026-Q2')",
+)
+FOUND = {
+    "raw.calls": {"call_id_unique": 2},
+    "raw.scores": {"score_within_scale_v1": 1, "load_log_reconciles": 1},
+    "raw.utterances": {"end_not_before_start": 3, "speaker_role_known": 1},
+    "raw.opportunities": {"won_implies_closed": 1, "owner_rep_id_known": 1},
+    "raw.reps": {"rep_name_not_null": 1},
+    "raw.rubric_criteria": {"weights_sum_to_100": 1},
+}
+
+
+def test_a_broken_partition_fails_the_same_rules_on_spark(engines, tmp_path):
+    """Faults planted in every raw table: Spark SQL over the Parquet finds each, with the
+    same failing rows, example rows and verdict as DuckDB over the warehouse."""
+    from orchestration.engine import check_on_spark, export_raw_parquet
+    from salesassess.calendar import cycle_window
+    from salesassess.quality import run_quality
+
+    broken = tmp_path / "broken.duckdb"
+    shutil.copy(engines["warehouse"], broken)
+    with duckdb.connect(str(broken)) as con:
+        for fault in FAULTS:
+            con.execute(fault)
+    export_raw_parquet(broken, tmp_path / "raw")
+    window = cycle_window(QUARTER)
+    for table, found in FOUND.items():
+        duck = run_quality(broken, table, window)
+        spark = check_on_spark(engines["spark"], tmp_path / "raw", table, window)
+        failed = {outcome.rule: outcome.failing_rows for outcome in duck.failed}
+        assert failed == found, table
+        assert spark.engine == "spark"
+        assert dataclasses.replace(spark, engine="duckdb") == duck, table
 
 
 def _rows(con, sql: str) -> list[dict]:
