@@ -106,12 +106,13 @@ docs: install ## dbt docs of every model and column, one static HTML file
 dev: install ## the Dagster UI (http://127.0.0.1:3000) on ASSESSMENT_WAREHOUSE
 	dagster dev -w workspace.yaml -p $(PORT)
 
-bench: install ## benchmarks: medians of 3 runs, peak memory (per step of a quarter too)
+bench: install ## benchmarks: medians, peak memory per step, the scale targets (~1.5 h)
 	$(PY) -u -m bench.run
 	$(PY) -u -m bench.run --steps 200x250
 	$(PY) -u -m bench.auto_scorer
 	$(PY) -u -m bench.learned_scorer
 	$(PY) -u -m bench.persuasion_agreement
+	$(PY) -u -m bench.run --scale 400x250,2000x250,4000x250
 
 lint: install ## ruff and sqlfluff
 	$(VENV)/bin/ruff check .

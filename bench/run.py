@@ -16,6 +16,11 @@ per step in the job's order: median seconds and peak resident memory of each ste
 tree, and how far above the process's start (Python, Dagster, the definitions) it rose.
 `--workdir` keeps the generated quarter (and the last warehouse) for the next run;
 `--only` runs some steps again on it.
+
+`--scale 400x250,2000x250,4000x250` (the last line of `make bench`): the steps once per
+size, 100,000, 500,000 and 1,000,000 calls in the quarter, then the scale targets: the
+highest peak of any step under 4 GB at 500,000 calls and under 6 GB at 1,000,000, and ten
+times the calls in no more than twelve times the time. Exits 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -33,9 +38,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
 import psutil
 
 from bench.phase import STEPS
+from salesassess.calendar import cycle_window
 from salesassess.demo_data import generate
 
 PARTITION = "2026-07-01"
@@ -147,9 +154,10 @@ def steps(
     workdir: Path,
     keep: bool = False,
     only: Sequence[str] = (),
-) -> None:
+) -> dict[str, float]:
     """Every step of the assess_cycle job on a quarter with transcripts, one process each,
-    in the job's order: seconds and peak memory per step."""
+    in the job's order: seconds and peak memory per step. Returns the quarter's size, the
+    steps' total seconds and the highest peak (bytes)."""
     landing = workdir / f"landing_{reps}x{calls_per_rep}"
     done = landing / "generated.json"
     if done.exists():  # a kept --workdir: the same quarter, generated before
@@ -185,6 +193,65 @@ def steps(
         print(f"{step:<26} {seconds:>9.1f} {peak / 2**20:>12.0f} {above / 2**20:>15.0f}")
     worst = max(results, key=lambda step: max(m[1] for m in results[step]))
     print(f"{'all steps':<26} {total:>9.1f}   highest peak: {worst}")
+    return {
+        "calls": quarter_calls(workdir / f"warehouse_{0 if only else runs - 1}.duckdb", counts),
+        "seconds": total,
+        "peak": max(m[1] for measured in results.values() for m in measured),
+    }
+
+
+def quarter_calls(warehouse: Path, counts: dict[str, int]) -> int:
+    """The calls of the assessed quarter (the landing file also holds the month after it)."""
+    if not warehouse.exists():
+        return counts.get("calls.csv", 0)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (calls,) = con.execute(
+            "select count(*) from raw.calls where cycle = ?", [cycle_window(PARTITION).cycle]
+        ).fetchone()
+    return int(calls)
+
+
+#: (calls in the quarter, highest peak of a step) the scale targets name, and the growth
+#: allowed: ten times the calls in at most twelve times the time
+PEAK_TARGETS = ((500_000, 4 * 2**30), (1_000_000, 6 * 2**30))
+GROWTH_ALLOWED = 1.2
+
+
+def scale(sizes: Sequence[str], workdir: Path) -> int:
+    """Every step once per size (REPSxCALLS, smallest first; each quarter kept under
+    ``workdir``), then the targets: each size's highest peak under the target for its
+    calls, and the steps' total time growing no faster than GROWTH_ALLOWED times the calls.
+    Returns 0 when every target is met."""
+    measured = []
+    for size in sizes:
+        reps, calls_per_rep = (int(part) for part in size.split("x"))
+        folder = workdir / size
+        folder.mkdir(parents=True, exist_ok=True)
+        measured.append(steps(1, reps, calls_per_rep, folder, keep=True))
+    print("\nScale targets (one run per size)")
+    print(f"{'calls':>10} {'all steps s':>12} {'highest peak GB':>16} {'target GB':>10} {'':>5}")
+    missed = 0
+    for result in measured:
+        limits = [peak for calls, peak in PEAK_TARGETS if result["calls"] <= calls]
+        target = limits[0] if limits else None
+        ok = target is None or result["peak"] <= target
+        missed += not ok
+        shown = f"{target / 2**30:.0f}" if target else "-"
+        print(
+            f"{result['calls']:>10,} {result['seconds']:>12.1f} {result['peak'] / 2**30:>16.2f} "
+            f"{shown:>10} {'ok' if ok else 'MISSED':>5}"
+        )
+    smallest, largest = measured[0], measured[-1]
+    if len(measured) > 1:
+        growth = (largest["seconds"] / smallest["seconds"]) / (largest["calls"] / smallest["calls"])
+        ok = growth <= GROWTH_ALLOWED
+        missed += not ok
+        print(
+            f"time: {largest['calls'] / smallest['calls']:.1f}x the calls in "
+            f"{largest['seconds'] / smallest['seconds']:.1f}x the time "
+            f"(allowed {GROWTH_ALLOWED:.1f}x per 1x) {'ok' if ok else 'MISSED'}"
+        )
+    return 1 if missed else 0
 
 
 def main() -> None:
@@ -208,7 +275,18 @@ def main() -> None:
         help="with --steps: keep the generated landing files here and reuse them next time",
     )
     parser.add_argument("--only", help="with --workdir: these steps only, on its warehouse")
+    parser.add_argument(
+        "--scale",
+        metavar="REPSxCALLS,...",
+        help="instead: --steps once per size (smallest first) and the scale targets checked",
+    )
     args = parser.parse_args()
+    if args.scale:
+        sizes = args.scale.split(",")
+        if args.workdir:
+            raise SystemExit(scale(sizes, args.workdir))
+        with tempfile.TemporaryDirectory(prefix="assessment_bench_") as folder:
+            raise SystemExit(scale(sizes, Path(folder)))
     if args.steps:
         reps, calls_per_rep = (int(part) for part in args.steps.split("x"))
         if args.workdir:
