@@ -76,12 +76,18 @@ def store(
                 continue
             for first in range(low, high + 1, STORE_SLICE_ROWS):
                 where = f"{source.rec} >= {first} and {source.rec} < {first + STORE_SLICE_ROWS}"
+                # the verdict's rows of this slice only: a join over the whole verdict (the
+                # rows of other partitions among them) would cost every slice its size
+                rejected = (
+                    f"select _rec from verdict where _file_index = {index} "
+                    f"and _rec >= {first} and _rec < {first + STORE_SLICE_ROWS}"
+                )
                 execute_named(
                     con,
                     f"insert into raw.{kind.name} with landed as "
                     f"({source.select_sql(kind, index, carry=True, where=where)}), "
-                    "kept as (select l.* from landed l anti join verdict v "
-                    "on v._file_index = l._file_index and v._rec = l._rec), "
+                    f"kept as (select l.* from landed l anti join ({rejected}) v "
+                    "on v._rec = l._rec), "
                     "typed as (select l._rec, l._row, l._extra, l._file, "
                     f"{typed_columns} from kept l) "
                     f"select {cycle_select}{contract_columns}{version_select}, "
