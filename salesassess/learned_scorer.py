@@ -130,12 +130,11 @@ def _rule_features(
         {"cycle": cycle},
     ).fetchall()
     calls = [r[0] for r in rows]
-    features = np.array([r[1:] for r in rows], dtype=np.float64).reshape(len(rows), -1)
+    features = np.array([r[1:] for r in rows], dtype=np.float64).reshape(len(rows), len(criteria))
     if counts_table:
-        counted = dict(
-            (r[0], r[1:]) for r in con.execute(f"select * from {counts_table}").fetchall()
-        )
-        width = len(next(iter(counted.values()), ()))
+        result = con.execute(f"select * from {counts_table}")
+        width = len(result.description) - 1  # the signals' columns, rows or none
+        counted = {r[0]: r[1:] for r in result.fetchall()}
         signal = np.array([counted.get(c, (0,) * width) for c in calls], dtype=np.float64)
         features = np.hstack([features, np.log1p(signal.reshape(len(calls), width))])
     return calls, np.nan_to_num(features, nan=float(spec.scale_min))

@@ -243,6 +243,29 @@ def test_a_followup_window_is_scored_by_the_cycle_model_where_it_won(tmp_path):
     assert rows[0][5].startswith("learned level 5 (learned-1, ridge on 50 human-scored calls;")
 
 
+@pytest.mark.parametrize("learned_won", [True, False])
+def test_an_empty_window_scores_nothing_and_says_so(tmp_path, learned_won):
+    """A follow-up window without a call with a transcript (the data ends with the
+    quarter): no rows, a reason, whether or not the model won a criterion in the cycle."""
+    calls, human = _informative(80)
+    con, spec = _warehouse(tmp_path, calls, dict(list(sorted(human.items()))[:50]))
+    settings = LearnedSettings(enabled=learned_won)
+    learn_and_score(con, spec, cycle=CYCLE, settings=settings, signal_counts_table="_counts")
+    window = f"{CYCLE}-followup"
+    written = score_calls(con, spec, cycle=window, rubric_version="1", signal_counts_table="_c")
+    assert written["rows_written"] == 0
+    result = score_window_with_cycle_models(con, spec, window, CYCLE, settings, "_c")
+    assert (result["scorer_id"], result["criteria"]) == (None, [])
+    assert result["reason"] == (
+        f"{window} has no scored call"
+        if learned_won
+        else f"the rules score every criterion of {CYCLE} under rubric version 1"
+    )
+    assert con.execute(
+        "select count(*) from raw.auto_scores where cycle = $w", {"w": window}
+    ).fetchone() == (0,)
+
+
 def test_same_inputs_give_the_same_scores(tmp_path):
     """Twice the same scores, whether the utterances are stored in call and seq order
     (streamed as stored) or not (read sorted)."""
