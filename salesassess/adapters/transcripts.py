@@ -11,12 +11,26 @@ of the transcript loads.
 * **WebVTT** (W3C, https://www.w3.org/TR/webvtt1/): a ``WEBVTT`` header, then cues
   ``[id]`` / ``[hh:]mm:ss.ttt --> [hh:]mm:ss.ttt [settings]`` / payload lines (Microsoft
   Teams writes them unpadded, ``0:0:5.320``; a fraction is decimal, ``0:0:6.1`` = 6,100
-  ms); a line containing ``-->`` ends the cue before it even without a blank line; the
-  speaker is the voice span ``<v Speaker>`` (``<v.loud Speaker>`` too; character
-  references decoded, ``Far&#237;as`` = ``Farías``), other tags are removed and
-  entities decoded; a cue with several voices gives one sentence per voice. ``NOTE``,
-  ``STYLE`` and ``REGION`` blocks are skipped. A cue whose timing cannot be read keeps its
-  text with an empty start (``missing_value:start_ms``).
+  ms); a line containing ``-->`` ends the cue before it even without a blank line; other
+  tags are removed and entities decoded. ``NOTE``, ``STYLE`` and ``REGION`` blocks are
+  skipped. A cue whose timing cannot be read keeps its text with an empty start
+  (``missing_value:start_ms``). A cue's speaker, in this order:
+
+  1. its voice span ``<v Speaker>`` (Teams; ``<v.loud Speaker>`` too; character
+     references decoded, ``Far&#237;as`` = ``Farías``); a cue with several voices gives
+     one sentence per voice;
+  2. else Zoom's ``Speaker: text`` prefix, taken off the text, when the prefix is a name
+     the speaker-role mapping gives for the call, or looks like a name (1-5 words of
+     letters, digits, ``'``, ``.``, ``-``, ``_``, the first starting with a letter, an
+     optional ``(suffix)``, at most 60 characters) and begins at least two cues of the
+     file. So ``mary: Oh.`` and ``jb_ad: Yeah.`` are speakers, and a sentence with a colon
+     (``So the answer is: yes``, ``Note: the price is 5``) keeps its text unless that
+     prefix recurs or is mapped. Option ``speaker_prefix: off`` (``false``) never takes a
+     prefix. Zoom names the speaker in every cue it attributes, so a cue without a prefix
+     is not given the previous cue's speaker;
+  3. else option ``default_speaker``: a name for every file (a one-speaker recording, a
+     caption file without names) or ``{call_id: name}`` per file;
+  4. else none: the sentence is quarantined (``missing_value:speaker_role``).
 * **AssemblyAI** (https://www.assemblyai.com/docs/speech-to-text/speaker-diarization):
   ``utterances[]`` with ``speaker`` (``"A"``), ``start``/``end`` in milliseconds, ``text``.
 * **Deepgram** (https://developers.deepgram.com/docs/utterances,
@@ -32,8 +46,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -45,6 +61,11 @@ _TIMING = re.compile(rf"^\s*({_STAMP})\s+-->\s+({_STAMP})(?:\s|$)")
 _CLOCK = re.compile(r"[0-9]+:[0-9]{2}")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
 _TAG = re.compile(r"</?[^>]*>")
+# Zoom's ``Speaker: text``: the text before the first colon that a space or the end follows
+_PREFIX = re.compile(r"^([^:]{1,60}):(?:\s+|$)")
+# a display name: 1-5 words, the first starting with a letter, an optional (suffix)
+_NAME = re.compile(r"[^\W\d_][\w'’.-]*(?: [\w'’.-]+){0,4}(?: \([^():]{1,30}\))?")
+PREFIX_REPEATS = 2  # cues a prefix must begin to name a speaker, unless the mapping names it
 
 
 class SpeakerRoles:
@@ -92,6 +113,10 @@ class SpeakerRoles:
                     f"{name}: speaker {speaker!r} has role {role!r}, not one of {', '.join(ROLES)}",
                 )
         return {str(speaker): role for speaker, role in value.items()}
+
+    def names(self, call_id: str) -> set[str]:
+        """The speakers the mapping gives a role in call ``call_id``."""
+        return set(self.every) | set(self.per_call.get(call_id, {}))
 
     def role(self, call_id: str, speaker: object) -> tuple[str | None, str | None]:
         label = "" if speaker is None else str(speaker)
@@ -170,38 +195,104 @@ def _cues(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
             yield start + first, block[first:last]
 
 
+class CueSpeakers:
+    """Who speaks a WebVTT cue without a voice span: Zoom's ``Speaker: `` prefix (option
+    ``speaker_prefix``: ``auto``, ``off``) or the file's ``default_speaker`` (see the
+    module doc)."""
+
+    def __init__(self, source: Source, roles: SpeakerRoles):
+        mode = source.options.get("speaker_prefix", "auto")
+        if mode not in ("auto", "off", True, False, None):  # YAML reads a bare off as false
+            raise AdapterError(
+                source.config_file,
+                "speaker_prefix_option",
+                f"speaker_prefix is auto or off, not {mode!r}",
+            )
+        self.take_prefixes = mode not in ("off", False)
+        default = source.options.get("default_speaker")
+        if not isinstance(default, str | dict | None):
+            raise AdapterError(
+                source.config_file,
+                "default_speaker_option",
+                "default_speaker is a speaker name or maps call id -> speaker name",
+            )
+        self.default = default if isinstance(default, str) and default else None
+        self.per_call = (
+            {str(call): str(name) for call, name in default.items() if name not in (None, "")}
+            if isinstance(default, dict)
+            else {}
+        )
+        self.roles = roles
+
+    def prefixes(self, call_id: str, texts: list[str]) -> set[str]:
+        """The prefixes of a file's unvoiced cue ``texts`` that name their speaker: one the
+        mapping names, or one shaped like a name that begins ``PREFIX_REPEATS`` cues."""
+        if not self.take_prefixes:
+            return set()
+        counts = Counter(match.group(1) for text in texts if (match := _PREFIX.match(text)))
+        mapped = self.roles.names(call_id)
+        return {
+            prefix
+            for prefix, count in counts.items()
+            if prefix in mapped or (count >= PREFIX_REPEATS and _NAME.fullmatch(prefix))
+        }
+
+    def speaker(
+        self, call_id: str, voice: str | None, text: str, prefixes: set[str]
+    ) -> tuple[str | None, str]:
+        """(speaker, text) of a cue's sentence: its voice, else its prefix (taken off the
+        text) when ``prefixes`` holds it, else the default speaker."""
+        if voice is not None:
+            return voice, text
+        if (match := _PREFIX.match(text)) and match.group(1) in prefixes:
+            return match.group(1), text[match.end() :]
+        return self.per_call.get(call_id, self.default), text
+
+
+class _Cue(NamedTuple):
+    record: str  # the timing line: "line 4"
+    start: int | None
+    end: int | None
+    unreadable: str | None  # the timing line when it cannot be read
+    voices: list[tuple[str | None, str]]  # (voice name, text without tags)
+
+
+def _cue(block_start: int, block: list[str]) -> _Cue:
+    timing_at = next((i for i, line in enumerate(block) if "-->" in line), None)
+    if timing_at is None:  # a malformed timing line: the cue's text is kept
+        timing_at = next((i for i, line in enumerate(block) if _CLOCK.search(line)), 0)
+    timing = _TIMING.match(block[timing_at])
+    payload = " ".join(line.strip() for line in block[timing_at + 1 :])
+    return _Cue(
+        f"line {block_start + timing_at + 1}",
+        _vtt_ms(timing.group(1)) if timing else None,
+        _vtt_ms(timing.group(2)) if timing else None,
+        None if timing else block[timing_at],
+        [(voice, html.unescape(_TAG.sub("", words)).strip()) for voice, words in _voices(payload)],
+    )
+
+
 def webvtt(source: Source) -> Iterator[dict]:
     roles = SpeakerRoles(source)
+    speakers = CueSpeakers(source, roles)
     for path in source.files(".vtt"):
         lines = path.read_text(encoding="utf-8-sig").splitlines()
         if not lines or not re.match(r"^WEBVTT([ \t].*)?$", lines[0]):
             raise AdapterError(path, "webvtt_header", "the first line must be WEBVTT", "line 1")
         call_id, seq = path.stem, 0
-        for block_start, block in _cues(lines):
+        cues = [_cue(block_start, block) for block_start, block in _cues(lines)]
+        unvoiced = [text for cue in cues for voice, text in cue.voices if voice is None]
+        prefixes = speakers.prefixes(call_id, unvoiced)
+        for cue in cues:
             source.read(path)
-            timing_at = next((i for i, line in enumerate(block) if "-->" in line), None)
-            if timing_at is None:  # a malformed timing line: the cue's text is kept
-                timing_at = next((i for i, line in enumerate(block) if _CLOCK.search(line)), 0)
-            timing = _TIMING.match(block[timing_at])
-            start = _vtt_ms(timing.group(1)) if timing else None
-            end = _vtt_ms(timing.group(2)) if timing else None
-            payload = " ".join(line.strip() for line in block[timing_at + 1 :])
-            record = f"line {block_start + timing_at + 1}"
-            for speaker, words in _voices(payload):
+            for voice, words in cue.voices:
                 seq += 1
+                speaker, text = speakers.speaker(call_id, voice, words, prefixes)
                 item = _utterance(
-                    call_id,
-                    path,
-                    record,
-                    seq,
-                    start,
-                    end,
-                    speaker,
-                    html.unescape(_TAG.sub("", words)).strip(),
-                    roles,
+                    call_id, path, cue.record, seq, cue.start, cue.end, speaker, text, roles
                 )
-                if timing is None:
-                    item["adapter_note"] = f"unreadable cue timing {block[timing_at]!r}"
+                if cue.unreadable is not None:
+                    item["adapter_note"] = f"unreadable cue timing {cue.unreadable!r}"
                 yield item
 
 
