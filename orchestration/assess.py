@@ -81,7 +81,7 @@ def assess(partition: str, instance, verbose: bool, log_level: str) -> bool:
 
     from orchestration.checkin_definitions import build_checkin_definitions
     from orchestration.definitions import build_definitions
-    from orchestration.progress import StepPrinter, progress_logger
+    from orchestration.progress import StepPrinter, log_file_logger, progress_logger
     from orchestration.settings import AssessmentSettings
 
     defs = build_definitions()
@@ -109,6 +109,8 @@ def assess(partition: str, instance, verbose: bool, log_level: str) -> bool:
             if log_file is not None:
                 output = stack.enter_context(log_file.open("w", encoding="utf-8"))
                 stack.enter_context(contextlib.redirect_stdout(output))
+                loggers["log_file"] = log_file_logger(output)
+                run_config["loggers"]["log_file"] = {}
             result = (
                 location.resolve_job_def(job)
                 .with_logger_defs(loggers)
@@ -122,7 +124,8 @@ def assess(partition: str, instance, verbose: bool, log_level: str) -> bool:
         elapsed = time.monotonic() - started
         if not result.success:
             where = "the lines above" if log_file is None else f"{log_file} (or run with -v)"
-            print(f"{what} failed after {elapsed:.1f} s; the full log: {where}", flush=True)
+            step = "".join(f" at step {key}: {error}" for key, error in printer.failures[:1])
+            print(f"{what} failed after {elapsed:.1f} s{step}; the traceback: {where}", flush=True)
         else:
             print(f"{what} done in {elapsed:.1f} s", flush=True)
         return result.success

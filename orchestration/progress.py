@@ -30,6 +30,18 @@ class _Step:
     checks_warned: list[str] = field(default_factory=list)
 
 
+def error_line(error) -> str:
+    """One line for a Dagster error: the innermost cause's type and message (a traceback's
+    last line), without the exception's module path."""
+    while error.cause is not None:
+        error = error.cause
+    message = " ".join(error.message.split())
+    head, _, rest = message.partition(": ")
+    if head.endswith(error.cls_name) and "." in head:
+        message = f"{error.cls_name}: {rest}"
+    return message if len(message) <= 300 else message[:299] + "…"
+
+
 def _number(value) -> int | None:
     value = getattr(value, "value", value)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -74,6 +86,8 @@ class StepPrinter:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._live_width = 0
+        # the steps that failed: (step key, the error's line)
+        self.failures: list[tuple[str, str]] = []
 
     # -- events
 
@@ -100,15 +114,18 @@ class StepPrinter:
                     step.checks_warned.append(evaluation.check_name)
                 else:
                     step.checks_failed.append(evaluation.check_name)
-            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-                failed = event.event_type_value == "STEP_FAILURE"
-                self._finish(self.steps.pop(key), failed)
+            elif event.event_type_value == "STEP_SUCCESS":
+                self._finish(self.steps.pop(key), None)
+            elif event.event_type_value == "STEP_FAILURE":
+                error = error_line(event.step_failure_data.error)
+                self.failures.append((key, error))
+                self._finish(self.steps.pop(key), error)
 
-    def _finish(self, step: _Step, failed: bool) -> None:
+    def _finish(self, step: _Step, error: str | None) -> None:
         elapsed = time.monotonic() - step.started
         summary = step_summary(step)
-        status = "FAILED" if failed else ""
-        line = f"  {step.key:<36} {elapsed:>6.1f} s  {status}{summary}".rstrip()
+        status = summary if error is None else f"FAILED: {error}"
+        line = f"  {step.key:<36} {elapsed:>6.1f} s  {status}".rstrip()
         self._clear_live()
         print(line, file=self.stream, flush=True)
 
@@ -159,6 +176,39 @@ class _EventHandler(logging.Handler):
         event = (getattr(record, "dagster_meta", None) or {}).get("dagster_event")
         if isinstance(event, dg.DagsterEvent):
             self.printer.on_event(event)
+
+
+class _LogFileHandler(logging.Handler):
+    """Every message of the run, and the whole traceback of a failed step or run."""
+
+    def __init__(self, stream: TextIO):
+        super().__init__(logging.DEBUG)
+        self.stream = stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.created))
+        lines = [f"{stamp} {record.levelname} {record.getMessage()}"]
+        event = (getattr(record, "dagster_meta", None) or {}).get("dagster_event")
+        if isinstance(event, dg.DagsterEvent) and event.is_step_failure:
+            lines.append(event.step_failure_data.error.to_string())
+        elif isinstance(event, dg.DagsterEvent) and event.is_job_failure:
+            error = event.job_failure_data.error
+            if error is not None:
+                lines.append(error.to_string())
+        self.stream.write("\n".join(lines) + "\n")
+        self.stream.flush()
+
+
+def log_file_logger(stream: TextIO) -> dg.LoggerDefinition:
+    """A Dagster logger writing the run's full log, tracebacks included, to ``stream``."""
+
+    @dg.logger(description="the run's full log, tracebacks included, in a file")
+    def _log_file(_init_context) -> logging.Logger:
+        logger = logging.Logger("assessment.log_file", logging.DEBUG)
+        logger.addHandler(_LogFileHandler(stream))
+        return logger
+
+    return _log_file
 
 
 def progress_logger(printer: StepPrinter) -> dg.LoggerDefinition:

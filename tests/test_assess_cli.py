@@ -7,7 +7,7 @@ import re
 import pytest
 
 from orchestration.assess import main
-from tests.conftest import FIXTURE_PARTITION, query
+from tests.conftest import FIXTURE_PARTITION, SMALL_LANDING, query
 
 
 def test_a_partition_that_is_not_a_quarter_start_is_one_line_and_exit_2(capsys):
@@ -59,3 +59,32 @@ def test_a_cycle_without_priorities_assesses_and_checks_in_with_exit_0(no_priori
         ("2026-10",)
     ]
     assert query(no_priorities, "select count(*) from marts.fct_monthly_checkins") == [(0,)]
+
+
+def test_a_failed_step_is_named_with_its_error_and_a_log_holding_the_traceback(
+    environment, tmp_path, capsys
+):
+    # a landing without a rubric: the rubric step stops the cycle
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for name in ("reps.csv", "calls.csv"):
+        (landing / name).write_bytes((SMALL_LANDING / name).read_bytes())
+    environment["patch"].setenv("ASSESSMENT_LANDING_DIR", str(landing))
+    environment["patch"].setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    assert main(["--partition", FIXTURE_PARTITION]) == 1
+    out = capsys.readouterr().out
+    log = tmp_path / "home" / "assess_logs" / f"assess_cycle-{FIXTURE_PARTITION}.log"
+    error = (
+        f"RubricError: {landing / 'rubric.yaml'}: rule rubric_present: no rubric.yaml and no "
+        "rubrics/ folder in the landing folder"
+    )
+    assert re.search(r"^  raw__rubric +\d+\.\d s  FAILED: " + re.escape(error) + "$", out, re.M)
+    assert re.search(
+        r"^assessment of 2026-Q3 failed after \d+\.\d s at step raw__rubric: "
+        + re.escape(f"{error}; the traceback: {log} (or run with -v)")
+        + "$",
+        out,
+        re.M,
+    )
+    text = log.read_text(encoding="utf-8")
+    assert "Stack Trace:" in text and 'File "' in text and error in text
