@@ -341,8 +341,8 @@ def test_bad_exports_fail_naming_file_record_and_rule(tmp_path):
         list(transcripts.deepgram(source("utterances", "deepgram", deepgram,
                                          speaker_roles={0: "seller"})))  # fmt: skip
     users = tmp_path / "User.csv"
-    users.write_text("Id,Name\n005,Ana\n")
-    with pytest.raises(AdapterError, match=r"User\.csv: rule required_column: .*ManagerId"):
+    users.write_text("Name,ManagerId\nAna,\n")
+    with pytest.raises(AdapterError, match=r"User\.csv: rule required_column: .*column\(s\) Id "):
         list(salesforce.users(source("reps", "salesforce", users)))
     users.write_bytes(b"Id,Name,ManagerId\n005,Ana,\n006,\xffBen,\n")
     with pytest.raises(AdapterError, match=r"User\.csv, record line 3: rule text_encoding"):
@@ -559,8 +559,15 @@ def test_cli_writes_a_canonical_landing_folder(tmp_path, capsys):
         )
     )
     assert adapters_cli(["--config", str(config), "--out", str(tmp_path / "out")]) == 0
-    printed = capsys.readouterr().out.splitlines()
-    assert [line.split("\t")[:2] for line in printed] == [["opportunities", "8"], ["reps", "3"]]
+    pages = ADAPTERS / "hubspot" / "deals_api"
+    # a line per export file (outside the configuration's folder: its full path), a total
+    assert capsys.readouterr().out.splitlines() == [
+        f"{pages / 'deals_page1.json'}: 2 read, 2 written, 0 skipped",
+        f"{pages / 'deals_page2.json'}: 3 read, 3 written, 0 skipped",
+        f"{pages / 'deals_page2_again.json'}: 3 read, 3 written, 0 skipped",
+        f"{ADAPTERS / 'salesforce' / 'User.csv'}: 3 read, 3 written, 0 skipped (utf-8)",
+        "total: 4 files, 11 read, 11 written, 0 skipped, 0 refused",
+    ]
     assert sorted(
         p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.jsonl")
     ) == [

@@ -59,7 +59,10 @@ def test_salesforce_data_export_in_latin1_builds_names_and_outcomes():
         ("0055g00000MaGa1AAB", "Lucía Magaña", None, None, "true"),
         ("0055g00000NoNaMAAB", None, None, None, "false"),
     ]
-    assert users[2]["adapter_note"] == "no Name, FirstName or LastName"
+    assert users[2]["adapter_note"] == (
+        "no Name, FirstName or LastName; ManagerId empty: no manager (set top_manager_id for "
+        "the top of the hierarchy)"
+    )
     # detected: Windows-1252 (the ISO-8859-1 superset) wins the detector's tie
     assert log_of(spec, users) == [("User.csv", "cp1252", 3, {}, 3, 3)]
     named = source("reps", "salesforce", EXPORT / "User.csv", encoding="latin-1")
@@ -410,14 +413,18 @@ def test_cli_translates_the_real_shapes_without_hand_edits(tmp_path, capsys):
     )
     out = tmp_path / "out"
     assert adapters_cli(["--config", str(config), "--out", str(out)]) == 0
-    printed = [line.split("\t")[:2] for line in capsys.readouterr().out.splitlines()]
-    assert printed == [  # the kinds in the YAML file's order (safe_dump sorts them)
-        ["calls", "2"],
-        ["opportunities", "6"],
-        ["opportunities", "1"],
-        ["opportunities", "6"],
-        ["reps", "3"],
-        ["utterances", "10"],
+    # a line per export file, the kinds in the YAML file's order (safe_dump sorts them)
+    assert capsys.readouterr().out.splitlines() == [
+        f"{REAL / 'gong' / 'calls_epoch.json'}: 2 read, 2 written, 0 skipped",
+        f"{EXPORT / 'Opportunity.csv'}: 7 read, 6 written, 1 skipped: 1 deleted (cp1252)",
+        f"{REAL / 'hubspot' / 'deal_512.json'}: 1 read, 1 written, 0 skipped",
+        f"{REAL / 'fivetran_hubspot' / 'deal_data.csv'}: 6 read, 6 written, 0 skipped (utf-8)",
+        f"{EXPORT / 'User.csv'}: 3 read, 3 written, 0 skipped (cp1252)",
+        f"{REAL / 'webvtt' / 'graph_calltranscript.vtt'}: 1 read, 1 written, 0 skipped",
+        f"{REAL / 'webvtt' / 'teams_names.vtt'}: 3 read, 3 written, 0 skipped",
+        f"{REAL / 'webvtt' / 'teams_timeframe.vtt'}: 2 read, 2 written, 0 skipped",
+        f"{REAL / 'webvtt' / 'youtube_dl.vtt'}: 4 read, 4 written, 0 skipped",
+        "total: 9 files, 29 read, 28 written, 1 skipped, 0 refused",
     ]
     log = json.loads((out / "opportunities" / "01_salesforce.log.json").read_text())
     assert log["files"][0]["encoding"] == "cp1252"

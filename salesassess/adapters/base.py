@@ -21,7 +21,8 @@ A value an adapter cannot translate is passed through as it came (or left empty)
 ``invalid_date:*``, ``won_but_not_closed``, ``unknown_rep``, ``duplicate_key``, ...) with
 the file, row number and rule; no row is dropped. An export that cannot be read at all
 (not JSON, missing a column the adapter needs) raises :class:`AdapterError` naming the
-file, the record and the rule.
+file, the record and the rule; :mod:`salesassess.adapters.sources` then refuses that file
+alone and translates the others (``Source.excluded``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import charset_normalizer
@@ -54,6 +56,8 @@ _EPOCH = re.compile(r"^-?[0-9]{9,14}(\.[0-9]+)?$")
 # when the detector cannot tell single-byte code pages apart (short files), Windows-1252:
 # Salesforce's and Excel's Western default, a superset of ISO-8859-1's printable range
 PREFERRED_ENCODING = "cp1252"
+# what a CRM stage says of an opportunity (Salesforce's option ``stages``, HubSpot's stages)
+STAGE_OUTCOMES = ("won", "lost", "open")
 
 
 class AdapterError(ValueError):
@@ -63,6 +67,7 @@ class AdapterError(ValueError):
         self.file = str(file)
         self.rule = rule
         self.record = record
+        self.message = message
         where = self.file + (f", record {record}" if record else "")
         super().__init__(f"{where}: rule {rule}: {message}")
 
@@ -79,6 +84,8 @@ class Source:
     config_file: str = ""
     # per export file: records read, records skipped by reason, encoding (see module doc)
     log: dict = field(default_factory=dict, compare=False, repr=False)
+    # export files left out (refused ones: salesassess.adapters.sources.translate_files)
+    excluded: frozenset[str] = frozenset()
 
     def _entry(self, path: Path | str) -> dict:
         return self.log.setdefault(str(path), {"records_read": 0, "skipped": {}})
@@ -104,8 +111,18 @@ class Source:
         return path if path.is_absolute() else self.base_dir / path
 
     def files(self, *suffixes: str) -> list[Path]:
-        """The export's files with one of ``suffixes`` (see :func:`files_at`)."""
-        return files_at(self.path, suffixes, config_file=self.config_file)
+        """The export's files with one of ``suffixes`` (see :func:`files_at`), but the
+        excluded ones."""
+        found = files_at(self.path, suffixes, config_file=self.config_file)
+        return [path for path in found if str(path) not in self.excluded]
+
+    def holds(self, file: Path | str) -> bool:
+        """Whether ``file`` is one of the export's files: the export itself, a file in its
+        folder or one its glob pattern matches (not the configuration, not an option's file)."""
+        path = Path(file)
+        if any(mark in self.path.name for mark in "*?["):
+            return path.parent == self.path.parent and fnmatchcase(path.name, self.path.name)
+        return path == self.path or (self.path.is_dir() and path.is_relative_to(self.path))
 
 
 def row(
@@ -172,7 +189,7 @@ def json_pages(
     paths: Iterable[Path],
     items: str,
     *,
-    single: Callable[[dict], bool] | None = None,
+    single: Callable[[dict], tuple[str, dict] | None] | None = None,
 ) -> Iterator[tuple[Path, str, dict]]:
     """(file, record, item) over every page's ``items`` list, paginated files read as one.
 
@@ -180,8 +197,9 @@ def json_pages(
     page without it, e.g. HubSpot's ``paging.next.after`` pages, keeps its file order). A
     page fetched twice (the same cursor saved in two files) yields its items twice: the
     landing quarantines the second copy as ``duplicate_key`` with its file and record.
-    With ``single``, a JSON object without ``items`` for which ``single(object)`` holds is
-    one item itself (an API's read or create response), record ``object``."""
+    With ``single``, a JSON object without ``items`` is one item when ``single(object)``
+    gives (record, item): an API's read or create response (HubSpot's deal itself, record
+    ``object``; Gong's ``{"requestId", "user": {...}}``, record ``user``)."""
     pages = []
     for order, path in enumerate(paths):
         document = read_json(path)
@@ -191,9 +209,11 @@ def json_pages(
                 raise AdapterError(path, "json_object_page", "a page must be a JSON object")
             # a file holding a JSON array of pages names the page in the record
             prefix = f"[{index}]." if isinstance(document, list) else ""
-            if items not in page and single is not None and single(page):
-                page = {items: [page]}
-                prefix += "object:"
+            found = single(page) if items not in page and single is not None else None
+            named = None
+            if found is not None:
+                named, item = found
+                page = {items: [item]}
             elif items not in page:
                 raise AdapterError(
                     path,
@@ -202,15 +222,14 @@ def json_pages(
                 )
             number = (page.get("records") or {}).get("currentPageNumber")
             number = number if isinstance(number, int) and not isinstance(number, bool) else -1
-            pages.append((number, order, index, path, prefix, page))
+            pages.append((number, order, index, path, prefix, named, page))
     pages.sort(key=lambda page: page[:3])  # unnumbered pages (-1) keep their file order
-    for *_, path, prefix, page in pages:
+    for *_, path, prefix, named, page in pages:
         values = page[items]
         if not isinstance(values, list):
             raise AdapterError(path, "page_items", f"{items!r} must be a list")
         for position, item in enumerate(values):
-            record = "object" if prefix.endswith("object:") else f"{items}[{position}]"
-            record = prefix.removesuffix("object:") + record
+            record = prefix + (named or f"{items}[{position}]")
             if not isinstance(item, dict):
                 raise AdapterError(path, "json_object_item", "not a JSON object", record)
             yield path, record, item
@@ -218,10 +237,11 @@ def json_pages(
 
 def decode_export(path: Path, data: bytes, source: Source | None = None) -> tuple[str, str]:
     """(text, encoding) of an export's bytes: the ``encoding`` option when the source has
-    one; else UTF-8 (a byte-order mark dropped); else the encoding charset-normalizer
-    detects (Windows-1252 when it ties with other single-byte code pages). Undecodable
-    bytes fail the file naming the line and the rule."""
+    one; else UTF-8 (``utf-8-sig`` when a byte-order mark was dropped); else the encoding
+    charset-normalizer detects (Windows-1252 when it ties with other single-byte code
+    pages). Undecodable bytes fail the file naming the line and the rule."""
     wanted = (source.options.get("encoding") if source else None) or None
+    utf8 = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     if wanted:
         try:
             name = codecs.lookup(str(wanted)).name
@@ -229,15 +249,16 @@ def decode_export(path: Path, data: bytes, source: Source | None = None) -> tupl
             raise AdapterError(
                 source.config_file, "encoding_option", f"unknown encoding {wanted!r}"
             ) from None
+        name = utf8 if name == "utf-8" else name
         try:
-            return data.decode("utf-8-sig" if name == "utf-8" else name), name
+            return data.decode("utf-8-sig" if name == utf8 else name), name
         except UnicodeDecodeError as error:
             line = data.count(b"\n", 0, error.start) + 1
             raise AdapterError(
                 path, "text_encoding", f"not {name} text ({error.reason})", f"line {line}"
             ) from None
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        return data.decode("utf-8-sig"), utf8
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         reason = error.reason
@@ -372,6 +393,23 @@ def mapping_option(source: Source, name: str) -> dict[str, str]:
     if not isinstance(value, dict):
         raise AdapterError(source.config_file, f"{name}_option", f"{name} must map id -> id")
     return {str(key): str(item) for key, item in value.items()}
+
+
+def outcome_flags(outcome: str) -> tuple[str, str]:
+    """(is_closed, is_won) of a stage's outcome (one of :data:`STAGE_OUTCOMES`)."""
+    return ("false" if outcome == "open" else "true"), ("true" if outcome == "won" else "false")
+
+
+def manager_of(source: Source, manager: str | None, why: str) -> tuple[str | None, str | None]:
+    """(manager id, note) of a rep: ``manager``, else the option ``top_manager_id`` (whom
+    the top of the hierarchy reports to), else empty with a note starting with ``why``
+    (the landing quarantines the rep as ``missing_value:manager_id``)."""
+    if manager:
+        return manager, None
+    top = text(source.options.get("top_manager_id"))
+    if top:
+        return top, None
+    return None, f"{why}: no manager (set top_manager_id for the top of the hierarchy)"
 
 
 def notes(*parts: str | None) -> str | None:

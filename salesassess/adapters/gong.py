@@ -3,6 +3,8 @@
 Every endpoint answers in cursor pages ``{"requestId", "records": {"totalRecords",
 "currentPageSize", "currentPageNumber", "cursor"}, <items>}``; the pages saved as files
 (one per file, or a JSON array of pages) are read as one, in ``currentPageNumber`` order.
+A read of one object (``GET /v2/users/{id}``: ``{"requestId", "user": {...}}``,
+``GET /v2/calls/{id}``: ``{"requestId", "call": {...}}``) is read as a page of that object.
 
 * ``/v2/users`` -> **reps**: ``users[]`` ``id``, ``firstName`` + ``lastName``,
   ``emailAddress``, ``managerId``, ``active``. A user without ``managerId`` (the top of the
@@ -59,6 +61,7 @@ from salesassess.adapters.base import (
     AdapterError,
     Source,
     json_pages,
+    manager_of,
     notes,
     row,
     text,
@@ -67,13 +70,28 @@ from salesassess.adapters.base import (
 from salesassess.adapters.salesforce import id18
 
 AFFILIATION_ROLES = {"internal": "rep", "external": "prospect", "unknown": "other"}
+# the endpoints that read one object: page items -> the response's key for the object
+SINGLE_OBJECTS = {"users": "user", "calls": "call"}
+
+
+def _single(items: str):
+    """The reader of a one-object response for ``items`` (see :data:`SINGLE_OBJECTS`)."""
+    key = SINGLE_OBJECTS.get(items)
+    if key is None:
+        return None
+
+    def single(document: dict) -> tuple[str, dict] | None:
+        return (key, document[key]) if isinstance(document.get(key), dict) else None
+
+    return single
 
 
 def _pages(source: Source, items: str, *, count: bool = True):
     """(file, record, item) of the JSON pages, then of the synced tables (each row one
     item, columns mapped to the API's field names: :mod:`salesassess.adapters.tables`)."""
     files = tables.files(source, ".json")
-    for path, record, item in json_pages([p for p in files if p.suffix == ".json"], items):
+    pages = [p for p in files if p.suffix == ".json"]
+    for path, record, item in json_pages(pages, items, single=_single(items)):
         if count:
             source.read(path)
         yield path, record, item
@@ -83,16 +101,15 @@ def _pages(source: Source, items: str, *, count: bool = True):
 
 
 def users(source: Source) -> Iterator[dict]:
-    top = source.options.get("top_manager_id")
     people = list(_pages(source, "users"))
     names = {text(user.get("id")): _name(user) for _, _, user in people}
     for path, record, user in people:
-        manager = text(user.get("managerId")) or (text(top) if top else None)
+        manager, manager_note = manager_of(source, text(user.get("managerId")), "no managerId")
         yield row(
             "reps",
             path,
             record,
-            None if manager else "no managerId (set top_manager_id for the top of the hierarchy)",
+            manager_note,
             rep_id=user.get("id"),
             rep_name=_name(user),
             manager_id=manager,

@@ -17,7 +17,9 @@ Awkward cases: booleans are strings (``"true"``, ``"false"``); dates are ISO dat
 timestamps or epoch milliseconds (``"1735689600000"`` = 2025-01-01, UTC); an empty
 ``hs_is_closed`` (portals created before it existed, a read response or a synced table
 without it) is derived from a ``dealstage`` of the default pipeline (``closedwon``,
-``closedlost``, or an open stage such as ``presentationscheduled``), with a note.
+``closedlost``, or an open stage such as ``presentationscheduled``), with a note; when
+``dealstage`` is empty (``null`` in a read response) or a stage of another pipeline, the
+deal keeps an empty ``is_closed`` (``missing_value:is_closed``) with a note saying why.
 ``owners`` (inline or a YAML file) maps HubSpot owner ids to rep ids; an owner mapped to
 no rep keeps its
 HubSpot id and is quarantined as ``unknown_rep`` unless a rep has that id. A deal won but
@@ -38,7 +40,9 @@ from salesassess.adapters.base import (
     json_pages,
     mapping_option,
     notes,
+    outcome_flags,
     row,
+    text,
 )
 
 # the default pipeline's stages (HubSpot: "Set up and customize pipelines"): won, lost, open
@@ -56,16 +60,23 @@ DEFAULT_STAGES = {
 def _deal(source: Source, path, record: str, deal_id, props: dict, owners) -> dict:
     won, won_note = boolean(props.get("hs_is_closed_won"))
     closed, closed_note = boolean(props.get("hs_is_closed"))
-    stage = props.get("dealstage")
+    stage = text(props.get("dealstage"))
     derived = None
-    said = DEFAULT_STAGES.get(str(stage)) if stage is not None else None
+    said = DEFAULT_STAGES.get(stage) if stage is not None else None
     if closed is None and closed_note is None and said:
-        closed = "false" if said == "open" else "true"
+        closed, won_said = outcome_flags(said)
         derived = (
             f"hs_is_closed empty: {'open' if said == 'open' else 'closed'} from dealstage {stage!r}"
         )
         if won is None and won_note is None:
-            won = "true" if said == "won" else "false"
+            won = won_said
+    elif closed is None and closed_note is None:
+        derived = (
+            "hs_is_closed and dealstage empty: is_closed unknown"
+            if stage is None
+            else f"hs_is_closed empty and dealstage {stage!r} is no stage of the default "
+            "pipeline: is_closed unknown"
+        )
     created, created_note = date_value(props.get("createdate"))
     close, close_note = date_value(props.get("closedate"))
     owner = props.get("hubspot_owner_id")
@@ -86,9 +97,9 @@ def _deal(source: Source, path, record: str, deal_id, props: dict, owners) -> di
     )
 
 
-def _single_deal(document: dict) -> bool:
+def _single_deal(document: dict) -> tuple[str, dict] | None:
     """A read or create response: one deal object, not a ``results`` page."""
-    return isinstance(document.get("properties"), dict)
+    return ("object", document) if isinstance(document.get("properties"), dict) else None
 
 
 def deals(source: Source) -> Iterator[dict]:

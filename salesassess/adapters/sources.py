@@ -20,6 +20,13 @@ fingerprint of the configuration and the exports (paths, sizes, modification tim
 every asset of a run reads the same translation and an unchanged export is translated
 once. The landing then reads those files like any canonical file: the same rules,
 quarantine, load log and Great Expectations checks.
+
+Each export file gets its own verdict: a file that cannot be read at all (not JSON, a
+missing column, an undecodable byte) is refused with its rule and left out, and the
+source's other files are translated without it (:func:`translate_files`); the refusal is
+kept in the translation log and in ``raw.adapter_log.refused``. A kind none of whose
+files could be read, and a source whose configuration is wrong (an option, a path with
+no export), fail its ingestion naming the file, the record and the rule.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -159,11 +167,42 @@ def translate(source: Source) -> list[dict]:
     return list(ADAPTERS[source.adapter][source.kind](source))
 
 
-def translation_log(source: Source, rows: list[dict]) -> list[dict]:
+def translate_files(source: Source) -> tuple[list[dict], dict[str, AdapterError]]:
+    """The canonical rows of the source's readable export files, and the error of each
+    refused one. An export file the adapter cannot read is left out and the source is
+    translated again without it, so no row of a refused file is written and the others
+    keep what they read together (paginated files, managers' names). An error naming no
+    export file (an option, the configuration) refuses the whole source: it is raised."""
+    refused: dict[str, AdapterError] = {}
+    while True:
+        source.log.clear()
+        try:
+            return translate(replace(source, excluded=frozenset(refused))), refused
+        except AdapterError as error:
+            if error.file in refused or not source.holds(error.file):
+                raise
+            refused[error.file] = error
+
+
+def refusal(error: AdapterError) -> dict:
+    """A refused file's verdict as the translation log keeps it."""
+    return {"rule": error.rule, "record": error.record, "message": error.message}
+
+
+def refusal_error(file: str, verdict: dict) -> AdapterError:
+    """The :class:`AdapterError` of a verdict kept by :func:`refusal`."""
+    return AdapterError(file, verdict["rule"], verdict["message"], verdict["record"])
+
+
+def translation_log(
+    source: Source, rows: list[dict], refused: dict[str, AdapterError] | None = None
+) -> list[dict]:
     """Per export file of ``source``: how it was read (encoding, table), the records read,
-    skipped (by reason) and written, and the rows written. Where the adapter counted the
-    records it read, every record read is skipped or written (a record may give several
-    rows, e.g. a cue with two voices): else the translation lost data and fails."""
+    skipped (by reason) and written, and the rows written; then each ``refused`` file
+    (:func:`translate_files`) with its verdict (``refused``) and nothing written. Where the
+    adapter counted the records it read, every record read is skipped or written (a record
+    may give several rows, e.g. a cue with two voices): else the translation lost data and
+    fails."""
     written: dict[str, set[str]] = {}
     row_counts: dict[str, int] = {}
     for item in rows:
@@ -181,6 +220,7 @@ def translation_log(source: Source, rows: list[dict]) -> list[dict]:
             "records_skipped": dict(sorted(facts.get("skipped", {}).items())),
             "records_written": len(written.get(file, ())),
             "rows_written": row_counts.get(file, 0),
+            "refused": None,
         }
         read = entry["records_read"]
         skipped = sum(entry["records_skipped"].values())
@@ -192,29 +232,48 @@ def translation_log(source: Source, rows: list[dict]) -> list[dict]:
                 "skipped: the adapter lost records",
             )
         entries.append(entry)
+    for file, error in (refused or {}).items():
+        entries.append(
+            {
+                "source_file": file,
+                "encoding": None,
+                "source_table": None,
+                "records_read": None,
+                "records_skipped": {},
+                "records_written": 0,
+                "rows_written": 0,
+                "refused": refusal(error),
+            }
+        )
     return entries
 
 
-def write_kind(kind: str, sources: list[Source], folder: Path) -> dict[Path, int]:
-    """Translate ``kind``'s sources into ``folder/<kind>/NN_<adapter>.jsonl``; rows per file.
-    A source that yields no row writes no file (the landing then says none was found).
-    Beside each, ``NN_<adapter>.log.json`` holds its :func:`translation_log`."""
-    written: dict[Path, int] = {}
+def write_kind(kind: str, sources: list[Source], folder: Path) -> list[dict]:
+    """Translate ``kind``'s sources into ``folder/<kind>/NN_<adapter>.jsonl``, each export
+    file with its own verdict (:func:`translate_files`); the translation logs, in source
+    order. A source that yields no row writes no file (the landing then says none was
+    found). Beside each, ``NN_<adapter>.log.json`` holds its log: ``files``, the
+    :func:`translation_log` with the refused files, and ``refused``, the verdict of a
+    source refused as a whole (with ``refused_file``, the file its error names) or None."""
+    logs = []
     (folder / kind).mkdir(parents=True, exist_ok=True)
     for number, source in enumerate(sources, start=1):
-        source.log.clear()
-        rows = translate(source)
         path = folder / kind / f"{number:02d}_{source.adapter}.jsonl"
-        log = {"adapter": source.adapter, "landing_file": str(path) if rows else None}
-        log["files"] = translation_log(source, rows)
+        log: dict = {"adapter": source.adapter, "landing_file": None, "refused": None}
+        try:
+            rows, refused = translate_files(source)
+        except AdapterError as error:
+            rows, refused = [], {}
+            log.update(refused=refusal(error), refused_file=error.file)
+        log["files"] = translation_log(source, rows, refused)
+        if rows:
+            log["landing_file"] = str(path)
+            with path.open("w", encoding="utf-8") as handle:
+                for item in rows:
+                    handle.write(json.dumps(item, ensure_ascii=False) + "\n")
         path.with_suffix(".log.json").write_text(json.dumps(log, ensure_ascii=False, indent=1))
-        if not rows:
-            continue
-        with path.open("w", encoding="utf-8") as handle:
-            for item in rows:
-                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
-        written[path] = len(rows)
-    return written
+        logs.append(log)
+    return logs
 
 
 def logs_at(folder: Path) -> list[dict]:
@@ -278,7 +337,7 @@ def _adapted_folder(landing_dir: Path, kind: str) -> Path | None:
         root.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=f".{kind}-", dir=root))
         try:
-            write_kind(kind, sources, scratch)
+            unreadable(kind, write_kind(kind, sources, scratch))
             try:
                 scratch.rename(target)
             except OSError:
@@ -289,18 +348,51 @@ def _adapted_folder(landing_dir: Path, kind: str) -> Path | None:
     return target / kind
 
 
+def unreadable(kind: str, logs: list[dict]) -> None:
+    """Raise when ``kind`` cannot be read: a source refused as a whole (its own error), or
+    every export file refused (the first one's error, naming how many were)."""
+    for log in logs:
+        if log["refused"]:
+            raise refusal_error(log["refused_file"], log["refused"])
+    entries = [entry for log in logs for entry in log["files"]]
+    refused = [entry for entry in entries if entry["refused"]]
+    if refused and len(refused) == len(entries):
+        first = refusal_error(refused[0]["source_file"], refused[0]["refused"])
+        if len(refused) > 1:
+            first = AdapterError(
+                first.file,
+                first.rule,
+                f"{first.message} (every export file of {kind} was refused: "
+                f"{len(refused)} files, see the translation log)",
+                first.record,
+            )
+        raise first
+
+
 ADAPTER_LOG_DDL = (
     "cycle varchar, kind varchar, adapter varchar, landing_file varchar, source_file varchar, "
     "encoding varchar, source_table varchar, records_read bigint, records_skipped bigint, "
     "skipped_reasons varchar, records_written bigint, rows_written bigint, "
-    "logged_at timestamptz"
+    "logged_at timestamptz, refused varchar"
 )
+ADAPTER_LOG_COLUMNS = (
+    "cycle, kind, adapter, landing_file, source_file, encoding, source_table, records_read, "
+    "records_skipped, skipped_reasons, records_written, rows_written, refused, logged_at"
+)
+
+
+def _refused_text(entry: dict) -> str | None:
+    verdict = entry.get("refused")  # translations cached before per-file verdicts have none
+    return str(refusal_error(entry["source_file"], verdict)) if verdict else None
 
 
 def store_adapter_log(con, kind: str, cycle: str, landing_dir: Path) -> int:
     """Replace ``raw.adapter_log``'s rows of ``cycle`` and ``kind`` with the translation
-    logs of the kind's sources (none when the kind is read from landing files); rows."""
+    logs of the kind's sources (none when the kind is read from landing files); rows. A
+    refused export file has a row with ``refused`` ("rule ...: message")."""
     con.execute(f"create table if not exists raw.adapter_log ({ADAPTER_LOG_DDL})")
+    # a warehouse from before per-file verdicts
+    con.execute("alter table raw.adapter_log add column if not exists refused varchar")
     folder = _adapted_folder(landing_dir, kind)
     rows = [
         (
@@ -316,6 +408,7 @@ def store_adapter_log(con, kind: str, cycle: str, landing_dir: Path) -> int:
             json.dumps(entry["records_skipped"]) if entry["records_skipped"] else None,
             entry["records_written"],
             entry["rows_written"],
+            _refused_text(entry),
         )
         for log in (logs_at(folder) if folder else [])
         for entry in log["files"]
@@ -328,7 +421,8 @@ def store_adapter_log(con, kind: str, cycle: str, landing_dir: Path) -> int:
         )
         if rows:
             con.executemany(
-                "insert into raw.adapter_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                f"insert into raw.adapter_log ({ADAPTER_LOG_COLUMNS}) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
                 rows,
             )
         con.execute("commit")

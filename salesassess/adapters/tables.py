@@ -163,16 +163,18 @@ def is_table(path: Path) -> bool:
 
 
 def records(
-    source: Source, path: Path, required: Iterable[str] = ()
+    source: Source, path: Path, required: Iterable[str | tuple[str, ...]] = ()
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """(record, row) of one tabular export, columns renamed to vendor fields, deleted rows
     skipped (counted in the source's log). A vendor field in ``required`` that no column
-    gives fails the file, naming the columns found and the mapping to set."""
+    gives fails the file, naming the columns found and the mapping to set; a tuple in
+    ``required`` is satisfied by any one of its fields (``("IsClosed", "StageName")``)."""
     renames = mapping(source)
     rows = _raw_rows(source, path)
     header, rows = _header(rows)
     fields = set(rename(dict.fromkeys(header), renames))
-    missing = [name for name in required if name not in fields]
+    alternatives = [(name,) if isinstance(name, str) else tuple(name) for name in required]
+    missing = [" or ".join(names) for names in alternatives if not fields & set(names)]
     if missing:
         raise AdapterError(
             path,
