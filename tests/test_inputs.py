@@ -77,9 +77,9 @@ def test_the_operator_allows_a_folder_and_errors_never_echo_a_file_that_is_no_ex
         translate(source)
     # the first line of a file that is no export is never echoed
     assert str(caught.value) == (
-        f"{outside / 'passwd.csv'}: rule required_column: missing column(s) Id, "
-        "ManagerId (the first line is no CSV header: 1 field(s), not shown; map yours with "
-        "the option 'columns', or set 'preset')"
+        f"{outside / 'passwd.csv'}: rule required_column: missing column(s) Id, Name or "
+        "FirstName or LastName (the first line is no CSV header: 1 field(s), not shown; map "
+        "yours with the option 'columns', or set 'preset')"
     )
     assert "root:x" not in str(caught.value)
 
@@ -91,7 +91,10 @@ def test_the_operator_allows_a_folder_and_errors_never_echo_a_file_that_is_no_ex
     [source] = load_sources(landing / "sources.yaml")["reps"]
     with pytest.raises(AdapterError) as caught:
         translate(source)
-    assert "missing column(s) ManagerId (found: Id, Full Name, Manager; " in str(caught.value)
+    assert (
+        "missing column(s) Name or FirstName or LastName (found: Id, Full Name, Manager; "
+        in str(caught.value)
+    )
 
 
 def alias_bomb(levels: int = 9) -> str:
