@@ -341,3 +341,20 @@ def test_the_landing_loads_the_readable_files_and_logs_the_refused_one(tmp_path,
     # and so does a source whose configuration is wrong
     with pytest.raises(AdapterError, match=r"rule criteria_option"):
         adapted_files(landing, "scores")
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_an_export_with_a_header_and_no_row_reads_as_empty_not_refused(tmp_path, suffix):
+    # a quarter with no closed deal: Salesforce writes the header alone
+    header = tmp_path / "Opportunity.csv"
+    header.write_text("Id,OwnerId,StageName,CloseDate,Amount\r\n", encoding="utf-8")
+    path = header
+    if suffix == "parquet":
+        path = tmp_path / "Opportunity.parquet"
+        duckdb.sql(f"copy (select * from read_csv('{header}', all_varchar = true)) to '{path}'")
+    spec = source("opportunities", "salesforce", path)
+    assert list(salesforce.opportunities(spec)) == []
+    # and a header that lacks a required column is still refused, naming it
+    header.write_text("Id,StageName,CloseDate\r\n", encoding="utf-8")
+    with pytest.raises(AdapterError, match=r"missing column\(s\) OwnerId \(found: Id, Sta"):
+        list(salesforce.opportunities(source("opportunities", "salesforce", header)))

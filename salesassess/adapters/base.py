@@ -293,22 +293,38 @@ def csv_records(
     header has empty values for the others (the landing judges them), fields beyond the
     header are not read. The text encoding is the source's ``encoding`` option or detected
     (:func:`decode_export`) and written to the source's log; every row is counted read."""
+    header, rows = csv_table(path, source)
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise AdapterError(path, "required_column", missing_columns_message(required, header))
+    yield from rows
+
+
+def csv_table(
+    path: Path, source: Source | None = None
+) -> tuple[list[str], Iterator[tuple[str, dict[str, str]]]]:
+    """A CSV export's header (also when no row follows it) and its (record, row) pairs, as
+    :func:`csv_records` reads them."""
     content, encoding = decode_export(path, path.read_bytes(), source)
     if source is not None:
         source.describe(path, encoding=encoding)
     reader = csv.DictReader(io.StringIO(content, newline=""))
-    header = reader.fieldnames or []
-    missing = [name for name in required if name not in header]
-    if missing:
-        raise AdapterError(path, "required_column", missing_columns_message(required, header))
-    number = 0
     try:
-        for number, record in enumerate(reader, start=1):
-            if source is not None:
-                source.read(path)
-            yield f"row {number}", {k: v for k, v in record.items() if k is not None}
+        header = reader.fieldnames or []
     except csv.Error as error:
-        raise AdapterError(path, "parsable_csv", str(error), f"row {number + 1}") from None
+        raise AdapterError(path, "parsable_csv", str(error), "header") from None
+
+    def rows() -> Iterator[tuple[str, dict[str, str]]]:
+        number = 0
+        try:
+            for number, record in enumerate(reader, start=1):
+                if source is not None:
+                    source.read(path)
+                yield f"row {number}", {k: v for k, v in record.items() if k is not None}
+        except csv.Error as error:
+            raise AdapterError(path, "parsable_csv", str(error), f"row {number + 1}") from None
+
+    return list(header), rows()
 
 
 _HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9 _.()#%&-]{0,63}")

@@ -32,7 +32,7 @@ from salesassess.adapters.base import (
     AdapterError,
     Source,
     boolean,
-    csv_records,
+    csv_table,
     header_names,
     text,
 )
@@ -170,8 +170,7 @@ def records(
     gives fails the file, naming the columns found and the mapping to set; a tuple in
     ``required`` is satisfied by any one of its fields (``("IsClosed", "StageName")``)."""
     renames = mapping(source)
-    rows = _raw_rows(source, path)
-    header, rows = _header(rows)
+    header, rows = _raw_rows(source, path)
     fields = set(rename(dict.fromkeys(header), renames))
     alternatives = [(name,) if isinstance(name, str) else tuple(name) for name in required]
     missing = [" or ".join(names) for names in alternatives if not fields & set(names)]
@@ -190,23 +189,13 @@ def records(
         yield record, rename(row, renames)
 
 
-def _header(rows: Iterator[tuple[str, dict]]) -> tuple[list[str], Iterator[tuple[str, dict]]]:
-    first = next(rows, None)
-    if first is None:
-        return [], iter(())
-    header = list(first[1])
-
-    def chained():
-        yield first
-        yield from rows
-
-    return header, chained()
-
-
-def _raw_rows(source: Source, path: Path) -> Iterator[tuple[str, dict[str, object]]]:
+def _raw_rows(
+    source: Source, path: Path
+) -> tuple[list[str], Iterator[tuple[str, dict[str, object]]]]:
+    """The export's column names (a header with no row under it included) and its rows."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return iter(csv_records(path, (), source))
+        return csv_table(path, source)
     if suffix == ".parquet":
         return _duckdb_rows(source, path, None)
     if suffix in (".duckdb", ".db"):
@@ -223,7 +212,7 @@ def _raw_rows(source: Source, path: Path) -> Iterator[tuple[str, dict[str, objec
 
 def _duckdb_rows(
     source: Source, path: Path, table: str | None
-) -> Iterator[tuple[str, dict[str, object]]]:
+) -> tuple[list[str], Iterator[tuple[str, dict[str, object]]]]:
     try:
         if table is None:
             con = duckdb.connect()
@@ -255,4 +244,4 @@ def _duckdb_rows(
         finally:
             con.close()
 
-    return rows()
+    return names, rows()
