@@ -16,7 +16,7 @@ from orchestration.assessment_engine import RUBRIC_TABLES, AssessmentEngine
 from orchestration.partitions import monthly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import checkin_window
-from salesassess.ingest import ingest_kind, store_rubrics
+from salesassess.ingest import ingest_kind, slice_status, store_rubrics
 from salesassess.learned_scorer import LearnedSettings
 from salesassess.rubric import load_rubrics
 from salesassess.warehouse import connect, replace_cycle_rows
@@ -116,6 +116,7 @@ def checkin_windows(
             LearnedSettings.from_method(settings.method()),
             cycle=cycle.cycle,
         )
+        status = slice_status(con, window.label, automated, "the window")
         replace_cycle_rows(
             con,
             "raw.checkin_windows",
@@ -143,5 +144,6 @@ def checkin_windows(
         f"priorities of {cycle.cycle}"
     )
     metadata["dagster/row_count"] = metadata["calls_accepted"]
+    metadata["status"] = dg.MetadataValue.text(status)
     metadata["primary_priorities"] = dg.MetadataValue.int(priorities)
     yield dg.MaterializeResult(asset_key=CHECKIN_WINDOWS_KEY, metadata=metadata)

@@ -21,7 +21,7 @@ from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
-from salesassess.coaching_statistics import CoachingEffect, coaching_effect
+from salesassess.coaching_statistics import CoachingEffect, coaching_effect, effect_text
 from salesassess.python_marts import write_mart
 from salesassess.warehouse import connect
 
@@ -123,6 +123,7 @@ def coaching_effect_asset(context: dg.AssetExecutionContext, settings: Assessmen
     cycle = cycle_window(context.partition_key).cycle
     with connect(settings.warehouse_path()) as con:
         rows = build_coaching_effect_rows(con, cycle, settings.method())
+        team = rows[0]
         write_mart(con, "fct_coaching_effect", cycle, rows)
         problems = key_problems(con, cycle)
     columns = ["scope", "manager_id", "n_coached", "n_comparison", "raw_change_coached"]
@@ -131,6 +132,17 @@ def coaching_effect_asset(context: dg.AssetExecutionContext, settings: Assessmen
         asset_key=COACHING_EFFECT_KEY,
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(rows)),
+            "status": dg.MetadataValue.text(
+                "team effect "
+                + effect_text(
+                    {
+                        "effect": team[7],
+                        "ci_low": team[8],
+                        "ci_high": team[9],
+                        "effect_note": team[14],
+                    }
+                )
+            ),
             "preview": markdown_table([row[1:11] for row in rows], columns),
         },
     )

@@ -21,7 +21,7 @@ from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window, followup_label
 from salesassess.followup import followup_window_end, latest_coaching_date
-from salesassess.ingest import ingest_kind, store_rubrics
+from salesassess.ingest import ingest_kind, slice_status, store_rubrics
 from salesassess.learned_scorer import LearnedSettings
 from salesassess.python_marts import write_mart
 from salesassess.rubric import load_rubrics
@@ -88,6 +88,7 @@ def followup(
             LearnedSettings.from_method(settings.method()),
             cycle=window.cycle,
         )
+        status = slice_status(con, label, automated, "the window")
         replace_cycle_rows(
             con,
             "raw.followup_windows",
@@ -105,6 +106,7 @@ def followup(
         f"{window.assessment_date.isoformat()} .. {closes_on.isoformat()} (exclusive)"
     )
     metadata["dagster/row_count"] = metadata["calls_accepted"]
+    metadata["status"] = dg.MetadataValue.text(status)
     yield dg.MaterializeResult(asset_key=FOLLOWUP_KEY, metadata=metadata)
 
 
@@ -134,6 +136,23 @@ def followup_significance_row(con, cycle: str) -> tuple:
     )
 
 
+def significance_text(row: tuple) -> str:
+    """The significance row in a phrase: n, the mean change and the tests' p-values, or why
+    a test has none."""
+    n, mean, t_p, wilcoxon_p, reason = row[1], row[2], row[4], row[6], row[7]
+    parts = [f"{n} coached reps followed up"]
+    if mean is not None:
+        parts.append(f"mean change {mean:+.2f}")
+    parts += [
+        f"{test} p={p:.3f}"
+        for test, p in (("t-test", t_p), ("Wilcoxon", wilcoxon_p))
+        if p is not None
+    ]
+    if reason:
+        parts.append(reason.replace("_", " "))
+    return ", ".join(parts)
+
+
 @dg.multi_asset(
     name="followup_significance",
     specs=[
@@ -158,5 +177,9 @@ def followup_significance(context: dg.AssetExecutionContext, settings: Assessmen
     columns += ["wilcoxon_p_value", "note", "n_provisional"]
     yield dg.MaterializeResult(
         asset_key=SIGNIFICANCE_KEY,
-        metadata={"result": markdown_table([row], columns)},
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(1),
+            "status": dg.MetadataValue.text(significance_text(row)),
+            "result": markdown_table([row], columns),
+        },
     )

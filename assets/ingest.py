@@ -48,7 +48,8 @@ def _counts_metadata(
         )
     exports = con.execute(
         "select adapter, source_file, coalesce(encoding, source_table, ''), records_read, "
-        "coalesce(skipped_reasons, ''), records_written, rows_written from raw.adapter_log "
+        "coalesce(skipped_reasons, ''), records_written, rows_written, coalesce(refused, '') "
+        "from raw.adapter_log "
         "where cycle = $cycle and kind = $kind order by landing_file, source_file",
         {"cycle": cycle, "kind": kind},
     ).fetchall()
@@ -63,8 +64,15 @@ def _counts_metadata(
                 "skipped",
                 "records written",
                 "rows written",
+                "refused",
             ],
         )
+        refused = sum(1 for export in exports if export[7])
+        if refused:
+            metadata["exports_refused"] = dg.MetadataValue.int(refused)
+            metadata["status"] = dg.MetadataValue.text(
+                f"{refused} export file{'s' if refused > 1 else ''} refused (see exports)"
+            )
     return metadata
 
 

@@ -21,6 +21,7 @@ from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.auto_scorer import OUTPUT_COLUMNS, score_calls
 from salesassess.calendar import cycle_window
+from salesassess.ingest import slice_status
 from salesassess.learned_scorer import (
     LearnedSettings,
     learn_and_score,
@@ -121,9 +122,13 @@ def auto_scores(
             window.end.date(),
             LearnedSettings.from_method(settings.method()),
         )
+        status = slice_status(con, window.cycle, result, window.cycle)
         if result is None:
             context.log.info(f"{window.cycle}: the rubric in force declares no automated scorer")
-            yield dg.MaterializeResult(asset_key=AUTO_SCORES_KEY, metadata={"dagster/row_count": 0})
+            yield dg.MaterializeResult(
+                asset_key=AUTO_SCORES_KEY,
+                metadata={"dagster/row_count": 0, "status": dg.MetadataValue.text(status)},
+            )
             return
         learned = result["learned"]
         distribution = con.execute(
@@ -136,6 +141,7 @@ def auto_scores(
         asset_key=AUTO_SCORES_KEY,
         metadata={
             "dagster/row_count": dg.MetadataValue.int(sum(row[1] for row in distribution)),
+            "status": dg.MetadataValue.text(status),
             "scorer_id": dg.MetadataValue.text(result["scorer_id"]),
             "per_criterion": markdown_table(
                 distribution, ["criterion_id", "calls", "mean score", "with moment"]

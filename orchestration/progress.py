@@ -64,6 +64,9 @@ def step_summary(step: _Step) -> str:
             parts.append(f"{rows:,} rows")
         elif pages is not None:
             parts.append(f"{pages:,} rep scorecards")
+        status = metadata.get("status")
+        if status is not None:
+            parts.append(str(getattr(status, "value", status)))
     elif step.materialized:
         parts.append(f"{len(step.materialized)} assets")
     if step.checks_passed or step.checks_failed or step.checks_warned:

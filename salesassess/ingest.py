@@ -34,7 +34,7 @@ from salesassess.landing_checks import build_call_index, judge
 from salesassess.raw_tables import FileCounts, file_counts, store, store_rubrics
 from salesassess.warehouse import drop_tables, ensure_raw_schema
 
-__all__ = ["FileCounts", "LandingError", "ingest_kind", "store_rubrics"]
+__all__ = ["FileCounts", "LandingError", "ingest_kind", "slice_status", "store_rubrics"]
 
 
 def ingest_kind(
@@ -71,3 +71,25 @@ def ingest_kind(
     finally:
         drop_tables(con, [t for source in sources for t in source.temp_tables] + ["verdict"])
     return counts
+
+
+def slice_status(con: duckdb.DuckDBPyConnection, label: str, scorer: dict | None, what: str) -> str:
+    """What a loaded slice (a cycle, a follow-up or check-in window: partition ``label`` of
+    the raw tables, called ``what``) holds for the automated scorer, as a phrase for its
+    step: no calls, calls without a transcript, no scorer in the rubric, or scored calls
+    (``scorer``: the scorer's result, None when the rubric declares none)."""
+    calls, transcribed = con.execute(
+        "select (select count(*) from raw.calls where cycle = $label), "
+        "(select count(distinct call_id) from raw.utterances where cycle = $label)",
+        {"label": label},
+    ).fetchone()
+    if calls == 0:
+        return f"no calls in {what}"
+    held = f"{calls:,} call{'' if calls == 1 else 's'} in {what}"
+    if transcribed == 0:
+        return f"{held}, none with a transcript: none scored automatically"
+    if scorer is None:
+        return f"{held}, {transcribed:,} with a transcript; the rubric declares no automated scorer"
+    learned = (scorer.get("learned") or {}).get("learned_criteria") or []
+    by = f" (the learned scorer on {', '.join(learned)})" if learned else ""
+    return f"{held}, {transcribed:,} scored automatically{by}"

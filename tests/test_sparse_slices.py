@@ -1,0 +1,324 @@
+"""Empty and partial slices: every step ends with an honest status, never a traceback.
+
+A sparse landing, as users bring it: one rep (Ana) with three calls in 2026-Q2 and nothing
+after the quarter (the export ends with it), and variants: no transcripts, no scores, one
+call, calls in the 30 days after the quarter without a transcript, a rubric with no
+automated scorer, a quarter with no call at all.
+
+The step-level matrix runs the automated scorer's step (the rules, then the learned scorer
+when it is enabled) over every shape, for the cycle itself and for a follow-up window,
+with the learned scorer on and off. Whole ``make assess`` runs (cycle, follow-up,
+check-in) are kept for what only they prove: the follow-up and check-in of a quarter whose
+later data is missing, and the marts and statuses after an empty slice.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.scoring import auto_score_partition
+from orchestration.assess import main
+from salesassess.ingest import ingest_kind, slice_status, store_rubrics
+from salesassess.learned_scorer import LearnedSettings
+from salesassess.rubric import load_rubrics
+from tests.conftest import ROOT, SMALL_LANDING, query
+
+SCORED_RUBRIC = ROOT / "rubrics" / "templates" / "complex_b2b.yaml"
+CRITERIA = (
+    "economic_buyer_identification",
+    "technical_fit_qualification",
+    "multi_stakeholder_alignment",
+    "business_case_quantification",
+    "mutual_action_plan",
+)
+QUARTER, CYCLE, FOLLOWUP = "2026-04-01", "2026-Q2", "2026-Q2-followup"
+Q1 = "2026-Q1"
+CALLS = (
+    "c1,r1,2026-04-10T10:00:00Z,900,o1",
+    "c2,r1,2026-05-12T10:00:00Z,900,o1",
+    "c3,r1,2026-06-15T10:00:00Z,900,o1",
+)
+WINDOW_CALL = "c4,r1,2026-07-10T10:00:00Z,900,o1"  # 9 days into the follow-up window
+UTTERANCES = (
+    "c1,1,0,4000,rep,Who makes the final call on this?",
+    "c1,2,4000,9000,prospect,That would be Maria our CFO.",
+    "c2,1,0,4000,rep,Our pricing is per seat per month.",
+    "c2,2,4000,9000,prospect,I will take it to my boss.",
+    "c3,1,0,4000,rep,Can we meet on Friday?",
+    "c3,2,4000,9000,prospect,Sure.",
+)
+
+
+def sparse_landing(
+    folder: Path,
+    *,
+    calls=CALLS,
+    utterances=UTTERANCES,
+    scores: bool = True,
+    scorer: bool = True,
+    method: str | None = None,
+) -> Path:
+    """The landing of one rep's quarter; each keyword takes a part away (or adds one)."""
+    folder.mkdir(parents=True)
+    shutil.copy(SCORED_RUBRIC if scorer else SMALL_LANDING / "rubric.yaml", folder / "rubric.yaml")
+    files = {
+        "reps.csv": ["rep_id,rep_name,manager_id,team,region", "r1,Ana Silva,m1,t,west"],
+        "calls.csv": ["call_id,rep_id,started_at,duration_s,opportunity_id", *calls],
+        "opportunities.csv": [
+            "opportunity_id,owner_rep_id,created_at,close_date,is_closed,is_won",
+            "o1,r1,2026-03-01,2026-06-30,true,true",
+        ],
+    }
+    if utterances:
+        files["utterances.csv"] = ["call_id,seq,start_ms,end_ms,speaker_role,text", *utterances]
+    if scores:
+        # every call of the quarter scored by one reviewer: level 1 + (call + criterion) % 5
+        criteria = CRITERIA if scorer else ("a", "b", "c", "d")
+        files["scores.csv"] = [
+            "call_id,criterion_id,score,scorer_id,scorer_kind,evidence_start_ms",
+            *(
+                f"{call.split(',')[0]},{criterion},{1 + (i + j) % 5},h1,human,"
+                for i, call in enumerate(c for c in calls if c.startswith(("c1", "c2", "c3")))
+                for j, criterion in enumerate(criteria)
+            ),
+        ]
+    if method is not None:
+        files["method.yaml"] = [method]
+    for name, lines in files.items():
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+# --- the scorer's step over every shape ----------------------------------------------------
+SHAPES = {
+    "empty window": {"calls": CALLS},
+    "window without transcripts": {"calls": (*CALLS, WINDOW_CALL)},
+    "one call in the window": {
+        "calls": (*CALLS, WINDOW_CALL),
+        "utterances": (*UTTERANCES, "c4,1,0,3000,rep,Who signs off on this?"),
+    },
+    "no transcripts": {"calls": (*CALLS, WINDOW_CALL), "utterances": ()},
+    "nothing scored": {"calls": CALLS, "utterances": (), "scores": False},
+    "one call": {"calls": CALLS[:1], "utterances": UTTERANCES[:2]},
+    "no scorer": {"calls": (*CALLS, WINDOW_CALL), "scorer": False},
+}
+Q2 = (datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC))
+WINDOW = (datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 7, 31, tzinfo=UTC))
+
+
+def load_slice(con, landing: Path, label: str, start, end) -> None:
+    store_rubrics(con, load_rubrics(landing), label)
+    for kind in ("reps", "calls", "utterances", "scores"):
+        ingest_kind(con, kind, landing, cycle=label, start=start, end=end)
+
+
+# (shape, slice) -> (calls, calls with a transcript) of the slice
+EXPECTED_SLICE = {
+    ("empty window", "cycle"): (3, 3),
+    ("empty window", "window"): (0, 0),
+    ("window without transcripts", "cycle"): (3, 3),
+    ("window without transcripts", "window"): (1, 0),
+    ("one call in the window", "cycle"): (3, 3),
+    ("one call in the window", "window"): (1, 1),
+    ("no transcripts", "cycle"): (3, 0),
+    ("no transcripts", "window"): (1, 0),
+    ("nothing scored", "cycle"): (3, 0),
+    ("nothing scored", "window"): (0, 0),
+    ("one call", "cycle"): (1, 1),
+    ("one call", "window"): (0, 0),
+    ("no scorer", "cycle"): (3, 3),
+    ("no scorer", "window"): (1, 0),
+}
+
+
+@pytest.mark.parametrize("learned", [True, False], ids=["learned", "rules"])
+@pytest.mark.parametrize("part", ["cycle", "window"])
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_the_scorer_step_ends_with_a_status_on_every_shape(tmp_path, shape, part, learned):
+    landing = sparse_landing(tmp_path / "landing", **SHAPES[shape])
+    settings = LearnedSettings(enabled=learned)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        load_slice(con, landing, CYCLE, *Q2)
+        result = auto_score_partition(con, landing, CYCLE, Q2[1].date(), settings)
+        label, what = CYCLE, CYCLE
+        if part == "window":
+            load_slice(con, landing, FOLLOWUP, *WINDOW)
+            result = auto_score_partition(
+                con, landing, FOLLOWUP, WINDOW[1].date(), settings, cycle=CYCLE
+            )
+            label, what = FOLLOWUP, "the window"
+        status = slice_status(con, label, result, what)
+        rows = con.execute(
+            "select count(*) from raw.auto_scores where cycle = $l", {"l": label}
+        ).fetchone()[0]
+    calls, transcribed = EXPECTED_SLICE[(shape, part)]
+    s = "" if calls == 1 else "s"
+    if calls == 0:
+        assert status == f"no calls in {what}"
+    elif transcribed == 0:
+        assert (
+            status
+            == f"{calls} call{s} in {what}, none with a transcript: none scored automatically"
+        )
+    elif shape == "no scorer":
+        assert status == (
+            f"{calls} call{s} in {what}, {transcribed} with a transcript; the rubric "
+            "declares no automated scorer"
+        )
+    else:
+        assert status == f"{calls} call{s} in {what}, {transcribed} scored automatically"
+    if shape == "no scorer":
+        assert result is None and rows == 0
+        return
+    # the rules score the five criteria of every call with a transcript
+    assert rows == result["rows_written"] == 5 * transcribed
+    report = result["learned"]
+    assert report["learned_criteria"] == [] and report["scorer_id"] is None
+    if not learned and part == "cycle":
+        assert report["reason"] == "disabled"
+    elif part == "cycle":
+        assert report["reason"] == "fewer than 50 human-scored calls per criterion"
+    else:  # no model won in the cycle: the rules keep the window
+        assert report["reason"] == (
+            f"the rules score every criterion of {CYCLE} under rubric version 1"
+        )
+
+
+# --- whole runs: make assess on a quarter whose later data is missing ----------------------
+def assess_sparse(environment, landing: Path, partition: str, today: str, capsys) -> str:
+    """``make assess`` of ``partition`` on ``today`` (its follow-up window and first
+    check-in month are over, nothing later); its printed lines."""
+    for name, value in {
+        "ASSESSMENT_LANDING_DIR": landing,
+        "ASSESSMENT_CONFIG": landing / "method.yaml",
+        "ASSESSMENT_TODAY": today,
+    }.items():
+        environment["patch"].setenv(name, str(value))
+    capsys.readouterr()
+    assert main(["--partition", partition]) == 0
+    out = capsys.readouterr().out
+    assert "failed" not in out and "Traceback" not in out
+    return out
+
+
+def step_line(out: str, step: str) -> str:
+    [line] = re.findall(rf"^  {step} +\d+\.\d s  (.*)$", out, re.M)
+    return line
+
+
+def marts(warehouse: Path, table: str, columns: str, cycle: str = CYCLE) -> list[tuple]:
+    return query(
+        warehouse,
+        f"select {columns} from marts.{table} where cycle = $c order by all",
+        {"c": cycle},
+    )
+
+
+def test_one_rep_three_calls_and_nothing_after_the_quarter(environment, tmp_path, capsys):
+    """The shape that stopped make assess at the follow-up (learned scorer on, the
+    default): every step ends, the windows say they are empty, the Step 5 marts keep a row
+    that says why there is no number."""
+    landing = sparse_landing(tmp_path / "landing", method="{}")
+    out = assess_sparse(environment, landing, QUARTER, "2026-08-05", capsys)
+    warehouse = environment["warehouse"]
+    assert step_line(out, "auto_scores") == "15 rows, 3 calls in 2026-Q2, 3 scored automatically"
+    assert step_line(out, "raw__followup") == "0 rows, no calls in the window"
+    assert step_line(out, "raw__checkin_windows") == "0 rows, no calls in the window"
+    assert step_line(out, "coaching_effect") == (
+        "1 rows, team effect not estimable (too_few_coached_reps), checks 1 passed"
+    )
+    assert step_line(out, "followup_significance") == (
+        "1 rows, 0 coached reps followed up, too few observations"
+    )
+    assert "check-in of 2026-07 done" in out
+    # 3 scored calls are fewer than the method's 10: no priority, nobody coached
+    assert marts(warehouse, "fct_rep_scorecards", "rep_id, n_scored_calls, sample_status") == [
+        ("r1", 3, "insufficient_sample")
+    ]
+    assert marts(warehouse, "fct_coaching_priorities", "rep_id") == []
+    assert marts(warehouse, "fct_manager_effectiveness", "manager_id, n_coached, status") == [
+        ("team", 0, "no_followup")
+    ]
+    assert marts(warehouse, "fct_coaching_effect", "scope, n_coached, effect, note") == [
+        ("team", 0, None, "too_few_coached_reps")
+    ]
+    assert marts(warehouse, "fct_followup_significance", "n, mean_delta, note") == [
+        (0, None, "too_few_observations")
+    ]
+    assert query(
+        warehouse,
+        "select label from raw.followup_windows union all select label from "
+        "raw.checkin_windows order by 1",
+    ) == [("2026-07-checkin",), ("2026-Q2-followup",)]
+
+
+def test_a_coached_rep_whose_window_has_a_call_without_transcript(environment, tmp_path, capsys):
+    """Two reps; Ana (r1) is below Ben (r2, 5 on everything) and is coached; her only call
+    after the quarter has no transcript and no score; the rules alone score (learned off)."""
+    landing = sparse_landing(
+        tmp_path / "landing",
+        calls=(*CALLS, WINDOW_CALL),
+        method="min_scored_calls: 3\nlearned_scorer_enabled: false",
+    )
+    ben = ("d1,r2,2026-04-11T10:00:00Z,900,o2", "d2,r2,2026-05-13T10:00:00Z,900,o2")
+    ben += ("d3,r2,2026-06-16T10:00:00Z,900,o2",)
+    with (landing / "reps.csv").open("a") as reps:
+        reps.write("r2,Ben Okafor,m1,t,east\n")
+    with (landing / "calls.csv").open("a") as calls:
+        calls.write("".join(f"{line}\n" for line in ben))
+    with (landing / "scores.csv").open("a") as scores:
+        scores.write("".join(f"d{i},{c},5,h1,human,\n" for i in (1, 2, 3) for c in CRITERIA))
+    out = assess_sparse(environment, landing, QUARTER, "2026-08-05", capsys)
+    warehouse = environment["warehouse"]
+    none_scored = "1 call in the window, none with a transcript: none scored automatically"
+    assert step_line(out, "raw__followup") == f"1 rows, {none_scored}"
+    assert step_line(out, "raw__checkin_windows") == f"1 rows, {none_scored}"
+    # Ana's levels (human): 1 + (call + criterion) % 5, so her means are 2, 3, 4, 3.33, 2.67;
+    # the team's are halfway to Ben's 5. Weighted gaps: (3.5 - 2) x 25 = 37.5 and
+    # (4 - 3) x 20 = 20 lead (then 17.5, 16.7, 10)
+    assert marts(
+        warehouse, "fct_coaching_priorities", "rep_id, rank, criterion_id, weighted_gap"
+    ) == [
+        ("r1", 1, "economic_buyer_identification", 37.5),
+        ("r1", 2, "technical_fit_qualification", 20.0),
+    ]
+    assert marts(
+        warehouse, "fct_rescore_deltas", "rep_id, criterion_id, n_followup_calls, delta, status"
+    ) == [("r1", "economic_buyer_identification", 0, None, "insufficient_followup")]
+    assert marts(
+        warehouse,
+        "fct_manager_effectiveness",
+        "manager_id, n_coached, n_insufficient_followup, status",
+    ) == [("m1", 0, 1, "no_followup"), ("team", 0, 1, "no_followup")]
+    assert marts(warehouse, "fct_monthly_checkins", "rep_id, n_checkin_calls, status") == [
+        ("r1", 0, "no_calls")
+    ]
+    assert marts(warehouse, "fct_coaching_effect", "scope, manager_id, note") == [
+        ("manager", "m1", "too_few_coached_reps"),
+        ("team", "team", "too_few_coached_reps"),
+    ]
+
+
+def test_a_quarter_without_a_call(environment, tmp_path, capsys):
+    """The export starts after the quarter: nothing to score, the rep's scorecard says
+    insufficient_sample; the follow-up window (the next quarter's first month) is scored."""
+    landing = sparse_landing(tmp_path / "landing", method="{}")
+    out = assess_sparse(environment, landing, "2026-01-01", "2026-05-05", capsys)
+    assert step_line(out, "raw__calls") == "0 accepted, 0 quarantined"
+    assert step_line(out, "auto_scores") == "0 rows, no calls in 2026-Q1"
+    assert "  2026-Q1: 0 calls ingested, 0 rows quarantined, 0 calls scored, 0 of 1 reps" in out
+    # the 30 days from 2026-04-01 hold c1 (2026-04-10) with its transcript
+    assert step_line(out, "raw__followup") == "1 rows, 1 call in the window, 1 scored automatically"
+    warehouse = environment["warehouse"]
+    assert marts(warehouse, "fct_rep_scorecards", "rep_id, n_calls, sample_status", Q1) == [
+        ("r1", 0, "insufficient_sample")
+    ]
+    assert marts(warehouse, "fct_followup_significance", "n, note", Q1) == [
+        (0, "too_few_observations")
+    ]
