@@ -322,3 +322,71 @@ def test_a_quarter_without_a_call(environment, tmp_path, capsys):
     assert marts(warehouse, "fct_followup_significance", "n, note", Q1) == [
         (0, "too_few_observations")
     ]
+
+
+def test_real_exports_with_a_scaffold_assess_a_quarter_with_no_follow_up_data(
+    environment, tmp_path, capsys
+):
+    """Real export shapes (tests/fixtures/adapters/real, origins in its README): a
+    Salesforce User export without ManagerId, an Opportunity export without IsClosed, IsWon
+    and CreatedDate, and a real Zoom transcript (speakers in 'Name: text' cues), with a
+    scaffold of calls and a rubric; the export ends with the quarter."""
+    real = ROOT / "tests" / "fixtures" / "adapters" / "real"
+    landing = tmp_path / "landing"
+    (landing / "exports" / "zoom").mkdir(parents=True)
+    for name in ("User.csv", "Opportunity.csv"):
+        shutil.copy(real / "salesforce_optional" / name, landing / "exports" / name)
+    shutil.copy(real / "zoom" / "board_meeting.vtt", landing / "exports" / "zoom" / "z1.vtt")
+    shutil.copy(SCORED_RUBRIC, landing / "rubric.yaml")
+    (landing / "method.yaml").write_text("{}\n")
+    ana, ben = "005Ak00000RpA01AAB", "005Ak00000RpB02AAB"
+    (landing / "calls.csv").write_text(
+        "call_id,rep_id,started_at,duration_s,opportunity_id\n"
+        f"z1,{ana},2026-07-15T15:00:00Z,180,006Ak00000OpA01AAB\n"
+        f"c2,{ana},2026-08-03T15:00:00Z,900,006Ak00000OpA02AAB\n"
+        f"c3,{ben},2026-08-20T15:00:00Z,900,006Ak00000OpA03AAB\n"
+    )
+    (landing / "sources.yaml").write_text(
+        "reps: {adapter: salesforce, path: exports/User.csv, top_manager_id: vp_sales}\n"
+        "opportunities: {adapter: salesforce, path: exports/Opportunity.csv,\n"
+        "                stages: {Signed: won, On hold: open}}\n"
+        'utterances: {adapter: webvtt, path: "exports/zoom/*.vtt", speaker_roles:\n'
+        "             {Scott Thompson: rep, Andrew Henshaw: prospect, Scott Smith: prospect}}\n"
+    )
+    environment["patch"].setenv("ASSESSMENT_ADAPTED_DIR", str(tmp_path / "adapted"))
+    out = assess_sparse(environment, landing, "2026-07-01", "2026-11-02", capsys)
+    # 3 users (Ana, Ben, Automated Process), 5 opportunities; 20 cues, of which 'mary: Oh.'
+    # (a name on one cue, not mapped) and 'about.' (no name) have no speaker
+    assert step_line(out, "raw__reps") == "3 accepted, 0 quarantined"
+    assert step_line(out, "raw__opportunities") == "5 accepted, 0 quarantined"
+    assert step_line(out, "raw__utterances") == "18 accepted, 2 quarantined"
+    assert step_line(out, "auto_scores") == "5 rows, 3 calls in 2026-Q3, 1 scored automatically"
+    assert step_line(out, "raw__followup") == "0 rows, no calls in the window"
+    assert step_line(out, "raw__checkin_windows") == "0 rows, no calls in the window"
+    warehouse = environment["warehouse"]
+    q3 = {"c": "2026-Q3"}
+    assert query(
+        warehouse,
+        "select speaker_role, count(*) from raw.utterances where cycle = $c group by 1 order by 1",
+        q3,
+    ) == [("prospect", 7), ("rep", 11)]
+    assert query(warehouse, "select distinct manager_id from raw.reps where cycle = $c", q3) == [
+        ("vp_sales",)
+    ]
+    # Closed Won, Closed Lost, Negotiation/Review (open), Signed (won by the stage map), On
+    # hold (open by the stage map); CreatedDate absent: the CloseDate stands in
+    assert query(
+        warehouse,
+        "select right(opportunity_id, 6), is_closed, is_won, created_at = close_date "
+        "from raw.opportunities where cycle = $c order by 1",
+        q3,
+    ) == [
+        ("A01AAB", True, True, True),
+        ("A02AAB", True, False, True),
+        ("A03AAB", False, False, True),
+        ("A04AAB", True, True, True),
+        ("A05AAB", False, False, True),
+    ]
+    assert marts(
+        warehouse, "fct_manager_effectiveness", "manager_id, n_coached, status", "2026-Q3"
+    ) == [("team", 0, "no_followup")]
