@@ -125,7 +125,7 @@ def assess(partition: str, instance, verbose: bool, log_level: str) -> bool:
         if not result.success:
             where = "the lines above" if log_file is None else f"{log_file} (or run with -v)"
             step = "".join(f" at step {key}: {error}" for key, error in printer.failures[:1])
-            print(f"{what} failed after {elapsed:.1f} s{step}; the traceback: {where}", flush=True)
+            print(f"{what} failed after {elapsed:.1f} s{step}; the full log: {where}", flush=True)
         else:
             print(f"{what} done in {elapsed:.1f} s", flush=True)
         return result.success

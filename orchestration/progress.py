@@ -28,6 +28,8 @@ class _Step:
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     checks_warned: list[str] = field(default_factory=list)
+    # what each failed check found, for the line of a step its blocking check stopped
+    check_failures: list[str] = field(default_factory=list)
 
 
 def error_line(error) -> str:
@@ -117,10 +119,11 @@ class StepPrinter:
                     step.checks_warned.append(evaluation.check_name)
                 else:
                     step.checks_failed.append(evaluation.check_name)
+                    step.check_failures.append(evaluation.description or evaluation.check_name)
             elif event.event_type_value == "STEP_SUCCESS":
                 self._finish(self.steps.pop(key), None)
             elif event.event_type_value == "STEP_FAILURE":
-                error = error_line(event.step_failure_data.error)
+                error = "; ".join(step.check_failures) or error_line(event.step_failure_data.error)
                 self.failures.append((key, error))
                 self._finish(self.steps.pop(key), error)
 

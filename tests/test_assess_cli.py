@@ -81,10 +81,34 @@ def test_a_failed_step_is_named_with_its_error_and_a_log_holding_the_traceback(
     assert re.search(r"^  raw__rubric +\d+\.\d s  FAILED: " + re.escape(error) + "$", out, re.M)
     assert re.search(
         r"^assessment of 2026-Q3 failed after \d+\.\d s at step raw__rubric: "
-        + re.escape(f"{error}; the traceback: {log} (or run with -v)")
+        + re.escape(f"{error}; the full log: {log} (or run with -v)")
         + "$",
         out,
         re.M,
     )
     text = log.read_text(encoding="utf-8")
     assert "Stack Trace:" in text and 'File "' in text and error in text
+
+
+def test_a_blocking_check_that_fails_is_named_with_what_it_found(environment, tmp_path, capsys):
+    # every rep without a manager: both quarantined, the cycle has no rep to assess
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for name in ("rubric.yaml", "calls.csv"):
+        (landing / name).write_bytes((SMALL_LANDING / name).read_bytes())
+    (landing / "reps.csv").write_text("rep_id,rep_name,manager_id\nr1,Ana Silva,\nr2,Ben,\n")
+    environment["patch"].setenv("ASSESSMENT_LANDING_DIR", str(landing))
+    assert main(["--partition", FIXTURE_PARTITION]) == 1
+    out = capsys.readouterr().out
+    found = (
+        "raw.reps 2026-Q3: 1 of 6 expectations fail, 0 failing row(s) of 0. [has_reps] the "
+        "cycle has at least one rep: fails (observed 0)."
+    )
+    assert re.search(r"^  raw__reps +\d+\.\d s  0 accepted, 2 quarantined$", out, re.M)
+    assert re.search(r"^  raw__reps_gx_quality +\d+\.\d s  FAILED: " + re.escape(found), out, re.M)
+    assert re.search(
+        r"^assessment of 2026-Q3 failed after \d+\.\d s at step raw__reps_gx_quality: "
+        + re.escape(found + "; the full log: "),
+        out,
+        re.M,
+    )
