@@ -100,6 +100,7 @@ def engines(tmp_path_factory):
             "raw_parquet": runs["spark"] / "raw_parquet",
             "spark": session,
             "checks": checks,
+            "landing": landing,
         }
     finally:
         session.stop()
@@ -252,6 +253,43 @@ def test_auto_scores_are_the_same_on_spark_and_duckdb(engines):
             if not same_value(d[column], s.get(column))
         ]
         assert not differences, f"{len(differences)} values differ\n" + "\n".join(differences[:20])
+
+
+def test_an_empty_window_is_scored_on_spark_and_handed_to_the_learned_scorer(engines, tmp_path):
+    """A follow-up window without a transcript (the export ends with the quarter): Spark
+    writes empty scores and signal counts with their columns, DuckDB loads them, and the
+    learned scorer's window step says there is nothing to score."""
+    from assets.scoring import cycle_rubric_file
+    from orchestration.assessment_engine import load_auto_scores
+    from orchestration.engine import score_on_spark
+    from salesassess.auto_scorer import OUTPUT_COLUMNS
+    from salesassess.learned_scorer import LearnedSettings, score_window_with_cycle_models
+    from salesassess.scorer_spec import load_scorer
+
+    raw = tmp_path / "raw"
+    shutil.copytree(engines["raw_parquet"], raw)
+    label, before = "2026-Q4-followup", dt.date(2027, 1, 31)  # no utterance carries it
+    scored = score_on_spark(
+        engines["spark"], raw, label, before, engines["landing"], signal_counts=True
+    )
+    assert scored == {"calls": 0, "rows": 0}
+    spec = load_scorer(cycle_rubric_file(engines["landing"], before))
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        assert load_auto_scores(con, raw / "auto_scores" / f"{label}.parquet", label) == 0
+        counts = raw / "_signal_counts" / f"{label}.parquet"
+        con.execute(f"create temp table _counts as select * from '{counts}'")
+        columns = [row[0] for row in con.execute("describe _counts").fetchall()]
+        assert columns == ["call_id", *(f"n{i}" for i in range(len(spec.signals)))]
+        assert con.execute("select count(*) from _counts").fetchone() == (0,)
+        report = score_window_with_cycle_models(
+            con, spec, label, "2026-Q4", LearnedSettings(), signal_counts_table="_counts"
+        )
+        assert report["criteria"] == [] and report["reason"] == (
+            f"the rules score every criterion of 2026-Q4 under rubric version {spec.rubric_version}"
+        )
+        assert [row[0] for row in con.execute("describe raw.auto_scores").fetchall()] == [
+            name for name, _ in OUTPUT_COLUMNS
+        ]
 
 
 def test_quality_checks_run_on_spark_with_the_same_results(engines):
