@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from assets.mart_metadata import SLICE_STATUS
 from orchestration.assessment_engine import RUBRIC_TABLES, AssessmentEngine
 from orchestration.partitions import monthly_partitions
 from orchestration.settings import AssessmentSettings
@@ -27,26 +28,29 @@ CHECKIN_WINDOWS_DDL = (
     "month varchar, cycle varchar, label varchar, window_start date, window_end date, "
     "loaded_at timestamptz"
 )
+PRIORITIES_KEY = dg.AssetKey(["marts", "fct_coaching_priorities"])
 # A month's check-in reads the quarterly cycle assessed before it: the quarter before the
 # one the month is in.
 PREVIOUS_CYCLE = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
 
 
-def assessed_priorities(con, cycle: str) -> int | None:
+def assessed_priorities(con, cycle: str, materialised: bool = False) -> int | None:
     """Primary coaching priorities recorded for a cycle: None if the cycle was never
-    assessed here (no scorecards), 0 if it was and no rep earned a priority."""
+    assessed here (no scorecards, and ``materialised`` false: the priorities' partition
+    was never materialised, as an assessment without a rubric in force leaves it), 0 if it
+    was and no rep earned a priority."""
     exists = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'marts' "
         "and table_name in ('fct_coaching_priorities', 'fct_rep_scorecards')"
     ).fetchone()[0]
     if exists < 2:
-        return None
+        return 0 if materialised else None
     assessed, priorities = con.execute(
         "select (select count(*) from marts.fct_rep_scorecards where cycle = $cycle), "
         "(select count(*) from marts.fct_coaching_priorities where cycle = $cycle and rank = 1)",
         {"cycle": cycle},
     ).fetchone()
-    return priorities if assessed else None
+    return priorities if assessed or materialised else None
 
 
 @dg.multi_asset(
@@ -56,10 +60,7 @@ def assessed_priorities(con, cycle: str) -> int | None:
             key=CHECKIN_WINDOWS_KEY,
             group_name=CHECKIN_GROUP,
             deps=[
-                dg.AssetDep(
-                    dg.AssetKey(["marts", "fct_coaching_priorities"]),
-                    partition_mapping=PREVIOUS_CYCLE,
-                ),
+                dg.AssetDep(PRIORITIES_KEY, partition_mapping=PREVIOUS_CYCLE),
                 dg.AssetDep(
                     dg.AssetKey(["raw", "coaching_sessions"]), partition_mapping=PREVIOUS_CYCLE
                 ),
@@ -90,7 +91,11 @@ def checkin_windows(
         )
     landing = settings.landing_path()
     with connect(settings.warehouse_path()) as con:
-        priorities = assessed_priorities(con, cycle.cycle)
+        materialised = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=PRIORITIES_KEY, asset_partitions=[cycle.partition_key]),
+            limit=1,
+        ).records
+        priorities = assessed_priorities(con, cycle.cycle, bool(materialised))
         if priorities is None:
             raise dg.Failure(
                 description=(
@@ -144,6 +149,6 @@ def checkin_windows(
         f"priorities of {cycle.cycle}"
     )
     metadata["dagster/row_count"] = metadata["calls_accepted"]
-    metadata["status"] = dg.MetadataValue.text(status)
+    metadata[SLICE_STATUS] = dg.MetadataValue.text(status)
     metadata["primary_priorities"] = dg.MetadataValue.int(priorities)
     yield dg.MaterializeResult(asset_key=CHECKIN_WINDOWS_KEY, metadata=metadata)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from assets.mart_metadata import markdown_table
+from assets.mart_metadata import SLICE_STATUS, markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
@@ -132,7 +132,7 @@ def coaching_effect_asset(context: dg.AssetExecutionContext, settings: Assessmen
         asset_key=COACHING_EFFECT_KEY,
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(rows)),
-            "status": dg.MetadataValue.text(
+            SLICE_STATUS: dg.MetadataValue.text(
                 "team effect "
                 + effect_text(
                     {

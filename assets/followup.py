@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from assets.mart_metadata import markdown_table
+from assets.mart_metadata import SLICE_STATUS, markdown_table
 from orchestration.assessment_engine import RUBRIC_TABLES, AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
@@ -106,7 +106,7 @@ def followup(
         f"{window.assessment_date.isoformat()} .. {closes_on.isoformat()} (exclusive)"
     )
     metadata["dagster/row_count"] = metadata["calls_accepted"]
-    metadata["status"] = dg.MetadataValue.text(status)
+    metadata[SLICE_STATUS] = dg.MetadataValue.text(status)
     yield dg.MaterializeResult(asset_key=FOLLOWUP_KEY, metadata=metadata)
 
 
@@ -179,7 +179,7 @@ def followup_significance(context: dg.AssetExecutionContext, settings: Assessmen
         asset_key=SIGNIFICANCE_KEY,
         metadata={
             "dagster/row_count": dg.MetadataValue.int(1),
-            "status": dg.MetadataValue.text(significance_text(row)),
+            SLICE_STATUS: dg.MetadataValue.text(significance_text(row)),
             "result": markdown_table([row], columns),
         },
     )

@@ -6,13 +6,14 @@ On Spark (the engine resource) each also writes its partition's Parquet file.
 
 import dagster as dg
 
-from assets.mart_metadata import markdown_table
+from assets.mart_metadata import SLICE_STATUS, markdown_table
+from assets.scoring import cycle_rubric_file
 from orchestration.assessment_engine import RUBRIC_TABLES, AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
 from salesassess.calendar import cycle_window
 from salesassess.ingest import FileCounts, ingest_kind, store_rubrics
-from salesassess.rubric import load_rubrics, rubric_files
+from salesassess.rubric import load_rubric_file, load_rubrics, rubric_files
 from salesassess.scorer_spec import load_scorer
 from salesassess.warehouse import connect
 
@@ -70,7 +71,7 @@ def _counts_metadata(
         refused = sum(1 for export in exports if export[7])
         if refused:
             metadata["exports_refused"] = dg.MetadataValue.int(refused)
-            metadata["status"] = dg.MetadataValue.text(
+            metadata[SLICE_STATUS] = dg.MetadataValue.text(
                 f"{refused} export file{'s' if refused > 1 else ''} refused (see exports)"
             )
     return metadata
@@ -138,10 +139,18 @@ def rubric(
     with connect(settings.warehouse_path()) as con:
         n_criteria = store_rubrics(con, rubrics, window.cycle)
         engine.landed(con, settings, window.cycle, RUBRIC_TABLES)
+    in_force = cycle_rubric_file(settings.landing_path(), window.end.date())
+    status = (
+        f"version {load_rubric_file(in_force).version} in force"
+        if in_force
+        else f"no rubric version in force in {window.cycle} (the earliest takes effect on "
+        f"{min(r.effective_from for r in rubrics).isoformat()}): no scorecards"
+    )
     yield dg.MaterializeResult(
         asset_key=dg.AssetKey(["raw", "rubric_criteria"]),
         metadata={
             "dagster/row_count": dg.MetadataValue.int(n_criteria),
+            SLICE_STATUS: dg.MetadataValue.text(status),
             "versions": dg.MetadataValue.text(", ".join(r.version for r in rubrics)),
             "criteria": markdown_table(
                 [(r.version, c.id, c.weight) for r in rubrics for c in r.criteria],

@@ -15,6 +15,10 @@ import duckdb
 
 from salesassess.warehouse import connect
 
+# the metadata entry in which an asset says what its slice held ("no calls in the window"),
+# also the end of its step's line in make assess
+SLICE_STATUS = "slice_status"
+
 # mart: (columns shown, order of the top rows)
 PREVIEWS = {
     "fct_call_scores": (

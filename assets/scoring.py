@@ -15,7 +15,7 @@ keeps both held-out figures). Settings: the dbt vars ``learned_scorer_enabled``,
 
 import dagster as dg
 
-from assets.mart_metadata import markdown_table
+from assets.mart_metadata import SLICE_STATUS, markdown_table
 from orchestration.assessment_engine import AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
@@ -127,7 +127,7 @@ def auto_scores(
             context.log.info(f"{window.cycle}: the rubric in force declares no automated scorer")
             yield dg.MaterializeResult(
                 asset_key=AUTO_SCORES_KEY,
-                metadata={"dagster/row_count": 0, "status": dg.MetadataValue.text(status)},
+                metadata={"dagster/row_count": 0, SLICE_STATUS: dg.MetadataValue.text(status)},
             )
             return
         learned = result["learned"]
@@ -141,7 +141,7 @@ def auto_scores(
         asset_key=AUTO_SCORES_KEY,
         metadata={
             "dagster/row_count": dg.MetadataValue.int(sum(row[1] for row in distribution)),
-            "status": dg.MetadataValue.text(status),
+            SLICE_STATUS: dg.MetadataValue.text(status),
             "scorer_id": dg.MetadataValue.text(result["scorer_id"]),
             "per_criterion": markdown_table(
                 distribution, ["criterion_id", "calls", "mean score", "with moment"]

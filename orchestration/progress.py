@@ -17,6 +17,8 @@ from typing import TextIO
 
 import dagster as dg
 
+from assets.mart_metadata import SLICE_STATUS
+
 LIVE_AFTER_SECONDS = 2.0
 
 
@@ -51,7 +53,8 @@ def _number(value) -> int | None:
 
 def step_summary(step: _Step) -> str:
     """The counts a person wants from a step: rows accepted and quarantined for an
-    ingestion, rows written for one asset, assets built for many, checks."""
+    ingestion, rows written for one asset, assets built for many, the assets' slice status,
+    checks."""
     parts = []
     if len(step.materialized) == 1:
         _, metadata = step.materialized[0]
@@ -66,11 +69,14 @@ def step_summary(step: _Step) -> str:
             parts.append(f"{rows:,} rows")
         elif pages is not None:
             parts.append(f"{pages:,} rep scorecards")
-        status = metadata.get("status")
-        if status is not None:
-            parts.append(str(getattr(status, "value", status)))
     elif step.materialized:
         parts.append(f"{len(step.materialized)} assets")
+    # what a step's slice held (no calls in the window, ...), as its assets say
+    parts += [
+        str(getattr(metadata[SLICE_STATUS], "value", metadata[SLICE_STATUS]))
+        for _, metadata in step.materialized
+        if SLICE_STATUS in metadata
+    ]
     if step.checks_passed or step.checks_failed or step.checks_warned:
         checks = f"checks {step.checks_passed} passed"
         for what, names in (("warned", step.checks_warned), ("failed", step.checks_failed)):

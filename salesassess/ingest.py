@@ -89,7 +89,7 @@ def slice_status(con: duckdb.DuckDBPyConnection, label: str, scorer: dict | None
     if transcribed == 0:
         return f"{held}, none with a transcript: none scored automatically"
     if scorer is None:
-        return f"{held}, {transcribed:,} with a transcript; the rubric declares no automated scorer"
+        return f"{held}, {transcribed:,} with a transcript; no rubric in force declares a scorer"
     learned = (scorer.get("learned") or {}).get("learned_criteria") or []
     by = f" (the learned scorer on {', '.join(learned)})" if learned else ""
     return f"{held}, {transcribed:,} scored automatically{by}"

@@ -168,8 +168,8 @@ def test_the_scorer_step_ends_with_a_status_on_every_shape(tmp_path, shape, part
         )
     elif shape == "no scorer":
         assert status == (
-            f"{calls} call{s} in {what}, {transcribed} with a transcript; the rubric "
-            "declares no automated scorer"
+            f"{calls} call{s} in {what}, {transcribed} with a transcript; no rubric in force "
+            "declares a scorer"
         )
     else:
         assert status == f"{calls} call{s} in {what}, {transcribed} scored automatically"
@@ -390,3 +390,63 @@ def test_real_exports_with_a_scaffold_assess_a_quarter_with_no_follow_up_data(
     assert marts(
         warehouse, "fct_manager_effectiveness", "manager_id, n_coached, status", "2026-Q3"
     ) == [("team", 0, "no_followup")]
+
+
+def test_gong_and_hubspot_reads_assess_a_quarter_no_rubric_covers(environment, tmp_path, capsys):
+    """Gong's one-object responses (a user, a call of 2018-02-17), HubSpot deals with a null
+    and an unknown stage, and the real Zoom transcript as the call's: the only rubric takes
+    effect in 2020, so 2018-Q1 has no scorecards, and its follow-up and check-in still run."""
+    real = ROOT / "tests" / "fixtures" / "adapters" / "real"
+    landing = tmp_path / "landing"
+    call = "7782342274025937895"
+    for folder, name, target in (
+        ("gong_single", "user.json", "gong/user.json"),
+        ("gong_single", "call.json", "gong/call.json"),
+        ("hubspot_null_stage", "deals.json", "hubspot/deals.json"),
+        ("zoom", "board_meeting.vtt", f"zoom/{call}.vtt"),
+    ):
+        (landing / "exports" / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(real / folder / name, landing / "exports" / target)
+    shutil.copy(SCORED_RUBRIC, landing / "rubric.yaml")
+    (landing / "method.yaml").write_text("{}\n")
+    (landing / "sources.yaml").write_text(
+        "reps: {adapter: gong, path: exports/gong/user.json}\n"
+        "calls: {adapter: gong, path: exports/gong/call.json}\n"
+        "opportunities: {adapter: hubspot, path: exports/hubspot/deals.json,\n"
+        '                owners: {"910901": "234599484848423", "910902": "234599484848423"}}\n'
+        'utterances: {adapter: webvtt, path: "exports/zoom/*.vtt", speaker_roles:\n'
+        "             {Scott Thompson: rep, Andrew Henshaw: prospect, Scott Smith: prospect,\n"
+        "              mary: prospect}}\n"
+    )
+    environment["patch"].setenv("ASSESSMENT_ADAPTED_DIR", str(tmp_path / "adapted"))
+    out = assess_sparse(environment, landing, "2018-01-01", "2018-05-02", capsys)
+    assert step_line(out, "raw__rubric") == (
+        "2 assets, no rubric version in force in 2018-Q1 (the earliest takes effect on "
+        "2020-01-01): no scorecards"
+    )
+    assert step_line(out, "raw__reps") == "1 accepted, 0 quarantined"
+    assert step_line(out, "raw__calls") == "1 accepted, 0 quarantined"
+    # the deal with a null stage and the one of another pipeline: is_closed unknown
+    assert step_line(out, "raw__opportunities") == "1 accepted, 2 quarantined"
+    # 20 cues, 'about.' has no speaker
+    assert step_line(out, "raw__utterances") == "19 accepted, 1 quarantined"
+    assert step_line(out, "auto_scores") == (
+        "0 rows, 1 call in 2018-Q1, 1 with a transcript; no rubric in force declares a scorer"
+    )
+    assert step_line(out, "raw__followup") == "0 rows, no calls in the window"
+    assert step_line(out, "raw__checkin_windows") == "0 rows, no calls in the window"
+    assert query(
+        environment["warehouse"],
+        "select rep_id, rep_name, manager_id from raw.reps where cycle = '2018-Q1'",
+    ) == [("234599484848423", "Jon Snow", "563515258458745")]
+    assert query(
+        environment["warehouse"],
+        "select json_extract_string(raw_content, '$.adapter_note') from raw.quarantine "
+        "where kind = 'opportunities' and cycle = '2018-Q1' order by row_number",
+    ) == [
+        ("hs_is_closed and dealstage empty: is_closed unknown",),
+        (
+            "hs_is_closed empty and dealstage '1178253' is no stage of the default pipeline: "
+            "is_closed unknown",
+        ),
+    ]
