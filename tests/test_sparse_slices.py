@@ -450,3 +450,22 @@ def test_gong_and_hubspot_reads_assess_a_quarter_no_rubric_covers(environment, t
             "is_closed unknown",
         ),
     ]
+
+
+def test_a_check_in_of_a_quarter_never_assessed_here_is_refused(environment, tmp_path):
+    from orchestration.checkin_definitions import build_checkin_definitions
+
+    landing = sparse_landing(tmp_path / "landing", method="{}")
+    environment["patch"].setenv("ASSESSMENT_LANDING_DIR", str(landing))
+    environment["patch"].setenv("ASSESSMENT_CONFIG", str(landing / "method.yaml"))
+    environment["patch"].setenv("ASSESSMENT_TODAY", "2026-12-07")
+    environment["patch"].setenv("ASSESSMENT_WAREHOUSE", str(tmp_path / "new.duckdb"))
+    environment["patch"].setenv("DAGSTER_HOME", str(tmp_path))
+    job = build_checkin_definitions().resolve_job_def("monthly_checkin")
+    result = job.execute_in_process(partition_key="2026-10-01", raise_on_error=False)
+    [failure] = result.get_step_failure_events()
+    assert failure.step_failure_data.error.message.endswith(
+        "The check-in of 2026-10 follows up the 2026-Q3 assessment, which was not assessed in "
+        "this warehouse: materialise the 2026-07-01 partition first (make assess "
+        "PARTITION=2026-07-01). Nothing was written.\n"
+    )
