@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from assets.ingest import _counts_metadata
+from assets.mart_metadata import SLICE_STATUS
 from salesassess.adapters import gong, hubspot, salesforce
 from salesassess.adapters.__main__ import main as adapters_cli
 from salesassess.adapters.base import AdapterError, Source
@@ -313,7 +315,11 @@ def test_the_landing_loads_the_readable_files_and_logs_the_refused_one(tmp_path,
     landing = refused_beside_good(tmp_path)
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     ingest_kind(con, "reps", landing, **Q3)
-    ingest_kind(con, "opportunities", landing, **Q3)
+    counts = ingest_kind(con, "opportunities", landing, **Q3)
+    # the ingestion step's line and metadata say a file was refused
+    metadata = _counts_metadata(con, "opportunities", "2026-Q3", counts)
+    assert metadata[SLICE_STATUS].value == "1 export file refused (see exports)"
+    assert metadata["exports_refused"].value == 1
     assert con.execute(
         "select opportunity_id, is_closed, is_won from raw.opportunities order by 1"
     ).fetchall() == [
