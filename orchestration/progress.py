@@ -211,25 +211,27 @@ class _LogFileHandler(logging.Handler):
         self.stream.flush()
 
 
-def log_file_logger(stream: TextIO) -> dg.LoggerDefinition:
-    """A Dagster logger writing the run's full log, tracebacks included, to ``stream``."""
-
-    @dg.logger(description="the run's full log, tracebacks included, in a file")
-    def _log_file(_init_context) -> logging.Logger:
-        logger = logging.Logger("assessment.log_file", logging.DEBUG)
-        logger.addHandler(_LogFileHandler(stream))
+def _handler_logger(name: str, handler: logging.Handler, description: str):
+    @dg.logger(description=description)
+    def _logger(_init_context) -> logging.Logger:
+        logger = logging.Logger(name, logging.DEBUG)
+        logger.addHandler(handler)
         return logger
 
-    return _log_file
+    return _logger
+
+
+def log_file_logger(stream: TextIO) -> dg.LoggerDefinition:
+    """A Dagster logger writing the run's full log, tracebacks included, to ``stream``."""
+    return _handler_logger(
+        "assessment.log_file",
+        _LogFileHandler(stream),
+        "the run's full log, tracebacks included, in a file",
+    )
 
 
 def progress_logger(printer: StepPrinter) -> dg.LoggerDefinition:
     """A Dagster logger feeding ``printer`` the run's events."""
-
-    @dg.logger(description="one line per step: elapsed time and counts")
-    def _progress(_init_context) -> logging.Logger:
-        logger = logging.Logger("assessment.progress", logging.DEBUG)
-        logger.addHandler(_EventHandler(printer))
-        return logger
-
-    return _progress
+    return _handler_logger(
+        "assessment.progress", _EventHandler(printer), "one line per step: elapsed time and counts"
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -23,6 +22,7 @@ from salesassess.adapters.salesforce import id18
 from salesassess.adapters.sources import adapted_files, translation_log
 from salesassess.ingest import ingest_kind
 from tests.conftest import FIXTURES
+from tests.test_adapters import Q3, pick, source
 
 REAL = FIXTURES / "adapters" / "real"
 OPTIONAL = REAL / "salesforce_optional"
@@ -31,19 +31,6 @@ ANA, BEN, AUTO = "005Ak00000RpA01AAB", "005Ak00000RpB02AAB", "005Ak00000AuToPAAB
 MARTA, CARLA, DIEGO = "0058a00000MgR01AAB", "0058a00000RpC01AAB", "0058a00000RpD01AAB"
 AUTOPROC, ELENA = "0058a00000AuToPAAB", "0058a00000RpE01AAB"
 NO_MANAGER = ": no manager (set top_manager_id for the top of the hierarchy)"
-Q3 = {
-    "cycle": "2026-Q3",
-    "start": datetime(2026, 7, 1, tzinfo=UTC),
-    "end": datetime(2026, 10, 1, tzinfo=UTC),
-}
-
-
-def source(kind: str, adapter: str, path: Path, **options) -> Source:
-    return Source(kind, adapter, path, options, base_dir=path.parent, config_file="test.yaml")
-
-
-def pick(rows: list[dict], *columns: str) -> list[tuple]:
-    return [tuple(item.get(column) for column in columns) for item in rows]
 
 
 def log_of(spec: Source, rows: list[dict]) -> list[tuple]:
