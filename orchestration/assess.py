@@ -11,6 +11,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import yaml
+
 from orchestration.cli import fail, parser, prepare_environment
 from salesassess.calendar import CalendarError, checkin_window, cycle_window, quarter_start
 
@@ -182,7 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.writer import hold_warehouse
     from salesassess.writer_lock import WarehouseBusy
 
-    warehouse = AssessmentSettings().warehouse_path()
+    settings = AssessmentSettings()
+    try:
+        settings.method()  # a settings file that is missing or no mapping: before any run
+    except (ValueError, yaml.YAMLError) as error:
+        return fail(str(error))
+    warehouse = settings.warehouse_path()
     holder = f"make assess --partition {args.partition} --quarters {args.quarters}"
     with dg.DagsterInstance.get() as instance:
         try:

@@ -91,6 +91,8 @@ class AssessmentSettings(dg.ConfigurableResource):
         if not value:
             return {}
         path = resolve(value)
+        if not path.is_file():
+            raise ValueError(f"ASSESSMENT_CONFIG names {path}, which is no file")
         document = load_yaml_file(path) or {}
         if not isinstance(document, dict):
             raise ValueError(f"{path}: the method settings file must hold one YAML mapping")

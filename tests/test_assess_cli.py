@@ -112,3 +112,11 @@ def test_a_blocking_check_that_fails_is_named_with_what_it_found(environment, tm
         out,
         re.M,
     )
+
+
+def test_a_settings_file_that_is_missing_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSESSMENT_CONFIG", str(tmp_path / "method.yaml"))
+    assert main(["--partition", FIXTURE_PARTITION]) == 2
+    assert capsys.readouterr().err == (
+        f"error: ASSESSMENT_CONFIG names {tmp_path / 'method.yaml'}, which is no file\n"
+    )
