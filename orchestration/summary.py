@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\nFollow-up: not materialised yet for this cycle")
         if table_exists(con, "marts.fct_monthly_checkins"):
             print("\nMonthly check-ins (5 most recent calls on the primary criterion vs cycle)")
-            for month, improving, not_improving, no_calls in con.execute(
+            for month, improving, below, not_improving, few, no_calls in con.execute(
                 "select month, count(*) filter (where status = 'improving'), "
                 "count(*) filter (where status = 'not_improving'), "
                 "count(*) filter (where status = 'no_calls') "
@@ -234,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                 {"cycle": cycle},
             ).fetchall():
                 print(
-                    f"  {month}: {improving} improving, {not_improving} not improving, "
+                    f"  {month}: {improving} improving, {below} improving below target, "
+                    f"{not_improving} not improving, {few} with too few calls for a verdict, "
                     f"{no_calls} without calls yet"
                 )
 
@@ -243,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     index = settings.reports_path() / cycle / "index.html"
     if index.exists():
         print(f"\nOpen the scorecards in a browser: {index.as_uri()}")
+                "count(*) filter (where status = 'improving_below_target'), "
     return 0
+                "count(*) filter (where status = 'insufficient_checkin'), "
 
 
 if __name__ == "__main__":

@@ -174,7 +174,8 @@ def test_monthly_checkin_on_the_window_edges(environment, warehouse):
         "from marts.fct_monthly_checkins where month = '2026-10' order by rep_id",
     )
     # r1 (coached 2026-10-05): f1 at the session, f5, f6, f7 = 5, 4, 4, 5 -> 4.5; f4 a
-    # second before the session and f2 (November) are out. 4.5 - 3.0 = 1.5 -> improving.
+    # second before the session and f2 (November) are out. 4.5 - 3.0 = 1.5, but 4 calls
+    # are fewer than min_checkin_calls (5) -> insufficient_checkin, no verdict.
     # r2 (from 2026-10-01): six calls, the five most recent g6 g5 g4 g3 g2 = 1, 1, 1, 3, 2
     # -> 1.6 (g1 drops out); 1.6 - 2.0 = -0.4 -> not_improving.
     assert rows == [
@@ -185,7 +186,7 @@ def test_monthly_checkin_on_the_window_edges(environment, warehouse):
             pytest.approx(4.5),
             4,
             pytest.approx(1.5),
-            "improving",
+            "insufficient_checkin",
             "2026-10-05",
             "2026-10-05 00:00:00+00",
             "2026-10-25 10:00:00+00",
@@ -230,6 +231,7 @@ def test_dbt_unit_tests_pass(environment, warehouse):
         "consolidation_prefers_humans_then_external_then_auto",
         "rescore_statuses_and_change_of_approach",
         "checkin_most_recent_calls_and_edges",
+        "checkin_minimum_calls_and_rise_below_target",
     }, completed.stdout[-3000:]
 
 

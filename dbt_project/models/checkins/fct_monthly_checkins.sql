@@ -1,8 +1,12 @@
 -- Monthly check-in, per rep with a primary coaching priority in the last quarterly
 -- assessment: the mean of the primary criterion over the rep's var('checkin_calls') most
 -- recent scored calls from the window start (the coaching session, else the assessment
--- date) to the month's end, compared with the cycle score. improving when the difference
--- reaches var('improvement_threshold'); no_calls when the rep has no scored call yet.
+-- date) to the month's end, compared with the cycle score. Status: no_calls when the rep
+-- has no scored call yet; insufficient_checkin with fewer than var('min_checkin_calls')
+-- (no verdict on so few calls); else improving when the difference reaches
+-- var('checkin_improvement_threshold') (the 30-day target, 0.5, by default),
+-- improving_below_target when it reaches var('checkin_rise_threshold') but not the target,
+-- not_improving below that.
 -- is_provisional: the primary priority comes from scores that are not calibrated.
 with
 
@@ -56,10 +60,15 @@ select
     recent.last_call_at,
     case
         when recent.n_checkin_calls is null then 'no_calls'
+        when recent.n_checkin_calls < {{ var("min_checkin_calls") }} then 'insufficient_checkin'
         when {{ reaches(
-            "recent.checkin_score - windows.cycle_score", var("improvement_threshold")
+            "recent.checkin_score - windows.cycle_score", var("checkin_improvement_threshold")
         ) }}
             then 'improving'
+        when {{ reaches(
+            "recent.checkin_score - windows.cycle_score", var("checkin_rise_threshold")
+        ) }}
+            then 'improving_below_target'
         else 'not_improving'
     end as status,
     windows.is_provisional
