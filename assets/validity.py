@@ -149,7 +149,14 @@ def build_correlation_rows(con, cycle: str, method: Mapping[str, object]) -> lis
     return rows
 
 
+INSUFFICIENT_WON_DEALS = "insufficient_won_deals"
+
+
 def build_calibration_rows(con, cycle: str, method: Mapping[str, object]) -> list[tuple]:
+    """One row per criterion in force. The suggestion is ready only when the sample holds at
+    least ``weight_calibration_min_won_deals`` won opportunities with scored calls; below it
+    the weights are still computed and shown, with ``suggestion_status`` (and every row's
+    ``note``) ``insufficient_won_deals`` and ``is_ready`` false."""
     sample = con.execute(
         "select criterion_id, opportunity_id, mean_score, won "
         "from intermediate.int_weight_calibration_sample where cycle = $cycle "
@@ -166,14 +173,19 @@ def build_calibration_rows(con, cycle: str, method: Mapping[str, object]) -> lis
     correlations = {c: (results[c].r if c in results else None) for c, _ in criteria}
     try:
         suggested = suggested_weights(correlations, int(method["calibration_weight_floor"]))
-        status = "ok"
+        status, suggestion = "ok", "ready"
     except ValueError as error:
         suggested = {c: w for c, w in criteria}
-        status = f"kept_current_weights: {error}"
+        status, suggestion = f"kept_current_weights: {error}", "kept_current_weights"
     n_won = len({opportunity for _, opportunity, _, won in sample if won})
+    if n_won < int(method["weight_calibration_min_won_deals"]):
+        status = suggestion = INSUFFICIENT_WON_DEALS
     rows = []
     for criterion, weight in criteria:
         result = results.get(criterion)
+        note = status
+        if suggestion != INSUFFICIENT_WON_DEALS and result is not None and result.reason:
+            note = result.reason
         rows.append(
             (
                 criterion,
@@ -184,7 +196,9 @@ def build_calibration_rows(con, cycle: str, method: Mapping[str, object]) -> lis
                 result.p_value if result else None,
                 result.n if result else 0,
                 n_won,
-                status if result is None or result.reason is None else result.reason,
+                note,
+                suggestion,
+                suggestion == "ready",
             )
         )
     return rows
@@ -235,8 +249,16 @@ def criterion_validity(context: dg.AssetExecutionContext, settings: AssessmentSe
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(calibration)),
             "preview": markdown_table(
-                calibration,
-                ["criterion_id", "cycle", "current_weight", "suggested_weight", "r", "p_value"],
+                [row[:6] + row[9:10] for row in calibration],
+                [
+                    "criterion_id",
+                    "cycle",
+                    "current_weight",
+                    "suggested_weight",
+                    "r",
+                    "p_value",
+                    "suggestion_status",
+                ],
             ),
         },
     )

@@ -232,6 +232,8 @@ def test_dbt_unit_tests_pass(environment, warehouse):
         "rescore_statuses_and_change_of_approach",
         "checkin_most_recent_calls_and_edges",
         "checkin_minimum_calls_and_rise_below_target",
+        "weight_calibration_ties_at_the_last_won_deal",
+        "weight_calibration_ties_cut_by_opportunity_id",
     }, completed.stdout[-3000:]
 
 

@@ -1,7 +1,10 @@
 -- Step 1 weight calibration sample: the var('calibration_won_opportunities') (default 50)
--- most recently closed-won opportunities closed before the cycle's end, and the
--- closed-lost ones closed in the same span; per opportunity and criterion, the mean of
--- its calls' scores (all assessed cycles so far).
+-- most recently closed-won opportunities with scored calls closed before the cycle's end,
+-- and the closed-lost ones closed in the same span; per opportunity and criterion, the
+-- mean of its calls' scores (all assessed cycles so far). Ties at the last place (won
+-- deals closed on the same day as the 50th): with var('calibration_include_ties') (the
+-- default) every one of them joins the sample, which may then hold more than 50; without
+-- it the sample holds exactly 50, the larger opportunity ids first.
 with
 
 opportunities as (
@@ -30,7 +33,11 @@ recent_won as (
     select
         opportunity_id,
         close_date,
-        row_number() over (order by close_date desc, opportunity_id desc) as recency
+        {% if var("calibration_include_ties") -%}
+            rank() over (order by close_date desc) as recency
+        {%- else -%}
+            row_number() over (order by close_date desc, opportunity_id desc) as recency
+        {%- endif %}
     from scored_opportunities
     where is_won
 ),
