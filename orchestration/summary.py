@@ -227,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
             print("\nMonthly check-ins (5 most recent calls on the primary criterion vs cycle)")
             for month, improving, below, not_improving, few, no_calls in con.execute(
                 "select month, count(*) filter (where status = 'improving'), "
+                "count(*) filter (where status = 'improving_below_target'), "
                 "count(*) filter (where status = 'not_improving'), "
+                "count(*) filter (where status = 'insufficient_checkin'), "
                 "count(*) filter (where status = 'no_calls') "
                 "from marts.fct_monthly_checkins where cycle = $cycle group by month "
                 "order by month",
@@ -244,9 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     index = settings.reports_path() / cycle / "index.html"
     if index.exists():
         print(f"\nOpen the scorecards in a browser: {index.as_uri()}")
-                "count(*) filter (where status = 'improving_below_target'), "
     return 0
-                "count(*) filter (where status = 'insufficient_checkin'), "
 
 
 if __name__ == "__main__":
