@@ -6,11 +6,20 @@ dbt prepares every rep's cycle and follow-up score on every criterion
 one row for the team (``scope = team``, ``manager_id = 'team'`` as in
 ``fct_manager_effectiveness``) and one per manager with coached reps (``scope = manager``).
 
-The rows in the model: reps with a sufficient cycle sample (the reps who can be given
-priorities), criteria with a follow-up score over at least ``followup_min_calls`` calls
-(as a verdict needs); the primary priority is the coached criterion, every criterion that
-was no priority is a comparison criterion. Secondary priorities are left out: the
-practice scenarios target them too, so they are neither coached nor untouched.
+The rows in the model: active reps with a sufficient cycle sample (the reps who can be
+given priorities: sample ``ok`` or ``unrepresentative``), criteria with a follow-up score
+over at least ``followup_min_calls`` calls (as a verdict needs); the primary priority is
+the coached criterion, every criterion that was no priority is a comparison criterion.
+Secondary priorities are left out: the practice scenarios target them too, so they are
+neither coached nor untouched. A rep inactive in the cycle's reps snapshot or the
+follow-up window's is left out entirely (coached and comparison rows).
+
+Two estimates per row: with every rep of the model (``effect``, ``ci_low``, ... as
+before), and confirmed (``effect_confirmed``, ...), the model refitted without the reps
+whose primary priority is provisional (scores not calibrated, or an unrepresentative
+sample): neither their coached nor their comparison rows. ``n_provisional`` counts the
+coached reps the confirmed estimate leaves out; ``is_provisional`` says the first
+estimate rests partly on them. The summary and the reports lead with the confirmed one.
 """
 
 from collections.abc import Mapping
@@ -31,24 +40,24 @@ TEAM = "team"
 
 
 def model_rows(con, cycle: str, method: Mapping[str, object]) -> list[tuple]:
-    """(rep_id, manager_id, criterion_id, cycle_score, followup_score, coached) of the
-    rep-criteria the model uses."""
+    """(rep_id, manager_id, criterion_id, cycle_score, followup_score, coached, confirmed)
+    of the rep-criteria the model uses; ``confirmed``: the rep's evidence is neither
+    provisional (primary priority) nor from an unrepresentative sample."""
     return con.execute(
         "select rep_id, coalesce(manager_id, ''), criterion_id, cycle_score, followup_score, "
-        "coalesce(priority_rank = 1, false) "
+        "coalesce(priority_rank = 1, false), "
+        "sample_status = 'ok' and not coalesce(is_provisional, false) "
         "from intermediate.int_followup_rep_criterion_scores "
-        "where cycle = $cycle and sample_status = 'ok' and cycle_score is not null "
+        "where cycle = $cycle and sample_status in ('ok', 'unrepresentative') "
+        "and coalesce(is_active, true) and cycle_score is not null "
         "and n_followup_calls >= $min_calls and coalesce(priority_rank, 1) = 1 "
         "order by rep_id, criterion_id",
         {"cycle": cycle, "min_calls": int(method["followup_min_calls"])},
     ).fetchall()
 
 
-def _row(cycle: str, scope: str, manager: str, result: CoachingEffect) -> tuple:
+def _estimates(result: CoachingEffect) -> tuple:
     return (
-        cycle,
-        scope,
-        manager,
         result.n_coached,
         result.n_comparison,
         result.raw_change_coached,
@@ -59,9 +68,31 @@ def _row(cycle: str, scope: str, manager: str, result: CoachingEffect) -> tuple:
         result.p_value,
         result.std_error,
         result.df,
-        result.method,
-        result.reason,
     )
+
+
+def _row(
+    cycle: str, scope: str, manager: str, result: CoachingEffect, confirmed: CoachingEffect
+) -> tuple:
+    n_provisional = result.n_coached - confirmed.n_coached
+    return (
+        (cycle, scope, manager)
+        + _estimates(result)
+        + (result.method, result.reason, n_provisional > 0, n_provisional)
+        + _estimates(confirmed)
+        + (confirmed.reason,)
+    )
+
+
+def _effects(rows: list[tuple]) -> tuple[CoachingEffect, dict]:
+    """The team's estimate and the managers' from model rows."""
+    reps, groups, criteria, before, after, coached = (
+        [list(column) for column in zip(*(row[:6] for row in rows), strict=True)]
+        if rows
+        else [[]] * 6
+    )
+    team = coaching_effect(reps, criteria, before, after, coached)[None]
+    return team, coaching_effect(reps, criteria, before, after, coached, group=groups)
 
 
 def build_coaching_effect_rows(con, cycle: str, method: Mapping[str, object]) -> list[tuple]:
@@ -75,15 +106,14 @@ def build_coaching_effect_rows(con, cycle: str, method: Mapping[str, object]) ->
             {"cycle": cycle},
         ).fetchall()
     )
-    reps, groups, criteria, before, after, coached = (
-        [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 6
-    )
-    team = coaching_effect(reps, criteria, before, after, coached)[None]
-    by_manager = coaching_effect(reps, criteria, before, after, coached, group=groups)
-    out = [_row(cycle, TEAM, TEAM, team)]
+    team, by_manager = _effects(rows)
+    team_confirmed, by_manager_confirmed = _effects([row for row in rows if row[6]])
+    out = [_row(cycle, TEAM, TEAM, team, team_confirmed)]
     for manager in managers:
-        result = by_manager.get(manager) or _no_rows()  # no rep of the manager in the model
-        out.append(_row(cycle, "manager", manager, result))
+        # a manager without rep in the model (or in the confirmed one) has no estimate
+        result = by_manager.get(manager) or _no_rows()
+        confirmed = by_manager_confirmed.get(manager) or _no_rows()
+        out.append(_row(cycle, "manager", manager, result, confirmed))
     return out
 
 
@@ -112,7 +142,7 @@ def _no_rows() -> CoachingEffect:
             "coaching_effect_key",
             asset=COACHING_EFFECT_KEY,
             description="One row per cycle, scope and manager_id; the team row present; "
-            "every effect inside its interval.",
+            "every effect (and confirmed effect) inside its interval.",
             blocking=True,
         )
     ],
@@ -126,24 +156,23 @@ def coaching_effect_asset(context: dg.AssetExecutionContext, settings: Assessmen
         team = rows[0]
         write_mart(con, "fct_coaching_effect", cycle, rows)
         problems = key_problems(con, cycle)
-    columns = ["scope", "manager_id", "n_coached", "n_comparison", "raw_change_coached"]
-    columns += ["raw_change_comparison", "effect", "ci_low", "ci_high", "p_value"]
+    columns = ["scope", "manager_id", "n_coached", "n_provisional", "effect_confirmed"]
+    columns += ["ci_low_confirmed", "ci_high_confirmed", "effect", "ci_low", "ci_high"]
+    status = "team effect " + effect_text(
+        {"effect": team[21], "ci_low": team[22], "ci_high": team[23], "effect_note": team[27]}
+    )
+    if team[16]:
+        status += f"; with the {team[16]} provisional: " + effect_text(
+            {"effect": team[7], "ci_low": team[8], "ci_high": team[9], "effect_note": team[14]}
+        )
     yield dg.MaterializeResult(
         asset_key=COACHING_EFFECT_KEY,
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(rows)),
-            SLICE_STATUS: dg.MetadataValue.text(
-                "team effect "
-                + effect_text(
-                    {
-                        "effect": team[7],
-                        "ci_low": team[8],
-                        "ci_high": team[9],
-                        "effect_note": team[14],
-                    }
-                )
+            SLICE_STATUS: dg.MetadataValue.text(status),
+            "preview": markdown_table(
+                [row[1:4] + row[16:17] + row[21:24] + row[7:10] for row in rows], columns
             ),
-            "preview": markdown_table([row[1:11] for row in rows], columns),
         },
     )
     yield dg.AssetCheckResult(
@@ -170,8 +199,10 @@ def key_problems(con, cycle: str) -> list[str]:
     if teams != 1:
         problems.append(f"{teams} team rows")
     outside = con.execute(
-        f"select count(*) from {COACHING_EFFECT_TABLE} where cycle = $cycle "
-        "and effect is not null and not (ci_low <= effect and effect <= ci_high)",
+        f"select count(*) from {COACHING_EFFECT_TABLE} where cycle = $cycle and ("
+        "(effect is not null and not (ci_low <= effect and effect <= ci_high)) or "
+        "(effect_confirmed is not null and not "
+        "(ci_low_confirmed <= effect_confirmed and effect_confirmed <= ci_high_confirmed)))",
         {"cycle": cycle},
     ).fetchone()[0]
     if outside:

@@ -93,14 +93,20 @@ def report_lines(reports_dir: Path, cycle: str) -> list[str]:
 
 def effectiveness_lines(con, cycle: str) -> list[str]:
     """Each manager's band and, beside it, the coaching effect net of regression to the
-    mean with its 95% interval; then the team's raw changes against the effect."""
+    mean with its 95% interval: the confirmed one first (without the reps whose priority is
+    provisional), then, where it differs, the one with them; then the team's raw changes
+    against the effect."""
     from salesassess.coaching_statistics import effect_text
 
     effects = {}
     if table_exists(con, "marts.fct_coaching_effect"):
         cursor = con.execute(
-            "select manager_id, effect, ci_low, ci_high, note as effect_note, "
-            "raw_change_coached, raw_change_comparison "
+            "select manager_id, effect_confirmed as effect, ci_low_confirmed as ci_low, "
+            "ci_high_confirmed as ci_high, note_confirmed as effect_note, "
+            "raw_change_coached_confirmed as raw_change_coached, "
+            "raw_change_comparison_confirmed as raw_change_comparison, n_provisional, "
+            "struct_pack(effect := effect, ci_low := ci_low, ci_high := ci_high, "
+            "effect_note := note) as with_provisional "
             "from marts.fct_coaching_effect where cycle = $cycle",
             {"cycle": cycle},
         )
@@ -118,6 +124,12 @@ def effectiveness_lines(con, cycle: str) -> list[str]:
             f"  {manager:<8} {improved}/{coached} improved ({_number(share, '.0%')}): "
             f"{status:<16} coaching effect "
             + (effect_text(effect) if effect else "not computed")
+            + (
+                f"; with the {effect['n_provisional']} provisional: "
+                + effect_text(effect["with_provisional"])
+                if effect and effect["n_provisional"]
+                else ""
+            )
             + (f" [provisional: {provisional} not calibrated]" if provisional else "")
         )
     team = effects.get("team")

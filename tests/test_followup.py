@@ -234,6 +234,7 @@ def test_dbt_unit_tests_pass(environment, warehouse):
         "checkin_minimum_calls_and_rise_below_target",
         "weight_calibration_ties_at_the_last_won_deal",
         "weight_calibration_ties_cut_by_opportunity_id",
+        "coaching_effect_inputs_active_and_provisional",
     }, completed.stdout[-3000:]
 
 

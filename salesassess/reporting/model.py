@@ -276,7 +276,13 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
             row["manager_id"]: row
             for row in _dicts(
                 con,
-                "select manager_id, effect, ci_low, ci_high, p_value, note as effect_note "
+                # the confirmed effect leads (without the reps whose priority is
+                # provisional); the one with them is kept beside it
+                "select manager_id, effect_confirmed as effect, ci_low_confirmed as ci_low, "
+                "ci_high_confirmed as ci_high, p_value_confirmed as p_value, "
+                "note_confirmed as effect_note, n_provisional as effect_n_provisional, "
+                "struct_pack(effect := effect, ci_low := ci_low, ci_high := ci_high, "
+                "p_value := p_value, effect_note := note) as with_provisional "
                 "from marts.fct_coaching_effect where cycle = $cycle",
                 cycle,
             )
@@ -285,8 +291,9 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
         else {}
     )
     empty = {"effect": None, "ci_low": None, "ci_high": None, "p_value": None}
+    empty |= {"effect_note": None, "effect_n_provisional": 0, "with_provisional": None}
     for manager in managers:  # the band and, beside it, the effect net of regression
-        manager.update(effects.get(manager["manager_id"], {**empty, "effect_note": None}))
+        manager.update(effects.get(manager["manager_id"], empty))
     team_gaps = _dicts(
         con,
         "select team, criterion_id, criterion_name, weight, ranked_by, top_mean, bottom_mean, "
