@@ -90,7 +90,8 @@ TARGETS = (
         "marts.fct_rep_scorecards",
         True,
         "Rep scorecards of the cycle: (rep_id, cycle) unique and not null, sample_status in "
-        "{ok, insufficient_sample}, weighted_score inside the scale, close_rate in 0..1.",
+        "{ok, insufficient_sample, unrepresentative}, weighted_score inside the scale, "
+        "close_rate in 0..1.",
     ),
 )
 

@@ -25,7 +25,7 @@ from salesassess.expectations import (
 )
 from salesassess.sql_dialect import DUCKDB, Dialect, current, using
 
-SAMPLE_STATUSES = ("ok", "insufficient_sample")
+SAMPLE_STATUSES = ("ok", "insufficient_sample", "unrepresentative")
 
 
 def _name(column: str) -> str:

@@ -8,6 +8,11 @@
 -- change_coaching_approach: not improved on the same primary criterion in this cycle and
 -- the one before. is_provisional: the primary priority comes from scores that are not
 -- calibrated (fct_coaching_priorities); the verdict is shown but must not drive decisions.
+-- A rep who turns inactive after the cycle (active = false in the follow-up window's reps
+-- snapshot, label <cycle>-followup) gets status inactive: no verdict, counted in no band,
+-- test or streak (the follow-up score and calls are still shown). A rep inactive in the
+-- cycle itself has no priority, so no row. A rep absent from the window's snapshot is
+-- judged as usual.
 with
 
 windows as (
@@ -22,12 +27,19 @@ followup as (
     {{ followup_rep_criterion_scores('windows', 'followup_scores') }}
 ),
 
+inactive_at_followup as (
+    select distinct rep_id
+    from {{ source('raw', 'reps') }}
+    where cycle = {{ followup_label() }} and active = false
+),
+
 deltas as (
     select
         windows.*,
         followup.followup_score,
         coalesce(followup.n_followup_calls, 0) as n_followup_calls,
         case
+            when inactive_at_followup.rep_id is not null then 'inactive'
             when coalesce(followup.n_followup_calls, 0) < {{ var("followup_min_calls") }}
                 then 'insufficient_followup'
             when {{ reaches(
@@ -39,6 +51,7 @@ deltas as (
     from windows
     left join followup
         on windows.rep_id = followup.rep_id and windows.criterion_id = followup.criterion_id
+    left join inactive_at_followup on windows.rep_id = inactive_at_followup.rep_id
 ),
 
 {% if is_incremental() %}

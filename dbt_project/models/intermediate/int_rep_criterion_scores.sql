@@ -1,7 +1,8 @@
 -- Step 3: a rep's criterion score is the mean of their calls' consolidated scores on that
 -- criterion in the cycle (under the cycle's rubric version); the team benchmark is the
--- mean over the team's reps with a sufficient sample (sample_status ok) who are active,
--- each rep weighted equally: a rep with 2 calls, or one who left, does not move it.
+-- mean over the team's reps with a sufficient sample (sample_status ok, or unrepresentative:
+-- enough scored calls, crowded into one week) who are active, each rep weighted equally: a
+-- rep with 2 calls, or one who left, does not move it.
 with
 
 reps as (
@@ -59,7 +60,9 @@ rep_grid as (
         coalesce(rep_scores.n_scored_calls, 0) as n_scored_calls,
         coalesce(rep_scores.n_auto_scored_calls, 0) as n_auto_scored_calls,
         coalesce(rep_scores.n_external_scored_calls, 0) as n_external_scored_calls,
-        coalesce(samples.sample_status = 'ok' and reps.is_active, false) as in_team_benchmark
+        coalesce(
+            samples.sample_status in ('ok', 'unrepresentative') and reps.is_active, false
+        ) as in_team_benchmark
     from reps
     cross join criteria
     left join samples on reps.rep_id = samples.rep_id

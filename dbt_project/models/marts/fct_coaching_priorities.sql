@@ -1,11 +1,13 @@
 -- Step 3: a rep's coaching priorities are the criteria with the largest positive weighted
 -- gap = (team benchmark - rep score) x weight, ranked; ties go to the heavier criterion,
 -- then to the rubric's order. A gap under var('min_priority_gap') points on the scale is
--- not a priority. Reps with insufficient_sample get none. A priority computed from a rubric
--- version that is not calibrated, or from automated / external scores while that scorer
--- is not calibrated against humans, keeps that status (not_calibrated, or
--- insufficient_double_scoring), the reasons, and is_provisional: it is shown, and every
--- Step 5 mart that counts it carries the flag.
+-- not a priority. Reps with insufficient_sample get none, nor do inactive reps (active =
+-- false in the cycle's reps snapshot: no priority, evidence, scenario or follow-up). A
+-- priority computed from a rubric version that is not calibrated, or from automated /
+-- external scores while that scorer is not calibrated against humans, keeps that status
+-- (not_calibrated, or insufficient_double_scoring), the reasons, and is_provisional; so
+-- does a priority from an unrepresentative sample (sample_status, sample_reason): it is
+-- shown, and every Step 5 mart that counts it carries the flag.
 with
 
 criterion_scores as (
@@ -23,11 +25,13 @@ calibration as (
 gaps as (
     select
         criterion_scores.*,
+        samples.sample_status,
+        samples.sample_reason,
         (criterion_scores.team_benchmark - criterion_scores.rep_score)
         * criterion_scores.weight as weighted_gap
     from criterion_scores
     inner join samples on criterion_scores.rep_id = samples.rep_id
-    where samples.sample_status = 'ok'
+    where samples.sample_status in ('ok', 'unrepresentative') and samples.is_active
 ),
 
 ranked as (
@@ -104,5 +108,7 @@ select
         ),
         ''
     ) as calibration_reason,
-    calibration_status != 'calibrated' as is_provisional
+    (calibration_status != 'calibrated' or sample_status != 'ok') as is_provisional,
+    sample_status,
+    sample_reason
 from statuses

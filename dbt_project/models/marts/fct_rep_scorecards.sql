@@ -1,5 +1,7 @@
 -- One row per rep and cycle: the sample (Step 2), the weighted score and every criterion
--- next to the team benchmark (Step 3), and the close rate next to the team's.
+-- next to the team benchmark (Step 3), and the close rate next to the team's. An inactive
+-- rep (active = false in the cycle's reps snapshot) keeps the row and the scores, with
+-- rep_status inactive: no priority, no follow-up, not in the benchmark or the bands.
 with
 
 reps as (
@@ -65,6 +67,8 @@ scorecards as (
         samples.n_calls_with_score,
         samples.n_scored_calls,
         samples.sample_status,
+        samples.sample_reason,
+        case when samples.is_active then 'active' else 'inactive' end as rep_status,
         rep_weighted.weighted_score,
         rep_weighted.team_weighted_score,
         rep_weighted.criterion_scores,
@@ -116,7 +120,9 @@ select
     case
         when team_outcomes.team_closed > 0
             then cast(team_outcomes.team_won as double) / team_outcomes.team_closed
-    end as team_close_rate
+    end as team_close_rate,
+    scorecards.rep_status,
+    scorecards.sample_reason
 from scorecards
 inner join team_outcomes on scorecards.team = team_outcomes.team
 cross join cycle_rubric

@@ -1,7 +1,8 @@
 -- Step 3 team view, per team (benchmarks are per team): per criterion, the mean score of
--- the top and of the bottom group of the team's reps with a sufficient sample and a
--- weighted score, ranked within the team by close rate in the cycle, or by weighted score
--- when fewer than var('top_bottom_min_reps_with_close_rate') of them have a close rate.
+-- the top and of the bottom group of the team's active reps with a sufficient sample (ok
+-- or unrepresentative) and a weighted score, ranked within the team by close rate in the
+-- cycle, or by weighted score when fewer than var('top_bottom_min_reps_with_close_rate')
+-- of them have a close rate.
 -- Each group holds the reps whose rank from its end is within var('top_bottom_share') of
 -- the ranked reps (at least one); reps tied at the boundary are all in (a group may exceed
 -- the quartile), never split by the scores being compared. A team whose ties leave a rep
@@ -14,7 +15,8 @@ scorecards as (
     where
         cycle = {{ cycle_key() }}
         and weighted_score is not null
-        and sample_status = 'ok'
+        and sample_status in ('ok', 'unrepresentative')
+        and rep_status = 'active'
 ),
 
 criterion_scores as (
