@@ -20,7 +20,7 @@ def _number(value, pattern: str) -> str:
 def rep_summary_lines(con, cycle: str) -> list[str]:
     rows = con.execute(
         "select rep_id, rep_name, manager_id, n_calls, n_scored_calls, sample_status, "
-        "weighted_score, weighted_score_100, close_rate, team_close_rate "
+        "weighted_score, weighted_score_100, close_rate, team_close_rate, rep_status "
         "from marts.fct_rep_scorecards where cycle = $cycle "
         "order by manager_id, weighted_score desc nulls last, rep_id",
         {"cycle": cycle},
@@ -30,11 +30,12 @@ def rep_summary_lines(con, cycle: str) -> list[str]:
         f"{'sample':<19} {'weighted':>8} {'0-100':>6} {'close':>6} {'team':>6}"
     )
     lines = [header, "-" * len(header)]
-    for rep, name, manager, calls, scored, status, ws, ws100, close, team in rows:
+    for rep, name, manager, calls, scored, status, ws, ws100, close, team, rep_status in rows:
         lines.append(
             f"{rep:<10} {name[:20]:<20} {manager:<8} {calls:>5} {scored:>6} {status:<19} "
             f"{_number(ws, '8.2f')} {_number(ws100, '6.1f')} "
             f"{_number(close, '6.0%')} {_number(team, '6.0%')}"
+            + (" [inactive: not coached]" if rep_status == "inactive" else "")
         )
     return lines
 
@@ -42,7 +43,8 @@ def rep_summary_lines(con, cycle: str) -> list[str]:
 def priority_lines(con, cycle: str) -> list[str]:
     priorities = con.execute(
         "select rep_id, rank, criterion_id, rep_score, team_score, weight, weighted_gap, "
-        "calibration_status from marts.fct_coaching_priorities where cycle = $cycle "
+        "calibration_status, sample_status from marts.fct_coaching_priorities "
+        "where cycle = $cycle "
         "order by rep_id, rank",
         {"cycle": cycle},
     ).fetchall()
@@ -55,11 +57,13 @@ def priority_lines(con, cycle: str) -> list[str]:
     for rep in sorted({p[0] for p in priorities}):
         items = [
             f"{c} (rep {rs:.2f} vs team {ts:.2f}, weight {w}%, gap {g:.1f})"
-            for r, _, c, rs, ts, w, g, _ in priorities
+            for r, _, c, rs, ts, w, g, _, _ in priorities
             if r == rep
         ]
-        status = next(p[7] for p in priorities if p[0] == rep)
-        flag = "" if status == "calibrated" else f" [{status}: provisional]"
+        status, sample = next((p[7], p[8]) for p in priorities if p[0] == rep)
+        reasons = [status] if status != "calibrated" else []
+        reasons += ["unrepresentative sample"] if sample == "unrepresentative" else []
+        flag = f" [{', '.join(reasons)}: provisional]" if reasons else ""
         lines.append(f"{rep}: " + "; ".join(items) + flag)
         for r, day, mm_ss, score, excerpt, ev_status in evidence:
             if r != rep:

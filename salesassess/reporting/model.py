@@ -54,6 +54,10 @@ class RepReport:
     team_close_rate: float | None
     n_closed: int
     n_won: int
+    # active, or inactive (the cycle's reps snapshot): scores shown, no coaching
+    rep_status: str = "active"
+    # why the sample is unrepresentative (crowded into one ISO week), else None
+    sample_reason: str | None = None
     criteria: list[dict] = field(default_factory=list)
     priorities: list[dict] = field(default_factory=list)
     evidence: list[dict] = field(default_factory=list)
@@ -194,7 +198,8 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
             "select rep_id, rep_name, manager_id, manager_name, n_calls, n_scored_calls, "
             "sample_status, weighted_score, weighted_score_100, team_weighted_score, "
             "close_rate, team_close_rate, n_closed_opportunities as n_closed, "
-            "n_won_opportunities as n_won from marts.fct_rep_scorecards "
+            "n_won_opportunities as n_won, rep_status, sample_reason "
+            "from marts.fct_rep_scorecards "
             "where cycle = $cycle order by manager_id, rep_id",
             cycle,
         )
@@ -216,8 +221,9 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
         _dicts(
             con,
             "select rep_id, rank, criterion_id, criterion_name, rep_score, team_score, weight, "
-            "weighted_gap, calibration_status, calibration_reason "
-            "from marts.fct_coaching_priorities where cycle = $cycle order by rep_id, rank",
+            "weighted_gap, calibration_status, calibration_reason, is_provisional, "
+            "sample_reason from marts.fct_coaching_priorities where cycle = $cycle "
+            "order by rep_id, rank",
             cycle,
         ),
         "priorities",
