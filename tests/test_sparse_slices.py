@@ -191,6 +191,21 @@ def test_the_scorer_step_ends_with_a_status_on_every_shape(tmp_path, shape, part
 
 
 # --- whole runs: make assess on a quarter whose later data is missing ----------------------
+@pytest.fixture
+def environment(environment, tmp_path):
+    """The module's environment with a warehouse of the test's own: each run lands another
+    company (the same call ids in other quarters)."""
+    folder = tmp_path / "warehouse"
+    folder.mkdir()
+    for name, path in {
+        "ASSESSMENT_WAREHOUSE": folder / "warehouse.duckdb",
+        "ASSESSMENT_PUBLISHED": folder / "published.duckdb",
+        "ASSESSMENT_REPORTS_DIR": folder / "reports",
+    }.items():
+        environment["patch"].setenv(name, str(path))
+    return {**environment, "warehouse": folder / "warehouse.duckdb"}
+
+
 def assess_sparse(environment, landing: Path, partition: str, today: str, capsys) -> str:
     """``make assess`` of ``partition`` on ``today`` (its follow-up window and first
     check-in month are over, nothing later); its printed lines."""
