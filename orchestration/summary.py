@@ -117,25 +117,29 @@ def effectiveness_lines(con, cycle: str) -> list[str]:
         names = [column[0] for column in cursor.description]
         effects = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
     lines = []
-    for manager, coached, improved, share, status, provisional in con.execute(
-        "select manager_id, n_coached, n_improved, improved_share, status, n_provisional "
-        "from marts.fct_manager_effectiveness where cycle = $cycle "
+    for row in con.execute(
+        "select manager_id, n_coached_confirmed, n_improved_confirmed, "
+        "improved_share_confirmed, status_confirmed, n_provisional, n_coached, n_improved, "
+        "improved_share, status from marts.fct_manager_effectiveness where cycle = $cycle "
         "order by manager_id = 'team', manager_id",
         {"cycle": cycle},
     ).fetchall():
+        manager, coached, improved, share, status, provisional = row[:6]
         effect = effects.get(manager)
-        lines.append(
+        line = (
             f"  {manager:<8} {improved}/{coached} improved ({_number(share, '.0%')}): "
-            f"{status:<16} coaching effect "
-            + (effect_text(effect) if effect else "not computed")
-            + (
-                f"; with the {effect['n_provisional']} provisional: "
-                + effect_text(effect["with_provisional"])
-                if effect and effect["n_provisional"]
-                else ""
-            )
-            + (f" [provisional: {provisional} not calibrated]" if provisional else "")
+            f"{status:<16} coaching effect " + (effect_text(effect) if effect else "not computed")
         )
+        if provisional:
+            # the verdicts on provisional priorities (uncalibrated scores, an unrepresentative
+            # sample) beside the confirmed ones, never instead of them
+            all_coached, all_improved, all_share, all_status = row[6:]
+            line += (
+                f"; with the {provisional} provisional: {all_improved}/{all_coached} improved "
+                f"({_number(all_share, '.0%')}), {all_status}"
+                + (f", coaching effect {effect_text(effect['with_provisional'])}" if effect else "")
+            )
+        lines.append(line)
     team = effects.get("team")
     if team and team["raw_change_coached"] is not None:
         lines.append(

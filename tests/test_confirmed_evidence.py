@@ -139,9 +139,10 @@ def test_the_summary_leads_with_the_confirmed_effect(followed_up):
     )
     followed_up.execute(
         "create table marts.fct_manager_effectiveness as select * from (values "
-        "('m1', '2026-Q3', 3, 2, 2 / 3, 'mixed', 1), ('team', '2026-Q3', 3, 2, 2 / 3, "
-        "'mixed', 1)) as t(manager_id, cycle, n_coached, n_improved, improved_share, status, "
-        "n_provisional)"
+        "('m1', '2026-Q3', 3, 3, 1.0, 'working', 1, 2, 2, 1.0, 'working'), "
+        "('team', '2026-Q3', 3, 3, 1.0, 'working', 1, 2, 2, 1.0, 'working')) "
+        "as t(manager_id, cycle, n_coached, n_improved, improved_share, status, n_provisional, "
+        "n_coached_confirmed, n_improved_confirmed, improved_share_confirmed, status_confirmed)"
     )
     texts = []
     for effect, se, df in (full_design_estimate(CONFIRMED), full_design_estimate(ALL)):
@@ -150,12 +151,13 @@ def test_the_summary_leads_with_the_confirmed_effect(followed_up):
             effect_text({"effect": effect, "ci_low": effect - half, "ci_high": effect + half})
         )
     confirmed, every = texts
-    band = f"2/3 improved (67%): {'mixed':<16}"
+    # r1 +0.8, r2 +0.6 and the provisional r3 +1.5: every coached rep improved; the line
+    # leads with the two confirmed verdicts and effect, the provisional beside them
+    band = f"2/2 improved (100%): {'working':<16}"
+    beside = f"with the 1 provisional: 3/3 improved (100%), working, coaching effect {every}"
     assert effectiveness_lines(followed_up, "2026-Q3") == [
-        f"  m1       {band} coaching effect {confirmed}; with the 1 provisional: {every}"
-        " [provisional: 1 not calibrated]",
-        f"  team     {band} coaching effect {confirmed}; with the 1 provisional: {every}"
-        " [provisional: 1 not calibrated]",
+        f"  m1       {band} coaching effect {confirmed}; {beside}",
+        f"  team     {band} coaching effect {confirmed}; {beside}",
         "  coaching effect: how much more the coached criterion rose than criteria not "
         "coached from the same score",
         "  (net of regression to the mean); raw change: coached criterion +0.70, criteria "

@@ -110,20 +110,37 @@ def trend_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None:
 
 
 def manager_chart(managers: list[dict]) -> Markup | None:
-    """Share of each manager's coached reps who improved, against the 30% / 70% bands."""
-    rows = [m for m in managers if m["improved_share"] is not None]
+    """Share of each manager's coached reps who improved, against the 30% / 70% bands: the
+    confirmed verdicts (``improved_share``); a manager whose every verdict is provisional
+    gets the share of those (``improved_share_all``), hatched grey and labelled so."""
+    rows = [m for m in managers if (m["improved_share"], m["improved_share_all"]) != (None, None)]
     if not rows:
         return None
     with rc_context(_RC):
         figure = Figure(figsize=(6.4, 0.5 * len(rows) + 1.0))
         axes = figure.add_subplot()
         colours = {"working": "#2e8b57", "mixed": "#d4a017", "needs_adjustment": LOW_COLOUR}
-        labels = [f"{m['manager_id']} ({m['n_improved']}/{m['n_coached']})" for m in rows]
-        axes.barh(
+        confirmed = [m["improved_share"] is not None for m in rows]
+        labels = [
+            f"{m['manager_id']} ({m['n_improved']}/{m['n_coached']})"
+            if sure
+            else f"{m['manager_id']} (provisional {m['n_improved_all']}/{m['n_coached_all']})"
+            for m, sure in zip(rows, confirmed, strict=True)
+        ]
+        bars = axes.barh(
             labels,
-            [100 * m["improved_share"] for m in rows],
-            color=[colours.get(m["status"], TEAM_COLOUR) for m in rows],
+            [
+                100 * (m["improved_share"] if sure else m["improved_share_all"])
+                for m, sure in zip(rows, confirmed, strict=True)
+            ],
+            color=[
+                colours.get(m["status"], TEAM_COLOUR) if sure else TEAM_COLOUR
+                for m, sure in zip(rows, confirmed, strict=True)
+            ],
         )
+        for bar, sure in zip(bars, confirmed, strict=True):
+            if not sure:
+                bar.set_hatch("//")
         for threshold in (30, 70):
             axes.axvline(threshold, color="#555555", linestyle="--", linewidth=0.8)
         axes.set_xlim(0, 100)

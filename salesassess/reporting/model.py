@@ -269,8 +269,14 @@ def load_cycle(con: duckdb.DuckDBPyConnection, cycle: str, min_scored_calls: int
     managers = (
         _dicts(
             con,
-            "select manager_id, n_coached, n_improved, n_insufficient_followup, "
-            "improved_share, status, n_provisional from marts.fct_manager_effectiveness "
+            # the confirmed band leads (without the reps whose priority is provisional);
+            # the one with them (*_all) is kept beside it
+            "select manager_id, n_coached_confirmed as n_coached, "
+            "n_improved_confirmed as n_improved, n_insufficient_followup, "
+            "improved_share_confirmed as improved_share, status_confirmed as status, "
+            "n_provisional, n_coached as n_coached_all, n_improved as n_improved_all, "
+            "improved_share as improved_share_all, status as status_all "
+            "from marts.fct_manager_effectiveness "
             "where cycle = $cycle order by manager_id = 'team', manager_id",
             cycle,
         )

@@ -3,7 +3,8 @@
 -- working, <= var('effectiveness_needs_adjustment_share') needs_adjustment, else mixed.
 -- The row manager_id = 'team' is the team-wide figure. n_provisional counts the coached
 -- reps whose primary priority comes from scores that are not calibrated; a band that counts
--- any of them is_provisional (shown, but not a basis for decisions).
+-- any of them is_provisional (shown, but not a basis for decisions); the *_confirmed
+-- columns are the band without them, the one a decision rests on.
 with
 
 deltas as (
@@ -31,19 +32,14 @@ select
     n_improved,
     n_insufficient_followup,
     case when n_coached > 0 then cast(n_improved as double) / n_coached end as improved_share,
-    case
-        when n_coached = 0 then 'no_followup'
-        when {{ reaches(
-            "cast(n_improved as double) / n_coached", var("effectiveness_working_share")
-        ) }}
-            then 'working'
-        when {{ at_most(
-            "cast(n_improved as double) / n_coached",
-            var("effectiveness_needs_adjustment_share")
-        ) }}
-            then 'needs_adjustment'
-        else 'mixed'
-    end as status,
+    {{ effectiveness_band("n_improved", "n_coached") }} as status,
     n_provisional,
-    n_provisional > 0 as is_provisional
+    n_provisional > 0 as is_provisional,
+    n_coached_confirmed,
+    n_improved_confirmed,
+    case
+        when n_coached_confirmed > 0
+            then cast(n_improved_confirmed as double) / n_coached_confirmed
+    end as improved_share_confirmed,
+    {{ effectiveness_band("n_improved_confirmed", "n_coached_confirmed") }} as status_confirmed
 from per_manager
