@@ -29,7 +29,7 @@ PORT ?= 3000
 # the browser test drives Debian's chromium; apt-get needs root (else sudo)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-PARTITION ?= $(shell $(PYTHON) -m salesassess.calendar latest)
+PARTITION ?= $(shell $(PYTHON) -m salesassess.method.calendar latest)
 # `make assess V=1`: Dagster's and dbt's full logs instead of one line per step
 ASSESS_FLAGS := $(if $(V),-v,)
 
@@ -56,7 +56,7 @@ install: $(STAMP) $(MANIFEST) ## create .venv and install the pinned stack
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 demo: install ## demo data in data/demo/, assess its four quarters, print the latest
-	$(DEMO_ENV) $(PY) -m salesassess.demo_data --out $(DEMO_DIR)/landing \
+	$(DEMO_ENV) $(PY) -m salesassess.demo.data --out $(DEMO_DIR)/landing \
 		--last-quarter $(PARTITION) --quarters $(DEMO_QUARTERS) $(DEMO_FLAGS)
 	rm -f $(DEMO_DIR)/warehouse.duckdb
 	$(DEMO_ENV) $(PY) -m orchestration.assess --partition $(PARTITION) \
@@ -100,7 +100,7 @@ browser-deps: ## Debian's chromium for the browser test, when missing
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 docs: install ## dbt docs of every model and column, one static HTML file
-	$(PY) -m orchestration.dbt_cli docs generate --static
+	$(PY) -m salesassess.engines.dbt_cli docs generate --static
 	@echo "dbt docs: dbt_project/target/static_index.html (one self-contained file)"
 
 dev: install ## the Dagster UI (http://127.0.0.1:3000) on ASSESSMENT_WAREHOUSE

@@ -16,11 +16,11 @@ from assets.mart_metadata import SLICE_STATUS
 from orchestration.assessment_engine import RUBRIC_TABLES, AssessmentEngine
 from orchestration.partitions import monthly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import checkin_window
-from salesassess.ingest import ingest_kind, slice_status, store_rubrics
-from salesassess.learned_scorer import LearnedSettings
-from salesassess.rubric import load_rubrics
-from salesassess.warehouse import connect, replace_cycle_rows
+from salesassess.engines.warehouse import connect, replace_cycle_rows
+from salesassess.landing.ingest import ingest_kind, slice_status, store_rubrics
+from salesassess.method.calendar import checkin_window
+from salesassess.method.rubric import load_rubrics
+from salesassess.scoring.learned_scorer import LearnedSettings
 
 CHECKIN_GROUP = "follow_up"
 CHECKIN_WINDOWS_KEY = dg.AssetKey(["raw", "checkin_windows"])

@@ -2,8 +2,8 @@
 
 dbt prepares every rep's cycle and follow-up score on every criterion
 (``int_followup_rep_criterion_scores``); this asset estimates the coaching effect with
-:func:`salesassess.coaching_statistics.coaching_effect` and writes ``marts.fct_coaching_effect``:
-one row for the team (``scope = team``, ``manager_id = 'team'`` as in
+:func:`salesassess.method.coaching_statistics.coaching_effect` and writes
+``marts.fct_coaching_effect``: one row for the team (``scope = team``, ``manager_id = 'team'`` as in
 ``fct_manager_effectiveness``) and one per manager with coached reps (``scope = manager``).
 
 The rows in the model: active reps with a sufficient cycle sample (the reps who can be
@@ -29,10 +29,10 @@ import dagster as dg
 from assets.mart_metadata import SLICE_STATUS, markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import cycle_window
-from salesassess.coaching_statistics import CoachingEffect, coaching_effect, effect_text
-from salesassess.python_marts import write_mart
-from salesassess.warehouse import connect
+from salesassess.engines.warehouse import connect
+from salesassess.method.calendar import cycle_window
+from salesassess.method.coaching_statistics import CoachingEffect, coaching_effect, effect_text
+from salesassess.publishing.python_marts import write_mart
 
 COACHING_EFFECT_KEY = dg.AssetKey(["marts", "fct_coaching_effect"])
 COACHING_EFFECT_TABLE = "marts.fct_coaching_effect"

@@ -13,8 +13,8 @@ from orchestration.assessment_engine import AssessmentEngine
 from orchestration.partitions import monthly_partitions, quarterly_partitions
 from orchestration.project import dbt_project
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import checkin_window, cycle_window, partitioned_dbt_args
-from salesassess.warehouse import duckdb_environment
+from salesassess.engines.warehouse import duckdb_environment
+from salesassess.method.calendar import checkin_window, cycle_window, partitioned_dbt_args
 
 
 class AssessmentDbtTranslator(DagsterDbtTranslator):

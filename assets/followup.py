@@ -19,14 +19,14 @@ from assets.mart_metadata import SLICE_STATUS, markdown_table
 from orchestration.assessment_engine import RUBRIC_TABLES, AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import cycle_window, followup_label
-from salesassess.followup import followup_window_end, latest_coaching_date
-from salesassess.ingest import ingest_kind, slice_status, store_rubrics
-from salesassess.learned_scorer import LearnedSettings
-from salesassess.python_marts import write_mart
-from salesassess.rubric import load_rubrics
-from salesassess.statistics import paired_change
-from salesassess.warehouse import connect, replace_cycle_rows
+from salesassess.engines.warehouse import connect, replace_cycle_rows
+from salesassess.landing.ingest import ingest_kind, slice_status, store_rubrics
+from salesassess.method.calendar import cycle_window, followup_label
+from salesassess.method.followup import followup_window_end, latest_coaching_date
+from salesassess.method.rubric import load_rubrics
+from salesassess.method.statistics import paired_change
+from salesassess.publishing.python_marts import write_mart
+from salesassess.scoring.learned_scorer import LearnedSettings
 
 FOLLOWUP_GROUP = "follow_up"
 FOLLOWUP_KEY = dg.AssetKey(["raw", "followup_windows"])

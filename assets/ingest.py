@@ -7,15 +7,19 @@ On Spark (the engine resource) each also writes its partition's Parquet file.
 import dagster as dg
 
 from assets.mart_metadata import SLICE_STATUS, markdown_table
-from assets.scoring import cycle_rubric_file
 from orchestration.assessment_engine import RUBRIC_TABLES, AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import cycle_window
-from salesassess.ingest import FileCounts, ingest_kind, store_rubrics
-from salesassess.rubric import load_rubric_file, load_rubrics, rubric_files
-from salesassess.scorer_spec import load_scorer
-from salesassess.warehouse import connect
+from salesassess.engines.warehouse import connect
+from salesassess.landing.ingest import FileCounts, ingest_kind, store_rubrics
+from salesassess.method.calendar import cycle_window
+from salesassess.method.rubric import (
+    cycle_rubric_file,
+    load_rubric_file,
+    load_rubrics,
+    rubric_files,
+)
+from salesassess.scoring.scorer_spec import load_scorer
 
 INGEST_GROUP = "ingest"
 

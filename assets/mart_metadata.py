@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from salesassess.warehouse import connect
+from salesassess.engines.warehouse import connect
 
 # the metadata entry in which an asset says what its slice held ("no calls in the window"),
 # also the end of its step's line in make assess

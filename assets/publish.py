@@ -32,9 +32,9 @@ import duckdb
 from assets.mart_metadata import markdown_table
 from orchestration.partitions import monthly_partitions, quarterly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import checkin_window, cycle_window
-from salesassess.folder_swap import switch_folder
-from salesassess.warehouse import duckdb_settings
+from salesassess.engines.warehouse import duckdb_settings
+from salesassess.method.calendar import checkin_window, cycle_window
+from salesassess.publishing.folder_swap import switch_folder
 
 PUBLISH_GROUP = "publish"
 PUBLISHED_STORAGE_VERSION = "v1.1.0"

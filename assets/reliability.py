@@ -19,7 +19,7 @@ partitions up to this one: no follow-up or check-in window), read here and by
   over two values per call, the scorer's score and the humans' mean.
 
 ``auto_vs_human`` rows name their scorer (``scorer_id``: the rules' or the learned
-scorer's, see :mod:`salesassess.learned_scorer`) and say whether it scores the calls
+scorer's, see :mod:`salesassess.scoring.learned_scorer`) and say whether it scores the calls
 (``scores_calls``); the candidate that lost a criterion's held-out comparison is reported
 beside it from ``raw.auto_scorer_candidates``, with its held-out within-1 share, kappa and
 ordinal alpha.
@@ -33,10 +33,15 @@ import numpy as np
 from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import cycle_window
-from salesassess.python_marts import write_mart
-from salesassess.statistics import icc_1_1, icc_2_1, krippendorff_alpha, quadratic_weighted_kappa
-from salesassess.warehouse import connect
+from salesassess.engines.warehouse import connect
+from salesassess.method.calendar import cycle_window
+from salesassess.method.statistics import (
+    icc_1_1,
+    icc_2_1,
+    krippendorff_alpha,
+    quadratic_weighted_kappa,
+)
+from salesassess.publishing.python_marts import write_mart
 
 RELIABILITY_KEY = dg.AssetKey(["marts", "fct_rubric_reliability"])
 #: the scorer kind each comparison sets against the humans (None: humans among themselves)

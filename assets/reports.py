@@ -1,6 +1,6 @@
 """The ``reports/rep_scorecards`` asset: a cycle's static HTML scorecards, written under
 ``ASSESSMENT_REPORTS_DIR`` (default ``data/reports``) once its marts are checked and
-published. The pages and charts are made by :mod:`salesassess.reporting`."""
+published. The pages and charts are made by :mod:`salesassess.publishing.reporting`."""
 
 import json
 
@@ -9,8 +9,8 @@ import dagster as dg
 from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import cycle_window
-from salesassess.reporting import REPORT_MARTS, write_cycle_reports
+from salesassess.method.calendar import cycle_window
+from salesassess.publishing.reporting import REPORT_MARTS, write_cycle_reports
 
 REPORTS_KEY = dg.AssetKey(["reports", "rep_scorecards"])
 __all__ = ["REPORTS_KEY", "REPORT_MARTS", "rep_scorecard_reports"]

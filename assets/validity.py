@@ -16,10 +16,10 @@ import numpy as np
 from assets.mart_metadata import markdown_table
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import cycle_window, previous_cycle
-from salesassess.python_marts import write_mart
-from salesassess.statistics import point_biserial
-from salesassess.warehouse import connect
+from salesassess.engines.warehouse import connect
+from salesassess.method.calendar import cycle_window, previous_cycle
+from salesassess.method.statistics import point_biserial
+from salesassess.publishing.python_marts import write_mart
 
 CORRELATION_TABLE = "marts.fct_criterion_win_correlation"
 

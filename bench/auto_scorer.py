@@ -7,8 +7,8 @@ carry a line of some criterion's behaviour at a random level, the rest product t
 small talk, every utterance two sentences with per-row numbers (so the text does not
 compress into a dictionary). The scorer is the one-call-close template's (28 signals) plus
 two bench-only signals (a regular expression and a phrase list): 30 signals. It then times
-:func:`salesassess.auto_scorer.score_calls` ``--runs`` times (default 3) and prints the medians
-(seconds, MB/s of transcript text, per step) and the peak resident memory of this process,
+:func:`salesassess.scoring.auto_scorer.score_calls` ``--runs`` times (default 3) and prints the
+medians (seconds, MB/s of transcript text, per step) and the peak resident memory of this process,
 sampled every 20 ms.
 
 ``--agreement`` instead generates the default demo data and prints, per criterion, how
@@ -32,11 +32,11 @@ import duckdb
 import psutil
 import yaml
 
-from salesassess import demo_data
-from salesassess.auto_scorer import score_calls
+from salesassess.demo import data as demo_data
 from salesassess.demo import transcripts as phrase_banks
-from salesassess.rubric import parse_rubric
-from salesassess.scorer_spec import ScorerSpec, parse_scorer
+from salesassess.method.rubric import parse_rubric
+from salesassess.scoring.auto_scorer import score_calls
+from salesassess.scoring.scorer_spec import ScorerSpec, parse_scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "rubrics" / "templates" / "one_call_close.yaml"
@@ -253,7 +253,7 @@ def benchmark(calls: int, runs: int, threads: int | None, memory_limit: str | No
 
 def agreement(out: Path | None = None) -> dict[str, dict[str, float]]:
     """Per criterion: automated vs human scores on the default demo data."""
-    from salesassess.statistics import quadratic_weighted_kappa
+    from salesassess.method.statistics import quadratic_weighted_kappa
 
     with tempfile.TemporaryDirectory(prefix="auto_scorer_agreement_") as folder:
         landing = out or Path(folder) / "landing"

@@ -27,8 +27,8 @@ from pathlib import Path
 import duckdb
 
 from bench.run import generate_quarter, measure, phase_env
-from orchestration.engine import ENGINE_VARIABLE, engine_dbt_args, export_raw_parquet
 from orchestration.project import DBT_PROJECT_DIR
+from salesassess.engines.spark import ENGINE_VARIABLE, engine_dbt_args, export_raw_parquet
 
 PARTITION = "2026-04-01"
 ASSESSMENT_MODELS = ("tag:followup", "tag:checkin")  # excluded: the cycle's models only

@@ -5,8 +5,8 @@ calls, default 100,000, x 150 utterances, ~1.4 GB of text), scored by the rules 
 signal counts kept), then ``--human-share`` of the calls (default 2%: about 2,000 calls, the
 10 per rep and cycle of Step 2 for a team of 200) given a human level on every criterion
 (the rules' level, one up on a third of them by a hash of the call), then
-:func:`salesassess.learned_scorer.learn_and_score` timed: 5-fold cross-validation per criterion,
-the fit on every human-scored call, and every call scored with its evidence (the model
+:func:`salesassess.scoring.learned_scorer.learn_and_score` timed: 5-fold cross-validation per
+criterion, the fit on every human-scored call, and every call scored with its evidence (the model
 scores every criterion here, whichever agrees better: the benchmark times the whole path).
 DuckDB uses 2 threads; prints each run's seconds, the median of ``--runs`` (default 3) and
 the peak resident memory of this process (the rules score again, untimed, before each run).
@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 
 from bench.auto_scorer import CYCLE, _PeakRss, bench_spec, generate
-from salesassess.auto_scorer import score_calls
-from salesassess.learned_scorer import LearnedSettings, learn_and_score
+from salesassess.scoring.auto_scorer import score_calls
+from salesassess.scoring.learned_scorer import LearnedSettings, learn_and_score
 
 
 def benchmark(calls: int, human_share: float, threads: int, runs: int = 3) -> dict:

@@ -23,9 +23,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from salesassess.auto_scorer import score_calls
-from salesassess.learned_scorer import LearnedSettings, agreement, learn_and_score
-from salesassess.scorer_spec import load_scorer
+from salesassess.scoring.auto_scorer import score_calls
+from salesassess.scoring.learned_scorer import LearnedSettings, agreement, learn_and_score
+from salesassess.scoring.scorer_spec import load_scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT / "data" / "external" / "persuasionforgood"

@@ -12,8 +12,8 @@ from orchestration.checks import TARGETS, check_result
 from orchestration.definitions import build_definitions
 from orchestration.jobs import FOLLOWUP, REPORTS
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import cycle_window
-from salesassess.quality import run_quality
+from salesassess.method.calendar import cycle_window
+from salesassess.quality.validation import run_quality
 
 BACKBONE_MARTS = dg.AssetSelection.assets(
     *(dg.AssetKey(["marts", name]) for name in ("fct_call_scores", "fct_rep_scorecards"))

@@ -42,8 +42,8 @@ import duckdb
 import psutil
 
 from bench.phase import STEPS
-from salesassess.calendar import cycle_window
-from salesassess.demo_data import generate
+from salesassess.demo.data import generate
+from salesassess.method.calendar import cycle_window
 
 PARTITION = "2026-07-01"
 

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.cli import fail, parser, prepare_environment
-from salesassess.calendar import CalendarError, checkin_window, cycle_window, quarter_start
+from salesassess.method.calendar import CalendarError, checkin_window, cycle_window, quarter_start
+from salesassess.platform.commands import fail, parser, prepare_environment
 
 PROG = "python -m orchestration.assess"
 
 
 def followup_closes_on(partition: str, settings):
-    from salesassess.followup import followup_window_end, latest_coaching_date
-    from salesassess.warehouse import connect
+    from salesassess.engines.warehouse import connect
+    from salesassess.method.followup import followup_window_end, latest_coaching_date
 
     window = cycle_window(partition)
     with connect(settings.warehouse_path(), read_only=True) as con:
@@ -56,7 +56,7 @@ def checkin_partitions(partition: str, today) -> list[str]:
 
 def cycle_counts(settings, cycle: str) -> str:
     """The cycle's key counts from the warehouse, for the line closing its assessment."""
-    from salesassess.warehouse import connect
+    from salesassess.engines.warehouse import connect
 
     with connect(settings.warehouse_path(), read_only=True) as con:
         calls, quarantined, scored, reps, with_priorities = con.execute(
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from orchestration.settings import AssessmentSettings
     from orchestration.writer import hold_warehouse
-    from salesassess.writer_lock import WarehouseBusy
+    from salesassess.platform.writer_lock import WarehouseBusy
 
     settings = AssessmentSettings()
     try:

@@ -5,11 +5,11 @@ jobs, assets, partitions and checks with the heavy steps on Spark:
 
 * the landing layer stays the DuckDB warehouse: ingestion validates and quarantines there,
   and writes the partition label of each table it loads as Parquet (one folder per table,
-  one file per label: :func:`orchestration.engine.export_raw_tables`) for Spark, once;
+  one file per label: :func:`salesassess.engines.spark.export_raw_tables`) for Spark, once;
 * the quality checks evaluate their suites in Spark SQL (``python -m orchestration.engine
   check``): a raw table's over its Parquet files, a mart's in the metastore dbt built;
 * the automated scorer matches the rubric's signals over the Parquet utterances in Spark
-  SQL (:func:`orchestration.engine.score_on_spark`); its scores come back into
+  SQL (:func:`salesassess.scoring.spark.score_on_spark`); its scores come back into
   ``raw.auto_scores``, and the learned scorer, when enabled, trains beside them on the
   landing tables with the signal counts Spark computed;
 * dbt builds on the ``spark`` target, reading the raw Parquet (var ``raw_parquet_dir``);
@@ -36,13 +36,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.engine import ENGINE_VARIABLE, export_raw_tables, raw_tables
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import CycleWindow, checkin_window, cycle_window
-from salesassess.contract import KINDS
-from salesassess.environment import resolve
-from salesassess.quality import QualityResult, run_quality
-from salesassess.warehouse import connect, rollback
+from salesassess.engines.spark import ENGINE_VARIABLE, export_raw_tables, raw_tables
+from salesassess.engines.warehouse import connect, rollback
+from salesassess.landing.contract import KINDS
+from salesassess.method.calendar import CycleWindow, checkin_window, cycle_window
+from salesassess.platform.environment import resolve
+from salesassess.quality.validation import QualityResult, run_quality
 
 ENGINES = ("duckdb", "spark")
 RAW_PARQUET_VARIABLE = "ASSESSMENT_RAW_PARQUET_DIR"
@@ -134,9 +134,10 @@ class AssessmentEngine(dg.ConfigurableResource):
         self, con, settings: AssessmentSettings, label: str, before: date, learned, cycle=None
     ):
         """The automated scorer over ``label``'s transcripts (see
-        :func:`assets.scoring.auto_score_partition`), on this engine."""
-        from assets.scoring import auto_score_partition, cycle_rubric_file, learned_after_rules
-        from salesassess.scorer_spec import load_scorer
+        :func:`salesassess.scoring.cycle.auto_score_partition`), on this engine."""
+        from salesassess.method.rubric import cycle_rubric_file
+        from salesassess.scoring.cycle import auto_score_partition, learned_after_rules
+        from salesassess.scoring.scorer_spec import load_scorer
 
         landing = settings.landing_path()
         file = cycle_rubric_file(landing, before)
@@ -270,7 +271,7 @@ def _describe(con: duckdb.DuckDBPyConnection, file: Path) -> list[str]:
 
 def load_auto_scores(con: duckdb.DuckDBPyConnection, file: Path, label: str) -> int:
     """Spark's scores of ``label`` replace its rows of ``raw.auto_scores``; their count."""
-    from salesassess.auto_scorer import OUTPUT_COLUMNS
+    from salesassess.scoring.auto_scorer import OUTPUT_COLUMNS
 
     columns = ", ".join(f"{name} {kind}" for name, kind in OUTPUT_COLUMNS)
     con.execute("create schema if not exists raw")

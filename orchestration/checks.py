@@ -1,4 +1,4 @@
-"""The quality suites (``salesassess/quality.py``) as Dagster asset checks.
+"""The quality suites (``salesassess/quality/validation.py``) as Dagster asset checks.
 
 One check, ``gx_quality`` (the name it had when the suites ran in Great Expectations), per
 raw asset and on the two main marts, partitioned like its asset: its expectations run
@@ -20,8 +20,8 @@ from assets.mart_metadata import markdown_text
 from orchestration.assessment_engine import AssessmentEngine
 from orchestration.partitions import quarterly_partitions
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import cycle_window
-from salesassess.quality import ERROR, QualityResult
+from salesassess.method.calendar import cycle_window
+from salesassess.quality.validation import ERROR, QualityResult
 
 CHECK_NAME = "gx_quality"
 

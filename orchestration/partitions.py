@@ -1,4 +1,4 @@
-"""Dagster's partitions of the method's calendar (:mod:`salesassess.calendar`).
+"""Dagster's partitions of the method's calendar (:mod:`salesassess.method.calendar`).
 
 Dagster has no quarterly partitions class; a cycle is a time window on the fiscal quarters'
 cron (``0 0 1 */3 *`` for calendar quarters). Check-ins are monthly partitions. Both start
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from salesassess.calendar import cycle_cron, first_checkin_month, first_cycle
+from salesassess.method.calendar import cycle_cron, first_checkin_month, first_cycle
 
 quarterly_partitions = dg.TimeWindowPartitionsDefinition(
     cron_schedule=cycle_cron(),

@@ -2,14 +2,15 @@
 
 From a checkout it is the repository's ``dbt_project/``, parsed by ``make install`` (or
 here, in development). Installed from a wheel, it is the packaged copy
-(:func:`salesassess.environment.dbt_project_dir`), parsed once when its manifest is missing.
+(:func:`salesassess.platform.environment.dbt_project_dir`), parsed once when its manifest is
+missing.
 """
 
 from __future__ import annotations
 
 from dagster_dbt import DbtProject
 
-from salesassess.environment import IN_CHECKOUT, dbt_project_dir
+from salesassess.platform.environment import IN_CHECKOUT, dbt_project_dir
 
 DBT_PROJECT_DIR = dbt_project_dir()
 

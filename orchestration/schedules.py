@@ -9,9 +9,9 @@ import duckdb
 
 from orchestration.jobs import assess_cycle_job, followup_job
 from orchestration.settings import AssessmentSettings
-from salesassess.calendar import cycle_window, latest_complete_partition
-from salesassess.followup import followup_window_end, latest_coaching_date
-from salesassess.warehouse import connect
+from salesassess.engines.warehouse import connect
+from salesassess.method.calendar import cycle_window, latest_complete_partition
+from salesassess.method.followup import followup_window_end, latest_coaching_date
 
 quarterly_assessment_schedule = dg.build_schedule_from_partitioned_job(
     assess_cycle_job,

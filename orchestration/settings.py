@@ -18,8 +18,8 @@ import dagster as dg
 import yaml
 
 from orchestration.writer import hold_warehouse
-from salesassess.environment import SHIPPED_DBT_PROJECT, resolve
-from salesassess.yaml_input import load_yaml_file
+from salesassess.platform.environment import SHIPPED_DBT_PROJECT, resolve
+from salesassess.platform.yaml_input import load_yaml_file
 
 DBT_PROJECT_FILE = SHIPPED_DBT_PROJECT / "dbt_project.yml"
 DEFAULT_LANDING_DIR = "data/landing"

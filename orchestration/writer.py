@@ -1,5 +1,5 @@
-"""The warehouse's one writer, for Dagster runs: the lock of ``salesassess.writer_lock`` held
-by a run (from ``AssessmentSettings``' set-up before its first step to its tear-down after
+"""The warehouse's one writer, for Dagster runs: the lock of ``salesassess.platform.writer_lock``
+held by a run (from ``AssessmentSettings``' set-up before its first step to its tear-down after
 its last) or by ``make assess`` around its runs, and killed runs marked failed."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from salesassess.writer_lock import writer_lock
+from salesassess.platform.writer_lock import writer_lock
 
 _STILL_RUNNING = (
     dg.DagsterRunStatus.STARTED,

@@ -17,15 +17,15 @@ import duckdb
 import pytest
 import yaml
 
-from salesassess.adapters import gong, hubspot, persuasion, salesforce, transcripts
-from salesassess.adapters.__main__ import main as adapters_cli
-from salesassess.adapters.base import AdapterError, Source
-from salesassess.adapters.salesforce import id18
-from salesassess.adapters.sources import adapted_files, load_sources
-from salesassess.ingest import ingest_kind, store_rubrics
-from salesassess.landing import landing_files
-from salesassess.rubric import load_rubric_file, load_rubrics
-from salesassess.scorer_spec import load_scorer
+from salesassess.landing.adapters import gong, hubspot, persuasion, salesforce, transcripts
+from salesassess.landing.adapters.__main__ import main as adapters_cli
+from salesassess.landing.adapters.base import AdapterError, Source
+from salesassess.landing.adapters.salesforce import id18
+from salesassess.landing.adapters.sources import adapted_files, load_sources
+from salesassess.landing.files import landing_files
+from salesassess.landing.ingest import ingest_kind, store_rubrics
+from salesassess.method.rubric import load_rubric_file, load_rubrics
+from salesassess.scoring.scorer_spec import load_scorer
 from tests.conftest import FIXTURES, SMALL_LANDING
 
 ADAPTERS = FIXTURES / "adapters"

@@ -15,12 +15,12 @@ import pytest
 
 from assets.ingest import _counts_metadata
 from assets.mart_metadata import SLICE_STATUS
-from salesassess.adapters import gong, hubspot, salesforce
-from salesassess.adapters.__main__ import main as adapters_cli
-from salesassess.adapters.base import AdapterError, Source
-from salesassess.adapters.salesforce import id18
-from salesassess.adapters.sources import adapted_files, translation_log
-from salesassess.ingest import ingest_kind
+from salesassess.landing.adapters import gong, hubspot, salesforce
+from salesassess.landing.adapters.__main__ import main as adapters_cli
+from salesassess.landing.adapters.base import AdapterError, Source
+from salesassess.landing.adapters.salesforce import id18
+from salesassess.landing.adapters.sources import adapted_files, translation_log
+from salesassess.landing.ingest import ingest_kind
 from tests.conftest import FIXTURES
 from tests.test_adapters import Q3, pick, source
 

@@ -17,13 +17,13 @@ import duckdb
 import pytest
 import yaml
 
-from salesassess.adapters import gong, hubspot, salesforce, transcripts
-from salesassess.adapters.__main__ import main as adapters_cli
-from salesassess.adapters.base import AdapterError, Source
-from salesassess.adapters.sources import translation_log
-from salesassess.adapters.transcripts import NO_SPEAKER
-from salesassess.ingest import ingest_kind, store_rubrics
-from salesassess.rubric import load_rubrics
+from salesassess.landing.adapters import gong, hubspot, salesforce, transcripts
+from salesassess.landing.adapters.__main__ import main as adapters_cli
+from salesassess.landing.adapters.base import AdapterError, Source
+from salesassess.landing.adapters.sources import translation_log
+from salesassess.landing.adapters.transcripts import NO_SPEAKER
+from salesassess.landing.ingest import ingest_kind, store_rubrics
+from salesassess.method.rubric import load_rubrics
 from tests.conftest import FIXTURES, SMALL_LANDING
 
 REAL = FIXTURES / "adapters" / "real"

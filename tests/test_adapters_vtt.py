@@ -16,11 +16,11 @@ import duckdb
 import pytest
 import yaml
 
-from salesassess.adapters import transcripts
-from salesassess.adapters.base import AdapterError, Source
-from salesassess.adapters.sources import translation_log
-from salesassess.ingest import ingest_kind, store_rubrics
-from salesassess.rubric import load_rubrics
+from salesassess.landing.adapters import transcripts
+from salesassess.landing.adapters.base import AdapterError, Source
+from salesassess.landing.adapters.sources import translation_log
+from salesassess.landing.ingest import ingest_kind, store_rubrics
+from salesassess.method.rubric import load_rubrics
 from tests.conftest import FIXTURES, SMALL_LANDING
 
 REAL = FIXTURES / "adapters" / "real"

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from orchestration.assessment_engine import engine_name, load_collected
-from orchestration.engine import export_raw_tables
+from salesassess.engines.spark import export_raw_tables
 
 
 def test_engine_name(monkeypatch):

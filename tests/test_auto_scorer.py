@@ -9,9 +9,9 @@ import duckdb
 import pytest
 import yaml
 
-from salesassess.auto_scorer import OUTPUT_COLUMNS, score_calls
-from salesassess.rubric import RubricError, load_rubric_file, parse_rubric
-from salesassess.scorer_spec import load_scorer, parse_scorer
+from salesassess.method.rubric import RubricError, load_rubric_file, parse_rubric
+from salesassess.scoring.auto_scorer import OUTPUT_COLUMNS, score_calls
+from salesassess.scoring.scorer_spec import load_scorer, parse_scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "rubrics" / "templates"
@@ -553,7 +553,7 @@ def test_templates_carry_signals_and_rules_for_every_criterion(name):
 
 
 def test_one_call_close_agrees_with_human_reviewers_on_demo_data(tmp_path):
-    from salesassess.demo_data import generate
+    from salesassess.demo.data import generate
 
     generate(tmp_path, seed=3, reps=6, quarters=1, calls_per_rep=20, last_quarter="2026-07-01")
     spec = load_scorer(tmp_path / "rubric.yaml")

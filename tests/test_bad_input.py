@@ -26,11 +26,11 @@ import duckdb
 import pytest
 import yaml
 
-from salesassess.calendar import cycle_window
-from salesassess.ingest import FileCounts, ingest_kind, store_rubrics
-from salesassess.landing import LandingError
-from salesassess.rubric import RubricError, load_rubrics
-from salesassess.warehouse import connect
+from salesassess.engines.warehouse import connect
+from salesassess.landing.files import LandingError
+from salesassess.landing.ingest import FileCounts, ingest_kind, store_rubrics
+from salesassess.method.calendar import cycle_window
+from salesassess.method.rubric import RubricError, load_rubrics
 from tests.conftest import FIXTURE_PARTITION, SMALL_LANDING, materialize_cycle, query
 
 Q3 = cycle_window(FIXTURE_PARTITION)  # 2026-Q3: [2026-07-01, 2026-10-01)
@@ -974,7 +974,7 @@ def _break_calls_quote(landing: Path) -> str:
     calls[3] = calls[3].replace(",2026-", ',"2026-')  # c3's quote is never closed
     (landing / "calls.csv").write_text("\n".join(calls) + "\n")
     return (
-        f"salesassess.landing.LandingError: {landing / 'calls.csv'}: rule parsable_file: "
+        f"salesassess.landing.files.LandingError: {landing / 'calls.csv'}: rule parsable_file: "
         "cannot be parsed as csv: unterminated quote in row 3 "
         "('c3,r1,\"2026-09-30T23:30:00-02:00,600,o3')"
     )
@@ -984,7 +984,8 @@ def _break_rubric_weights(landing: Path) -> str:
     rubric = (landing / "rubric.yaml").read_text()
     (landing / "rubric.yaml").write_text(rubric.replace("weight: 10", "weight: 5"))
     return (
-        f"salesassess.rubric.RubricError: {landing / 'rubric.yaml'}: rule weights_sum_to_100: "
+        "salesassess.method.rubric.RubricError: "
+        f"{landing / 'rubric.yaml'}: rule weights_sum_to_100: "
         "weights sum to 95, not 100 (a=40, b=30, c=20, d=5)"
     )
 

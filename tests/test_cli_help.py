@@ -22,11 +22,11 @@ COMMANDS = [
     ("orchestration.engine", "score"),
     ("orchestration.engine", "build"),
     ("orchestration.engine", "collect"),
-    ("salesassess.demo_data",),
-    ("salesassess.adapters",),
+    ("salesassess.demo.data",),
+    ("salesassess.landing.adapters",),
     ("assets.adapters",),
-    ("salesassess.calendar",),
-    ("orchestration.dbt_cli",),
+    ("salesassess.method.calendar",),
+    ("salesassess.engines.dbt_cli",),
 ]
 HELP_SECONDS = 2.0
 
@@ -49,7 +49,7 @@ def test_help_names_the_command_as_typed_is_plain_text_and_fast(command):
     completed, seconds = run(*command, "--help")
     assert completed.returncode == 0, completed.stderr
     text = completed.stdout
-    module = "salesassess.adapters" if command[0] == "assets.adapters" else command[0]
+    module = "salesassess.landing.adapters" if command[0] == "assets.adapters" else command[0]
     assert text.startswith(f"usage: python -m {' '.join((module, *command[1:]))} ")
     assert "``" not in text and ":func:" not in text and ":mod:" not in text
     # every option has its help: on the option's line, or indented on the next one

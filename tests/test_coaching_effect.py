@@ -1,4 +1,4 @@
-"""The coaching effect net of regression to the mean (salesassess/coaching_statistics.py).
+"""The coaching effect net of regression to the mean (salesassess/method/coaching_statistics.py).
 
 Validated by simulation, on teams built like the method's: reps coached on the criterion
 with the largest weighted gap to the team after a 10-call cycle sample, integer scores
@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from salesassess.coaching_statistics import METHOD, coaching_effect
+from salesassess.method.coaching_statistics import METHOD, coaching_effect
 
 WEIGHTS = np.array([30, 25, 20, 15, 10])
 SIMULATIONS = 1000

@@ -34,8 +34,8 @@ from scipy import stats
 from assets.coaching_effect import build_coaching_effect_rows
 from assets.validity import build_calibration_rows
 from orchestration.settings import DBT_PROJECT_FILE
-from salesassess.coaching_statistics import effect_text
-from salesassess.python_marts import contracts, write_mart
+from salesassess.method.coaching_statistics import effect_text
+from salesassess.publishing.python_marts import contracts, write_mart
 from tests.test_coaching_effect import full_design_estimate
 
 # rep, manager, criterion, cycle score, follow-up score, priority rank, sample status,
@@ -129,7 +129,7 @@ def test_the_confirmed_effect_leaves_out_provisional_and_inactive_reps(followed_
 
 
 def test_the_summary_leads_with_the_confirmed_effect(followed_up):
-    from orchestration.summary import effectiveness_lines
+    from salesassess.publishing.summary import effectiveness_lines
 
     write_mart(
         followed_up,

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from salesassess.demo.data import DEFAULT_RUBRIC, OUTPUT_FILES, generate, main
 from salesassess.demo.model import latest_complete_quarter
-from salesassess.demo_data import DEFAULT_RUBRIC, OUTPUT_FILES, generate, main
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {"seed": 7, "reps": 6, "calls_per_rep": 12, "quarters": 2, "last_quarter": "2026-07-01"}

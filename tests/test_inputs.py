@@ -8,10 +8,10 @@ import time
 import pytest
 import yaml
 
-from salesassess.adapters.base import AdapterError
-from salesassess.adapters.sources import adapted_files, load_sources, translate
-from salesassess.rubric import RubricError, load_rubric_file, load_rubrics
-from salesassess.yaml_input import MAX_YAML_BYTES
+from salesassess.landing.adapters.base import AdapterError
+from salesassess.landing.adapters.sources import adapted_files, load_sources, translate
+from salesassess.method.rubric import RubricError, load_rubric_file, load_rubrics
+from salesassess.platform.yaml_input import MAX_YAML_BYTES
 
 SECRET = "root:x:0:0:root:/root:/bin/bash\nadmin:$6$hash:19000:0:99999:7:::\n"
 

@@ -13,16 +13,16 @@ import scipy.sparse as sp
 import yaml
 
 from bench.persuasion_agreement import STRATEGIES, evaluate
-from salesassess.auto_scorer import score_calls
-from salesassess.learned_model import fit_model
-from salesassess.learned_scorer import (
+from salesassess.scoring.auto_scorer import score_calls
+from salesassess.scoring.learned_model import fit_model
+from salesassess.scoring.learned_scorer import (
     CANDIDATES_TABLE,
     LearnedSettings,
     learn_and_score,
     score_window_with_cycle_models,
 )
-from salesassess.learned_text import stored_in_call_order, tokens, transcript_batches
-from salesassess.scorer_spec import load_scorer
+from salesassess.scoring.learned_text import stored_in_call_order, tokens, transcript_batches
+from salesassess.scoring.scorer_spec import load_scorer
 
 CYCLE = "2026-Q3"
 RUBRIC = {

@@ -21,8 +21,8 @@ from assets.publish import (
     publish_cycle,
     staging_path,
 )
-from salesassess.folder_swap import switch_folder
-from salesassess.writer_lock import lock_path
+from salesassess.platform.writer_lock import lock_path
+from salesassess.publishing.folder_swap import switch_folder
 from tests.conftest import ROOT, SMALL_LANDING, materialize_cycle
 
 CYCLE = "2026-Q3"
@@ -164,7 +164,7 @@ def test_a_failed_commit_says_the_write_failed(tmp_path):
     size = warehouse.stat().st_size
     said = limited_write(
         f"""
-        from salesassess.warehouse import connect, replace_cycle_rows
+        from salesassess.engines.warehouse import connect, replace_cycle_rows
         con = connect(Path({str(warehouse)!r}))
         rows = [("2026-Q3", "x" * 200 + str(n)) for n in range(20000)]
         replace_cycle_rows(con, "scores", "cycle varchar, note varchar", "2026-Q3", rows)
@@ -202,7 +202,7 @@ def test_a_publish_that_cannot_write_leaves_the_published_file_and_no_stage(tmp_
 HOLD = """
 import sys, time
 from pathlib import Path
-from salesassess.writer_lock import writer_lock
+from salesassess.platform.writer_lock import writer_lock
 with writer_lock(Path(sys.argv[1]), "a maintenance script"):
     print("held", flush=True)
     time.sleep(120)
@@ -229,7 +229,7 @@ def test_a_dagster_run_is_refused_while_another_process_writes(environment):
             failure = failure.cause
         assert causes[0].startswith("dagster._core.errors.DagsterResourceFunctionError")
         assert causes[1].startswith(
-            f"salesassess.writer_lock.WarehouseBusy: the warehouse {warehouse} is being "
+            f"salesassess.platform.writer_lock.WarehouseBusy: the warehouse {warehouse} is being "
             f"written by a maintenance script (pid {holder.pid} on "
         )
         assert not warehouse.exists()  # no step ran

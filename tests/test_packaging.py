@@ -86,8 +86,8 @@ def test_the_wheel_holds_every_module_and_the_data_files(installed):
     for package in ("salesassess", "assets", "orchestration"):
         for module in (ROOT / package).rglob("*.py"):
             assert str(module.relative_to(ROOT)) in names, module
-    for template in (ROOT / "salesassess" / "reporting" / "templates").iterdir():
-        assert f"salesassess/reporting/templates/{template.name}" in names
+    for template in (ROOT / "salesassess" / "publishing" / "reporting" / "templates").iterdir():
+        assert f"salesassess/publishing/reporting/templates/{template.name}" in names
     for rubric in (ROOT / "rubrics" / "templates").glob("*.yaml"):
         assert f"salesassess/rubric_templates/{rubric.name}" in names
     dbt = [
@@ -106,8 +106,9 @@ def test_installed_package_finds_its_files_outside_the_checkout(installed):
     completed = run(
         installed,
         "-c",
-        "import salesassess.environment as e, salesassess.reporting.render as r, "
-        "salesassess.demo_data as d; "
+        "import salesassess.platform.environment as e, "
+        "salesassess.publishing.reporting.render as r, "
+        "salesassess.demo.data as d; "
         "print(e.IN_CHECKOUT, e.PROJECT_ROOT, d.DEFAULT_RUBRIC.is_file(), "
         "(r.TEMPLATES / 'rep.html').is_file(), e.dbt_project_dir())",
     )

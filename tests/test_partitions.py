@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from assets.dbt import partitioned_dbt_args
-from salesassess.calendar import (
+from salesassess.method.calendar import (
     CalendarError,
     checkin_window,
     cycle_cron,

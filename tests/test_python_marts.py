@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from salesassess.python_marts import MartContractError, contracts, write_mart
+from salesassess.publishing.python_marts import MartContractError, contracts, write_mart
 
 PYTHON_MARTS = {
     "fct_criterion_win_correlation",

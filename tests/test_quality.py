@@ -17,8 +17,8 @@ import assets.ingest
 from orchestration.checks import CHECK_NAME, build_quality_checks, check_result
 from orchestration.definitions import build_definitions
 from orchestration.partitions import quarterly_partitions
-from salesassess.calendar import cycle_window
-from salesassess.quality import ERROR, WARN, run_quality
+from salesassess.method.calendar import cycle_window
+from salesassess.quality.validation import ERROR, WARN, run_quality
 from tests.conftest import FIXTURE_PARTITION
 
 WINDOW = cycle_window(FIXTURE_PARTITION)
@@ -199,7 +199,7 @@ def test_a_duplicate_call_fails_the_calls_check_on_both_copies(broken_copy):
             {"rep_id": "r2", "sample_status": "unknown"},
             id="sample_status_known",
         ),
-        # rules generated from the landing contract (salesassess/contract.py)
+        # rules generated from the landing contract (salesassess/landing/contract.py)
         pytest.param(
             "raw.calls",
             "update raw.calls set duration_s = -5 where call_id = 'c2'",

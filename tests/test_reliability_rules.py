@@ -15,7 +15,7 @@ import shutil
 import duckdb
 import pytest
 
-from salesassess.statistics import icc_1_1, quadratic_weighted_kappa
+from salesassess.method.statistics import icc_1_1, quadratic_weighted_kappa
 from tests.conftest import SMALL_LANDING, materialize_cycle, query
 
 # Shrout & Fleiss (1979), Psychological Bulletin 86(2):420-428, the worked example of

@@ -242,7 +242,7 @@ def test_followup_rewrites_the_pages_with_its_result(reports):
 
 
 def test_summary_says_where_the_reports_are(reports):
-    from orchestration.summary import report_lines
+    from salesassess.publishing.summary import report_lines
 
     cycle = reports["cycle"]
     assert report_lines(reports["root"], "2026-Q3") == [
@@ -332,7 +332,7 @@ def test_rep_page_shows_the_trend_and_last_cycles_priorities_and_the_cycle_index
     """A copy of the warehouse (after the follow-up) gets a hand-made 2026-Q2 for r1: weighted
     score 3.10, criterion d 2.50 and a 3.00, priority d whose follow-up went 2.50 -> 2.60
     (not_improved). 2026-Q3's page then shows both cycles, oldest first."""
-    from salesassess.reporting import write_cycle_reports
+    from salesassess.publishing.reporting import write_cycle_reports
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(reports["env"]["warehouse"], warehouse)
@@ -381,7 +381,7 @@ def test_rep_page_shows_the_trend_and_last_cycles_priorities_and_the_cycle_index
 
 
 def test_a_cycle_folder_the_reports_did_not_write_is_never_deleted(reports, tmp_path):
-    from salesassess.reporting import ReportsFolderError, write_cycle_reports
+    from salesassess.publishing.reporting import ReportsFolderError, write_cycle_reports
 
     out = tmp_path / "reports"
     (out / "2026-Q3").mkdir(parents=True)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from salesassess.rubric import RubricError, load_rubric_file, load_rubrics
+from salesassess.method.rubric import RubricError, load_rubric_file, load_rubrics
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "rubrics" / "templates"
 

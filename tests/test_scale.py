@@ -11,13 +11,13 @@ import pytest
 
 from assets.validity import correlate
 from orchestration.resources import dbt_executable
-from salesassess.calendar import cycle_window
-from salesassess.contract import KINDS
-from salesassess.environment import dbt_project_dir
-from salesassess.expectations import Reference
-from salesassess.landing_checks import landing_rules
-from salesassess.quality_suites import build_suite
-from salesassess.warehouse import connect, default_memory_limit, duckdb_environment
+from salesassess.engines.warehouse import connect, default_memory_limit, duckdb_environment
+from salesassess.landing.checks import landing_rules
+from salesassess.landing.contract import KINDS
+from salesassess.method.calendar import cycle_window
+from salesassess.platform.environment import dbt_project_dir
+from salesassess.quality.expectations import Reference
+from salesassess.quality.suites import build_suite
 from tests.test_statistics import SAS_490_OUTCOME, SAS_490_SCORE
 
 WINDOW = cycle_window("2026-07-01")

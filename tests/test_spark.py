@@ -50,7 +50,7 @@ def engines(tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "salesassess.demo_data",
+            "salesassess.demo.data",
             "--out",
             str(landing),
             "--seed",
@@ -259,12 +259,12 @@ def test_an_empty_window_is_scored_on_spark_and_handed_to_the_learned_scorer(eng
     """A follow-up window without a transcript (the export ends with the quarter): Spark
     writes empty scores and signal counts with their columns, DuckDB loads them, and the
     learned scorer's window step says there is nothing to score."""
-    from assets.scoring import cycle_rubric_file
     from orchestration.assessment_engine import load_auto_scores
-    from orchestration.engine import score_on_spark
-    from salesassess.auto_scorer import OUTPUT_COLUMNS
-    from salesassess.learned_scorer import LearnedSettings, score_window_with_cycle_models
-    from salesassess.scorer_spec import load_scorer
+    from salesassess.method.rubric import cycle_rubric_file
+    from salesassess.scoring.auto_scorer import OUTPUT_COLUMNS
+    from salesassess.scoring.learned_scorer import LearnedSettings, score_window_with_cycle_models
+    from salesassess.scoring.scorer_spec import load_scorer
+    from salesassess.scoring.spark import score_on_spark
 
     raw = tmp_path / "raw"
     shutil.copytree(engines["raw_parquet"], raw)
@@ -357,9 +357,10 @@ FOUND = {
 def test_a_broken_partition_fails_the_same_rules_on_spark(engines, tmp_path):
     """Faults planted in every raw table: Spark SQL over the Parquet finds each, with the
     same failing rows, example rows and verdict as DuckDB over the warehouse."""
-    from orchestration.engine import check_on_spark, export_raw_parquet
-    from salesassess.calendar import cycle_window
-    from salesassess.quality import run_quality
+    from salesassess.engines.spark import export_raw_parquet
+    from salesassess.method.calendar import cycle_window
+    from salesassess.quality.spark import check_on_spark
+    from salesassess.quality.validation import run_quality
 
     broken = tmp_path / "broken.duckdb"
     shutil.copy(engines["warehouse"], broken)

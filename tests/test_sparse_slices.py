@@ -22,11 +22,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.scoring import auto_score_partition
 from orchestration.assess import main
-from salesassess.ingest import ingest_kind, slice_status, store_rubrics
-from salesassess.learned_scorer import LearnedSettings
-from salesassess.rubric import load_rubrics
+from salesassess.landing.ingest import ingest_kind, slice_status, store_rubrics
+from salesassess.method.rubric import load_rubrics
+from salesassess.scoring.cycle import auto_score_partition
+from salesassess.scoring.learned_scorer import LearnedSettings
 from tests.conftest import ROOT, SMALL_LANDING, query
 
 SCORED_RUBRIC = ROOT / "rubrics" / "templates" / "complex_b2b.yaml"

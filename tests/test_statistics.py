@@ -1,4 +1,4 @@
-"""Tests for salesassess.statistics against published reference values.
+"""Tests for salesassess.method.statistics against published reference values.
 
 Every expected number below is copied from the cited source (paper, textbook,
 or a reference implementation's own test file / documented output); none was
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from salesassess.statistics import (
+from salesassess.method.statistics import (
     CorrelationResult,
     PairedChangeResult,
     _two_way_mean_squares,

@@ -218,7 +218,7 @@ def test_coaching_effect_rows(warehouse):
 
 
 def test_summary_and_report_show_the_effect_beside_the_band(environment, warehouse):
-    from orchestration.summary import effectiveness_lines
+    from salesassess.publishing.summary import effectiveness_lines
 
     effect, se, df = full_design_estimate(EFFECT_TABLE)
     half = stats.t.ppf(0.975, df) * se

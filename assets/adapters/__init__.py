@@ -1,1 +1,2 @@
-"""The old name of :mod:`salesassess.adapters`, kept so ``python -m assets.adapters`` works."""
+"""The old name of :mod:`salesassess.landing.adapters`, kept so ``python -m assets.adapters``
+works."""

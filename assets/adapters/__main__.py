@@ -1,8 +1,8 @@
-"""``python -m assets.adapters``: the old name of ``python -m salesassess.adapters``."""
+"""``python -m assets.adapters``: the old name of ``python -m salesassess.landing.adapters``."""
 
 import sys
 
-from salesassess.adapters.__main__ import main
+from salesassess.landing.adapters.__main__ import main
 
 if __name__ == "__main__":
     sys.exit(main())

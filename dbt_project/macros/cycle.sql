@@ -61,12 +61,12 @@
 {%- endmacro %}
 
 {#- The partition label of the cycle's follow-up window in the raw tables (its one home is
-    salesassess.calendar.followup_label, passed as a var with the cycle). -#}
+    salesassess.method.calendar.followup_label, passed as a var with the cycle). -#}
 {% macro followup_label() -%}
     '{{ var("followup_label") }}'
 {%- endmacro %}
 
-{#- The cycle before this one, e.g. 2026-Q1 -> 2025-Q4 (salesassess.calendar.previous_cycle,
+{#- The cycle before this one, e.g. 2026-Q1 -> 2025-Q4 (salesassess.method.calendar.previous_cycle,
     passed as a var with the cycle). -#}
 {% macro previous_cycle_key() -%}
     '{{ var("previous_cycle") }}'

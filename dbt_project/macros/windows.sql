@@ -135,7 +135,7 @@
     '{{ var("checkin_month") }}'
 {%- endmacro %}
 
-{#- Its one home is salesassess.calendar.checkin_label, passed as a var with the month. -#}
+{#- Its one home is salesassess.method.calendar.checkin_label, passed as a var with the month. -#}
 {% macro checkin_label() -%}
     '{{ var("checkin_label") }}'
 {%- endmacro %}

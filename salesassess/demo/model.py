@@ -1,5 +1,5 @@
 """The demo company: its people, calls, opportunities, coaching and score plan (vectorised
-numpy; see :mod:`salesassess.demo_data` for the story they tell)."""
+numpy; see :mod:`salesassess.demo.data` for the story they tell)."""
 
 import datetime as dt
 import zlib
@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from salesassess.calendar import fiscal_start_month, latest_complete_partition, quarter_start
+from salesassess.method.calendar import fiscal_start_month, latest_complete_partition, quarter_start
 
 SKILL_SD = 0.7  # latent skill per rep and criterion ~ N(scale centre, 0.7)
 SKILL_MARGIN = 0.3  # skills are clipped to [min + 0.3, max - 0.3]

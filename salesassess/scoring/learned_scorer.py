@@ -1,0 +1,470 @@
+"""The learned scorer: a model per criterion trained on the team's reviewers' scores.
+
+The rules (:mod:`salesassess.scoring.auto_scorer`) score every call first. Then, per rubric version
+and criterion with at least ``learned_scorer_min_scored_calls`` (default 50) calls of the
+cycle scored by humans (and by external scorers too when ``learned_scorer_use_external``
+is true; a call's target is the mean of its scores), a model learns the human level from:
+
+* **text** (:mod:`salesassess.scoring.learned_text`): the rep's and the prospect's words and word
+  pairs, hashed into 2**18 columns per speaker, term frequency x inverse document
+  frequency (of the training calls), each call's vector scaled to length 1;
+* **the rules**: each signal's count (log(1 + n)) and the rules' level on every criterion,
+  standardised on the training calls.
+
+The model (:mod:`salesassess.scoring.learned_model`) is ridge regression with an intercept, solved
+exactly in its dual form (a few thousand training calls against hundreds of thousands of
+terms), its penalty chosen by cross-validation on the development half of
+PersuasionForGood only; its prediction is rounded to the nearest level of the scale.
+
+**Honest agreement.** The human-scored calls are split into 5 folds (seeded shuffle of the
+sorted call ids); each fold's calls are scored by a model fitted on the other folds'
+labels only, so every learned score of a human-scored call comes from a model that never
+saw its label (the label-free term weights and standardisation come from the texts of all
+the human-scored calls). The calls nobody scored get the model fitted on every
+human-scored call. The rules never see a label, so their agreement on the same calls is
+held out too. Per criterion the scorer with the higher within-1 share against the human
+level (ties: quadratic kappa, then the rules) scores **every** call of the cycle in
+``raw.auto_scores``; dbt's ``auto_vs_human`` agreement then measures exactly the held-out
+scores, and ``raw.auto_scorer_candidates`` keeps both candidates' held-out figures for
+``fct_rubric_reliability``. Too few human scores, or a rubric without rules: the rules'
+scores stay.
+
+**Windows.** A follow-up or check-in window is not trained on: each criterion the model
+won in its cycle scores the window's calls with the cycle's full model, refitted on the
+same calls and features (:func:`score_window_with_cycle_models`), under the cycle's
+scorer id; the rules keep the others.
+
+**Evidence.** A learned level points at the utterance that moves the prediction most
+(its words' share of the text part of the prediction: the largest upward push when the
+level is at or above the training mean, else the largest downward one), with a reason
+naming the model, its training set and what the rules said.
+
+**Reproducible.** Fixed seed, no randomness elsewhere (hashing, sparse solvers);
+``scorer_id`` = ``learned:<rubric>@<version>/learned-1/n<training calls>/<date of the
+latest training score>`` (no wall-clock time), also in the asset's metadata.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+from salesassess.scoring.auto_scorer import mm_ss_sql, score_calls
+from salesassess.scoring.learned_model import (
+    SEED,
+    agreement,
+    better,
+    cross_validate,
+    design,
+    fit_model,
+    fold_of,
+    kernel,
+    to_level,
+)
+from salesassess.scoring.learned_text import Batch, transcript_batches
+from salesassess.scoring.scorer_spec import ScorerSpec
+
+LEARNED_VERSION = "learned-1"
+CANDIDATES_TABLE = "raw.auto_scorer_candidates"
+CANDIDATES_DDL = (
+    "cycle varchar, rubric_version varchar, criterion_id varchar, scorer_id varchar, "
+    "n_calls bigint, within_one_rate double, quadratic_weighted_kappa double, "
+    "krippendorff_alpha_ordinal double, scores_calls boolean"
+)
+
+
+@dataclass(frozen=True)
+class LearnedSettings:
+    enabled: bool = True
+    min_scored_calls: int = 50
+    use_external: bool = False
+    max_training_calls: int = 5000
+
+    @classmethod
+    def from_method(cls, method: dict) -> LearnedSettings:
+        return cls(
+            enabled=bool(method.get("learned_scorer_enabled", True)),
+            min_scored_calls=int(method.get("learned_scorer_min_scored_calls", 50)),
+            use_external=bool(method.get("learned_scorer_use_external", False)),
+            max_training_calls=int(method.get("learned_scorer_max_training_calls", 5000)),
+        )
+
+
+# --- the run ------------------------------------------------------------------------------
+def _human_targets(con, cycle: str, version: str, kinds: tuple[str, ...]) -> dict:
+    rows = con.execute(
+        "select criterion_id, call_id, avg(score), max(scored_at) from raw.scores "
+        "where cycle = $cycle and rubric_version_resolved = $version "
+        f"and scorer_kind in ({', '.join(repr(k) for k in kinds)}) "
+        "and call_id in (select call_id from raw.utterances where cycle = $cycle) "
+        "group by all order by all",
+        {"cycle": cycle, "version": version},
+    ).fetchall()
+    targets: dict[str, dict[str, float]] = {}
+    latest = None
+    for criterion, call, score, scored_at in rows:
+        targets.setdefault(criterion, {})[call] = float(score)
+        latest = max(filter(None, [latest, scored_at]), default=None)
+    return {"targets": targets, "latest": latest}
+
+
+def _rule_features(
+    con, spec: ScorerSpec, cycle: str, counts_table: str | None, table: str = "raw.auto_scores"
+):
+    """Per call (sorted ids): signal counts (log 1 + n) and every criterion's rule level
+    (the rules' rows of ``cycle`` in ``table``)."""
+    criteria = [c.criterion_id for c in spec.criteria]
+    levels = ", ".join(
+        f"max(score) filter (where criterion_id = '{c}') as level_{i}"
+        for i, c in enumerate(criteria)
+    )
+    rows = con.execute(
+        f"select call_id, {levels} from {table} where cycle = $cycle "
+        "group by call_id order by call_id",
+        {"cycle": cycle},
+    ).fetchall()
+    calls = [r[0] for r in rows]
+    features = np.array([r[1:] for r in rows], dtype=np.float64).reshape(len(rows), len(criteria))
+    if counts_table:
+        result = con.execute(f"select * from {counts_table}")
+        width = len(result.description) - 1  # the signals' columns, rows or none
+        counted = {r[0]: r[1:] for r in result.fetchall()}
+        signal = np.array([counted.get(c, (0,) * width) for c in calls], dtype=np.float64)
+        features = np.hstack([features, np.log1p(signal.reshape(len(calls), width))])
+    return calls, np.nan_to_num(features, nan=float(spec.scale_min))
+
+
+def learn_and_score(
+    con: duckdb.DuckDBPyConnection,
+    spec: ScorerSpec,
+    *,
+    cycle: str,
+    settings: LearnedSettings = LearnedSettings(),
+    signal_counts_table: str | None = None,
+    prefer_learned: bool = False,
+) -> dict:
+    """After the rules scored the cycle into ``raw.auto_scores``: per criterion with
+    enough human scores, fit, cross-validate, and let the better scorer keep the calls.
+    Writes ``raw.auto_scorer_candidates``; returns per-criterion figures and seconds.
+    ``prefer_learned`` (evaluation only): the model scores every trainable criterion."""
+    with threadpool_limits(limits=1, user_api="blas"):  # small dense solves: no thrashing
+        return _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_learned)
+
+
+def _trainable(con, spec, cycle: str, settings: LearnedSettings) -> tuple[dict, dict]:
+    """The cycle's human targets and, per criterion with enough of them, its targets."""
+    kinds = ("human", "external") if settings.use_external else ("human",)
+    human = _human_targets(con, cycle, spec.rubric_version, kinds)
+    criteria = [c.criterion_id for c in spec.criteria]
+    trainable = {
+        c: t
+        for c, t in human["targets"].items()
+        if c in criteria and len(t) >= settings.min_scored_calls
+    }
+    return human, trainable
+
+
+def _training_set(con, spec, cycle, settings, human, trainable, calls, rule_features):
+    """The training calls (every call with a trainable criterion's human score, sorted; a
+    seeded sample of ``settings.max_training_calls`` when there are more), their rows of
+    ``rule_features``, their raw term counts and the learned scorer id."""
+    row_of = {c: i for i, c in enumerate(calls)}
+    training = sorted({call for t in trainable.values() for call in t if call in row_of})
+    if len(training) > settings.max_training_calls:
+        # a seeded sample bounds the kernel (calls x calls); the other human-scored calls
+        # are scored by the full model, which never saw their labels
+        sample = np.random.default_rng(SEED).permutation(len(training))
+        training = [training[i] for i in sorted(sample[: settings.max_training_calls])]
+    train_rows = np.array([row_of[c] for c in training])
+    batches = list(transcript_batches(con, cycle, training))
+    read = [call for b in batches for call in b.call_ids]
+    position = {call: i for i, call in enumerate(read)}
+    counts = sp.vstack([b.counts for b in batches]).tocsr()[[position[c] for c in training]]
+    date = str(human["latest"].date()) if human["latest"] else "undated"
+    scorer_id = (
+        f"learned:{spec.rubric_id}@{spec.rubric_version}/{LEARNED_VERSION}/n{len(training)}/{date}"
+    )
+    return training, train_rows, counts, scorer_id
+
+
+def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_learned) -> dict:
+    started = time.perf_counter()
+    low, high = spec.scale_min, spec.scale_max
+    con.execute(f"create table if not exists {CANDIDATES_TABLE} ({CANDIDATES_DDL})")
+    con.execute(f"delete from {CANDIDATES_TABLE} where cycle = $c", {"c": cycle})
+    human, trainable = _trainable(con, spec, cycle, settings)
+    criteria = [c.criterion_id for c in spec.criteria]
+    report: dict = {"criteria": {}, "scorer_id": None, "seconds": {}, "learned_criteria": []}
+    if not settings.enabled or not trainable:
+        report["reason"] = (
+            "disabled"
+            if not settings.enabled
+            else f"fewer than {settings.min_scored_calls} human-scored calls per criterion"
+        )
+        return report
+    calls, rule_features = _rule_features(con, spec, cycle, signal_counts_table)
+    training, train_rows, counts, scorer_id = _training_set(
+        con, spec, cycle, settings, human, trainable, calls, rule_features
+    )
+    report["seconds"]["training_text"] = round(time.perf_counter() - started, 3)
+    rules_id = spec.scorer_id
+    report["scorer_id"] = scorer_id
+    report["training_calls"] = len(training)
+    fold = fold_of(training)
+    base, x = design(counts, rule_features[train_rows])
+    gram = kernel(x)
+    chosen: dict[str, int] = {}
+    oof: dict[str, np.ndarray] = {}
+    rules_level = {c: rule_features[:, i] for i, c in enumerate(criteria)}
+    candidate_rows = []
+    held_out = cross_validate(gram, fold, training, trainable)
+    for criterion, target in trainable.items():
+        index = np.array([i for i, c in enumerate(training) if c in target])
+        y = np.array([target[training[i]] for i in index])
+        predicted = held_out[criterion]
+        learned_levels = to_level(predicted, low, high)
+        oof[criterion] = learned_levels
+        rules_levels = rules_level[criterion][train_rows[index]]
+        figures = {
+            "learned": agreement(learned_levels, y, low, high),
+            "rules": agreement(rules_levels, y, low, high),
+        }
+        wins = prefer_learned or better(figures["learned"], figures["rules"])
+        if wins:
+            chosen[criterion] = criteria.index(criterion)
+        report["criteria"][criterion] = {**figures, "scored_by": "learned" if wins else "rules"}
+        for name, sid in (("learned", scorer_id), ("rules", rules_id)):
+            f = figures[name]
+            candidate_rows.append(
+                (cycle, spec.rubric_version, criterion, sid, f["n_calls"], f["within_one_rate"])
+                + (f["kappa"], f["alpha"], (name == "learned") == wins)
+            )
+    con.executemany(
+        f"insert into {CANDIDATES_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", candidate_rows
+    )
+    report["seconds"]["cross_validation"] = round(time.perf_counter() - started, 3)
+    if chosen:
+        models = _fit_chosen(
+            chosen, trainable, training, counts, rule_features[train_rows], (base, x, gram)
+        )
+        _score_every_call(con, spec, cycle, models, calls, rule_features)
+        _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, len(training))
+    report["learned_criteria"] = sorted(chosen)
+    report["seconds"]["total"] = round(time.perf_counter() - started, 3)
+    return report
+
+
+def score_window_with_cycle_models(
+    con: duckdb.DuckDBPyConnection,
+    spec: ScorerSpec,
+    window_label: str,
+    cycle: str,
+    settings: LearnedSettings = LearnedSettings(),
+    signal_counts_table: str | None = None,
+) -> dict:
+    """After the rules scored a follow-up or check-in window (``window_label``) into
+    ``raw.auto_scores`` (its signal counts in ``signal_counts_table``): every criterion the
+    learned scorer scored in ``cycle`` (``raw.auto_scorer_candidates``, under this rubric
+    version) scores the window's calls with the cycle's full model, refitted on the same
+    human-scored calls, features and settings (deterministic, so the same model), under the
+    cycle's scorer id; the criteria the rules won keep the rules. Returns the scorer id and
+    the criteria, or a reason."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _score_window(con, spec, window_label, cycle, settings, signal_counts_table)
+
+
+def _score_window(con, spec, window_label, cycle, settings, signal_counts_table) -> dict:
+    report: dict = {"cycle": cycle, "scorer_id": None, "criteria": [], "learned_criteria": []}
+    con.execute(f"create table if not exists {CANDIDATES_TABLE} ({CANDIDATES_DDL})")
+    won = con.execute(
+        f"select criterion_id, scorer_id from {CANDIDATES_TABLE} where cycle = $cycle "
+        "and rubric_version = $version and scores_calls and scorer_id like 'learned:%' "
+        "order by criterion_id",
+        {"cycle": cycle, "version": spec.rubric_version},
+    ).fetchall()
+    window_calls, window_features = _rule_features(con, spec, window_label, signal_counts_table)
+    if not won or not window_calls:
+        report["reason"] = (
+            f"the rules score every criterion of {cycle} under rubric version {spec.rubric_version}"
+            if not won
+            else f"{window_label} has no scored call"
+        )
+        return report
+    human, trainable = _trainable(con, spec, cycle, settings)
+    criteria = [c.criterion_id for c in spec.criteria]
+    chosen = {c: criteria.index(c) for c, _ in won if c in trainable}
+    # the cycle's rule features: its learned criteria's rows now hold the model's levels
+    cycle_rules, cycle_counts = "_learned_cycle_rules", "_learned_cycle_counts"
+    try:
+        score_calls(
+            con,
+            spec,
+            cycle=cycle,
+            rubric_version=spec.rubric_version,
+            target_table=cycle_rules,
+            signal_counts_table=cycle_counts,
+        )
+        calls, rule_features = _rule_features(con, spec, cycle, cycle_counts, cycle_rules)
+    finally:
+        con.execute(f"drop table if exists {cycle_rules}")
+        con.execute(f"drop table if exists temp.{cycle_counts}")
+    training, train_rows, counts, scorer_id = _training_set(
+        con, spec, cycle, settings, human, trainable, calls, rule_features
+    )
+    stored = sorted({sid for _, sid in won})
+    if stored != [scorer_id] or set(chosen) != {c for c, _ in won}:
+        raise ValueError(
+            f"{CANDIDATES_TABLE}: {cycle} was scored by {', '.join(stored)}, but its human "
+            f"scores now train {scorer_id}: materialise {cycle} again before {window_label}"
+        )
+    models = _fit_chosen(chosen, trainable, training, counts, rule_features[train_rows])
+    _score_every_call(con, spec, window_label, models, window_calls, window_features)
+    oof = {c: np.zeros(0) for c in chosen}
+    _write(con, spec, window_label, scorer_id, chosen, trainable, [], oof, len(training))
+    report.update(
+        scorer_id=scorer_id,
+        criteria=sorted(chosen),
+        learned_criteria=sorted(chosen),
+        training_calls=len(training),
+    )
+    return report
+
+
+def _fit_chosen(chosen, trainable, training, counts, train_features, prepared=None) -> list:
+    """Fit the chosen criteria on every human-scored call (one multi-output model per
+    training set); ``prepared``: the (model, design, kernel) of every training call."""
+    groups: dict[tuple, list[str]] = {}
+    for criterion in chosen:
+        key = tuple(i for i, c in enumerate(training) if c in trainable[criterion])
+        groups.setdefault(key, []).append(criterion)
+    models = []
+    for key, criteria in groups.items():
+        index = np.array(key)
+        y = np.array([[trainable[c][training[i]] for c in criteria] for i in index])
+        whole = len(index) == len(training)  # every human-scored call: the CV's kernel
+        model = fit_model(counts[index], train_features[index], y, prepared if whole else None)
+        weights = np.ascontiguousarray((model.text_coef * model.idf).T)  # columns x criteria
+        models.append((model, criteria, y.mean(axis=0), weights))
+    return models
+
+
+def _score_every_call(con, spec, cycle, models, calls, rule_features):
+    """Score every call of ``cycle`` (``calls``, sorted, and their rows of
+    ``rule_features``, as :func:`_rule_features` gives them) with the fitted models into
+    temp table _learned_scores, with the utterance that moves the prediction most (each
+    batch scored in the tokenising threads)."""
+    low, high = spec.scale_min, spec.scale_max
+    row_of = {c: i for i, c in enumerate(calls)}
+
+    def score(batch: Batch) -> list[pa.Table]:
+        features = rule_features[np.array([row_of[c] for c in batch.call_ids])]
+        calls_in_batch = pa.array(batch.call_ids, pa.string())
+        call_first = np.flatnonzero(np.diff(batch.utterance_call, prepend=-1))
+        parts = []
+        for model, criteria, means, weights in models:
+            norms = model.norms(batch.counts)
+            # each utterance's words' push on the prediction (tf-idf x weight), per criterion
+            pushes = np.asarray(batch.utterance_counts @ weights)
+            text_part = np.add.reduceat(pushes, call_first, axis=0) / norms[:, None]
+            predictions = text_part + model.rules(features) @ model.rule_coef.T + model.intercept
+            pushes /= norms[batch.utterance_call][:, None]
+            for j, criterion in enumerate(criteria):
+                levels = to_level(predictions[:, j], low, high)
+                best = _strongest(
+                    pushes[:, j], levels >= means[j], batch.utterance_call, call_first
+                )
+                parts.append(
+                    pa.table(
+                        {
+                            "call_id": calls_in_batch,
+                            "criterion_id": pa.array([criterion] * len(best), pa.string()),
+                            "score": levels,
+                            "evidence_seq": batch.utterance_seq[best].astype(np.int64),
+                            "evidence_start_ms": batch.utterance_start_ms[best],
+                            "evidence_text": batch.utterance_text.take(best),
+                            "contribution": pushes[best, j],
+                        }
+                    )
+                )
+        return parts
+
+    parts = [part for parts in transcript_batches(con, cycle, then=score) for part in parts]
+    scored = pa.concat_tables(parts) if parts else None
+    con.register("_learned_scored_view", scored)
+    con.execute(
+        "create or replace temp table _learned_scores as select * from _learned_scored_view"
+    )
+    con.unregister("_learned_scored_view")
+
+
+def _strongest(push, upward, utterance_call, call_first) -> np.ndarray:
+    """Per call, its first utterance pushing hardest towards the predicted side of the
+    training mean (``upward``: per call, the level is at or above it)."""
+    toward = np.where(upward, 1.0, -1.0)[utterance_call] * push
+    strongest = np.maximum.reduceat(toward, call_first)[utterance_call]
+    at = np.flatnonzero(toward == strongest)
+    return at[np.flatnonzero(np.diff(utterance_call[at], prepend=-1))]
+
+
+def _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, n_training):
+    """Replace the chosen criteria's rows of raw.auto_scores: a human-scored call keeps
+    its out-of-fold level, every other call the full model's; the evidence is the
+    utterance that moves the prediction most, the reason names the model and the rules."""
+    held_out = []
+    for criterion in chosen:
+        target = trainable[criterion]
+        called = [c for c in training if c in target]
+        held_out.extend(zip(called, [criterion] * len(called), oof[criterion], strict=True))
+    table = pa.table(
+        {
+            "call_id": pa.array([h[0] for h in held_out], pa.string()),
+            "criterion_id": pa.array([h[1] for h in held_out], pa.string()),
+            "score": pa.array([float(h[2]) for h in held_out], pa.float64()),
+        }
+    )
+    con.register("_learned_oof_view", table)
+    chosen_list = ", ".join(f"'{c}'" for c in chosen)
+    level = "coalesce(o.score, l.score)"
+    reason = (
+        f"'learned level ' || cast(cast({level} as integer) as varchar) || ' ({LEARNED_VERSION}, "
+        f"ridge on {n_training} human-scored calls'"
+        " || case when o.score is not null then ', this call held out' else '' end"
+        " || '; rules said ' || cast(cast(r.score as integer) as varchar) || '): "
+        "this utterance ' || case when l.contribution >= 0 then 'raises' else 'lowers' end"
+        " || ' the prediction most (' || case when l.contribution >= 0 then '+' else '' end"
+        " || cast(round(l.contribution, 2) as varchar) || '); rules: ' || r.evidence_reason"
+    )
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "create or replace temp table _learned_rows as select "
+            f"r.cycle, r.call_id, r.criterion_id, {level} as score, $scorer_id as scorer_id, "
+            "'auto' as scorer_kind, r.rubric_version, l.evidence_start_ms, "
+            f"{mm_ss_sql('l.evidence_start_ms')} as evidence_mm_ss, l.evidence_seq, "
+            f"cast(l.evidence_text as varchar) as evidence_text, {reason} as evidence_reason "
+            "from raw.auto_scores r "
+            "join _learned_scores l on l.call_id = r.call_id and l.criterion_id = r.criterion_id "
+            "left join _learned_oof_view o on o.call_id = r.call_id "
+            "and o.criterion_id = r.criterion_id "
+            f"where r.cycle = $cycle and r.criterion_id in ({chosen_list})",
+            {"cycle": cycle, "scorer_id": scorer_id},
+        )
+        con.execute(
+            f"delete from raw.auto_scores where cycle = $cycle and criterion_id in ({chosen_list})",
+            {"cycle": cycle},
+        )
+        con.execute("insert into raw.auto_scores select * from _learned_rows")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("_learned_oof_view")
+        for name in ("_learned_rows", "_learned_scores", "_learned_wanted"):
+            con.execute(f"drop table if exists temp.{name}")
