@@ -33,8 +33,8 @@ PARTITION ?= $(shell $(PYTHON) -m salesassess.method.calendar latest)
 # `make assess V=1`: Dagster's and dbt's full logs instead of one line per step
 ASSESS_FLAGS := $(if $(V),-v,)
 
-.PHONY: help install demo demo-dev assess test test-spark dev bench lint docs browser-deps \
-	spark-deps bi-client clean
+.PHONY: help install demo demo-dev assess test test-spark dev bench lint docs docs-dbt \
+	browser-deps spark-deps bi-client clean
 
 help: ## this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' \
@@ -99,7 +99,12 @@ browser-deps: ## Debian's chromium for the browser test, when missing
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-docs: install ## dbt docs of every model and column, one static HTML file
+# mkdocs.yml's hook copies the dbt docs into the site (site/dbt/index.html)
+docs: docs-dbt ## the documentation site (MkDocs) in site/, with the dbt docs inside it
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+	@echo "docs: site/index.html (dbt docs: site/dbt/index.html)"
+
+docs-dbt: install ## dbt docs of every model and column, one static HTML file
 	$(PY) -m salesassess.engines.dbt_cli docs generate --static
 	@echo "dbt docs: dbt_project/target/static_index.html (one self-contained file)"
 
@@ -119,5 +124,5 @@ lint: install ## ruff and sqlfluff
 	$(VENV)/bin/ruff format --check .
 	cd dbt_project && ASSESSMENT_WAREHOUSE=/tmp/assessment_lint.duckdb ../$(VENV)/bin/sqlfluff lint models tests macros --processes 1
 
-clean: ## remove .venv, .venv-bi and dbt's build output (never data/)
-	rm -rf $(VENV) $(BI_VENV) dbt_project/target dbt_project/logs .pytest_cache
+clean: ## remove .venv, .venv-bi, dbt's build output and the docs site (never data/)
+	rm -rf $(VENV) $(BI_VENV) dbt_project/target dbt_project/logs .pytest_cache site
