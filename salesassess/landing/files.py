@@ -13,6 +13,16 @@ line that is not a JSON object) are quarantined with their row number; a quote l
 over a line break (the rows after it cannot be told apart), a header that is missing, not
 UTF-8 or ambiguous, or a file that is not Parquet fails the file (:class:`LandingError`).
 
+Nothing is lost silently: before DuckDB reads a CSV or JSON Lines file, Python's own parser
+counts its records (:mod:`salesassess.landing.rows`). A record over the maximum row size
+(:data:`~salesassess.landing.rows.MAX_ROW_BYTES`, 2 MiB) is quarantined as
+``unreadable_row`` with its row number and size, and the reader never sees it; the rows
+the reader returns and rejects must add up to the records counted, or the file fails
+(rule ``rows_accounted``). A file of more than
+:data:`~salesassess.landing.rows.MAX_COLUMNS` columns fails (rule ``max_columns``), and so
+does a landing file that is a link to a file outside the landing folder (rule
+``path_inside_landing``), which is never read.
+
 Row numbers: a CSV row is numbered 1 for the first data row, a record whose quoted field
 spans lines counting once (so without such fields, line = row + 1); rows the reader
 rejected keep their number and do not shift the next ones. A JSON Lines row is its line
@@ -25,8 +35,11 @@ import codecs
 import csv
 import io
 import json
+import os
 import re
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,9 +48,18 @@ import duckdb
 from salesassess.engines.warehouse import drop_tables, quote_identifier, sql_literal
 from salesassess.landing.adapters.sources import adapted_files
 from salesassess.landing.contract import LandingKind
+from salesassess.landing.rows import (
+    MAX_COLUMNS,
+    MAX_ROW_BYTES,
+    RecordScan,
+    scan_records,
+    without_records,
+)
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 HEADER_BYTES = 1 << 20  # a CSV header record must end within the file's first MiB
+_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9 _.()#%&-]{0,63}")
+_SEPARATORS = re.compile("[;\t|]")
 _SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes under surrogateescape
 
 
@@ -66,7 +88,31 @@ def landing_files(landing_dir: Path, kind: str) -> list[Path]:
         folder = landing_dir / kind
         if folder.is_dir():
             candidates += sorted(p for p in folder.rglob("*") if p.is_file())
-    return [path for path in candidates if path.suffix.lower() in EXTENSIONS]
+    files = [path for path in candidates if path.suffix.lower() in EXTENSIONS]
+    for path in files:
+        confine(path, landing_dir)
+    return files
+
+
+def allowed_folders(landing_dir: Path) -> list[Path]:
+    """Where landing files may resolve to, links followed: the landing folder and the
+    folders ``ASSESSMENT_SOURCES_ALLOW`` lists (separated by ``os.pathsep``)."""
+    extra = os.environ.get("ASSESSMENT_SOURCES_ALLOW") or ""
+    folders = [landing_dir] + [Path(value).expanduser() for value in extra.split(os.pathsep)]
+    return [folder.resolve() for folder in folders if str(folder) not in ("", ".")]
+
+
+def confine(path: Path, landing_dir: Path) -> None:
+    """Refuse a landing file that resolves (links followed) outside the allowed folders,
+    before anything of it is read: ``reps_x.csv -> /etc/passwd`` is not landing data."""
+    real = path.resolve()
+    if not any(real.is_relative_to(folder) for folder in allowed_folders(landing_dir)):
+        raise LandingError(
+            path,
+            "path_inside_landing",
+            "the file is a link to a file outside the landing folder, so it is not read; "
+            "an operator can allow other folders with ASSESSMENT_SOURCES_ALLOW",
+        )
 
 
 @dataclass
@@ -158,8 +204,18 @@ def _csv_header(path: Path) -> list[str]:
     return header
 
 
+def _check_columns(path: Path, count: int) -> None:
+    if count > MAX_COLUMNS:
+        raise LandingError(
+            path,
+            "max_columns",
+            f"{count:,} columns; a landing file has at most {MAX_COLUMNS:,}",
+        )
+
+
 def _column_names(path: Path, kind: LandingKind, header: list[str]) -> list[str]:
     """Trimmed, unique column names (a contract column may appear only once)."""
+    _check_columns(path, len(header))
     contract = {column.name for column in kind.columns}
     names: list[str] = []
     seen: dict[str, int] = {}
@@ -191,13 +247,21 @@ def _require_columns(
     if not missing:
         return
     hint = ""
-    if len(present) == 1 and any(mark in present[0] for mark in ";\t|"):
+    names = list(present)
+    if len(present) == 1 and _SEPARATORS.search(present[0]):
         hint = "; the header has no comma: landing CSV files are comma-separated"
+        names = _SEPARATORS.split(present[0])
+    # names that look like column names help; anything else is not echoed into the logs,
+    # the UI or the run history
+    found = (
+        f"found: {', '.join(present) or 'none'}"
+        if all(_HEADER_NAME.fullmatch(name) for name in names)
+        else f"the first line has {len(present)} field(s) that are no column names, not shown"
+    )
     raise LandingError(
         path,
         "required_column",
-        f"missing required column(s) {', '.join(missing)} "
-        f"(found: {', '.join(present) or 'none'}){hint}",
+        f"missing required column(s) {', '.join(missing)} ({found}){hint}",
     )
 
 
@@ -262,6 +326,82 @@ def _record_parse_rejects(con: duckdb.DuckDBPyConnection, path: Path, rejects: s
     )
 
 
+def _record_unreadable(con: duckdb.DuckDBPyConnection, path: Path, scan: RecordScan) -> None:
+    """The records over the maximum row size, each one row of ``parse_rejects``."""
+    if not scan.oversized:
+        return
+    con.executemany(
+        "insert into parse_rejects values (?, ?, 'unreadable_row', ?)",
+        [
+            (
+                str(path),
+                record.row,
+                json.dumps(
+                    {
+                        "row_bytes": record.size,
+                        "max_row_bytes": MAX_ROW_BYTES,
+                        "start": record.head,
+                        "error": f"row {record.row} is {record.size:,} bytes, over the maximum "
+                        f"row size of {MAX_ROW_BYTES:,} bytes: not read",
+                    }
+                ),
+            )
+            for record in scan.oversized
+        ],
+    )
+
+
+def _skipped_rows(con: duckdb.DuckDBPyConnection, rejects: str, scan: RecordScan) -> None:
+    """Add the rows the reader never saw (blank lines, oversized records) to ``rejects``, so
+    that the rows after them keep their numbers (:func:`_row_mapping`)."""
+    rows = sorted([record.row for record in scan.oversized] + scan.blank)
+    if rows:
+        con.executemany(
+            f"insert into {rejects} (row, error_type) values (?, 'SKIPPED')",
+            [(row,) for row in rows],
+        )
+
+
+def _check_accounted(path: Path, fmt: str, expected: int, returned: int, rejected: int) -> None:
+    """The reader's rows and rejects must add up to the records Python's parser counted."""
+    if returned + rejected != expected:
+        raise LandingError(
+            path,
+            "rows_accounted",
+            f"the file holds {expected:,} rows but the {fmt} reader returned {returned:,} and "
+            f"rejected {rejected:,}: {abs(expected - returned - rejected):,} row(s) cannot be "
+            "accounted for, so the file is not loaded",
+        )
+
+
+@contextmanager
+def _readable_copy(path: Path, scan: RecordScan | None) -> Iterator[Path]:
+    """``path``, or when it has oversized records a temporary copy without them."""
+    if scan is None or not scan.oversized:
+        yield path
+        return
+    copy = without_records(path, scan.oversized, Path(tempfile.gettempdir()))
+    try:
+        yield copy
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _check_oversized_quotes(path: Path, scan: RecordScan) -> None:
+    """An oversized record over several lines is a quote left open (as DuckDB reports one
+    of 2 to 33 MB): the same refusal as :func:`_check_unterminated_quotes`."""
+    for record in scan.oversized:
+        if record.lines > 1:
+            raise LandingError(
+                path,
+                "parsable_file",
+                f"cannot be parsed as csv: unterminated quote in row {record.row} "
+                f"({record.head[:60]!r}): the quoted field runs over the next lines, so the "
+                "rows after it cannot be told apart; close the quote, or double a quote "
+                'inside a field ("")',
+            )
+
+
 def _check_unterminated_quotes(con: duckdb.DuckDBPyConnection, path: Path, rejects: str) -> None:
     """A quote left open runs over the next lines, up to the next quote of another row or
     the end of the file (where DuckDB's parallel reader resumes somewhere further on,
@@ -296,19 +436,25 @@ def _open_csv(
     _require_columns(path, kind, names, keep)
     columns, loaded, raw, extra = _positional(kind, names, keep)
     spec = "{" + ", ".join(f"'c{position}': 'VARCHAR'" for position in range(len(names))) + "}"
+    # the call index (no rejects recorded) needs no count: the calls step checks the file
+    scan = scan_records(path, "csv") if record_rejects else None
     con.execute("drop table if exists csv_rejects")
     con.execute("drop table if exists csv_reject_scans")
-    try:
-        con.execute(
-            f"create or replace temp table {table} as select "
-            + ", ".join(f"c{position}" for position in loaded)
-            + f" from read_csv({sql_literal(str(path))}, columns = {spec}, header = true, "
-            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            "store_rejects = true, rejects_table = 'csv_rejects', "
-            "rejects_scan = 'csv_reject_scans')"
-        )
-    except duckdb.Error as error:
-        raise LandingError(path, "parsable_file", f"cannot be parsed as csv: {error}") from None
+    with _readable_copy(path, scan) as readable:
+        try:
+            con.execute(
+                f"create or replace temp table {table} as select "
+                + ", ".join(f"c{position}" for position in loaded)
+                + f" from read_csv({sql_literal(str(readable))}, columns = {spec}, "
+                "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+                f"max_line_size = {MAX_ROW_BYTES}, store_rejects = true, "
+                "rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans')"
+            )
+        except duckdb.Error as error:
+            message = str(error).replace(str(readable), str(path))
+            raise LandingError(
+                path, "parsable_file", f"cannot be parsed as csv: {message}"
+            ) from None
     rejects, shift = f"{table}_rejects", f"{table}_shift"
     n_rejects = _reader_rejects(con, rejects, header_lines=1)
     source = LandedFile(
@@ -324,8 +470,16 @@ def _open_csv(
     )
     if n_rejects:
         _check_unterminated_quotes(con, path, rejects)
-        if record_rejects:
+    if scan is not None:
+        _check_oversized_quotes(path, scan)
+        returned = con.execute(f"select count(*) from {table}").fetchone()[0]
+        _check_accounted(path, "csv", scan.rows - len(scan.oversized), returned, n_rejects)
+        if n_rejects:
             _record_parse_rejects(con, path, rejects)
+        _record_unreadable(con, path, scan)
+        _skipped_rows(con, rejects, scan)
+        n_rejects += len(scan.oversized) + len(scan.blank)
+    if n_rejects:
         _row_mapping(con, rejects, shift)
         source.row = "l.rowid + 1 + coalesce(s.shift, 0)"
         source.join = f"asof left join {shift} s on l.rowid >= s.before"
@@ -345,6 +499,7 @@ def _open_parquet(
         names = [
             name for name, *_ in con.execute(f"describe select * from {source_sql}").fetchall()
         ]
+        _check_columns(path, len(names))
         _require_columns(path, kind, names, keep)
         columns, loaded, raw, extra = _positional(kind, names, keep)
         con.execute(
@@ -378,24 +533,35 @@ def _open_jsonl(
     record_rejects: bool,
 ) -> LandedFile:
     lines, rejects, shift = f"{table}_lines", f"{table}_rejects", f"{table}_shift"
+    scan = scan_records(path, "jsonl") if record_rejects else None
     con.execute("drop table if exists csv_rejects")
     con.execute("drop table if exists csv_reject_scans")
-    try:
-        # one VARCHAR per line (a blank line is a NULL row, so rowid follows the lines);
-        # \x1e cannot occur unescaped in JSON text
-        con.execute(
-            f"create or replace temp table {lines} as select line from "
-            f"read_csv({sql_literal(str(path))}, columns = {{'line': 'VARCHAR'}}, "
-            "header = false, delim = '\x1e', quote = '', escape = '', auto_detect = false, "
-            "strict_mode = false, store_rejects = true, rejects_table = 'csv_rejects', "
-            "rejects_scan = 'csv_reject_scans')"
-        )
-    except duckdb.Error as error:
-        raise LandingError(path, "parsable_file", f"cannot be parsed as jsonl: {error}") from None
+    with _readable_copy(path, scan) as readable:
+        try:
+            # one VARCHAR per line (a blank line is a NULL row, so rowid follows the lines,
+            # an oversized one among them: its copy has a blank line in its place);
+            # \x1e cannot occur unescaped in JSON text
+            con.execute(
+                f"create or replace temp table {lines} as select line from "
+                f"read_csv({sql_literal(str(readable))}, columns = {{'line': 'VARCHAR'}}, "
+                "header = false, delim = '\x1e', quote = '', escape = '', auto_detect = false, "
+                f"strict_mode = false, max_line_size = {MAX_ROW_BYTES}, store_rejects = true, "
+                "rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans')"
+            )
+        except duckdb.Error as error:
+            message = str(error).replace(str(readable), str(path))
+            raise LandingError(
+                path, "parsable_file", f"cannot be parsed as jsonl: {message}"
+            ) from None
     temp_tables = [table, rejects]
     row = "l.rowid + 1"
     join = ""
-    if _reader_rejects(con, rejects, header_lines=0):
+    n_rejects = _reader_rejects(con, rejects, header_lines=0)
+    if scan is not None:
+        returned = con.execute(f"select count(*) from {lines}").fetchone()[0]
+        _check_accounted(path, "jsonl", scan.records, returned, n_rejects)
+        _record_unreadable(con, path, scan)
+    if n_rejects:
         if record_rejects:
             _record_parse_rejects(con, path, rejects)
         _row_mapping(con, rejects, shift)
@@ -423,6 +589,7 @@ def _open_jsonl(
             f"select distinct unnest(json_keys(_line)) from {table}"
         ).fetchall()
     }
+    _check_columns(path, len(present))
     names = [column.name for column in kind.columns if column.name in present]
     if con.execute(f"select count(*) from {table}").fetchone()[0]:
         _require_columns(path, kind, names, keep)
