@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     import dagster as dg
 
     from orchestration.settings import AssessmentSettings
-    from orchestration.writer import hold_warehouse
+    from orchestration.writer import hold_warehouse, killed_runs_line
     from salesassess.platform.writer_lock import WarehouseBusy
 
     settings = AssessmentSettings()
@@ -194,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     with dg.DagsterInstance.get() as instance:
         try:
             # one writer: no other run's step slips in between these runs' steps
-            with hold_warehouse(warehouse, instance, holder):
+            with hold_warehouse(warehouse, instance, holder, outputs=settings.outputs()) as killed:
+                if killed:
+                    print(killed_runs_line(killed), flush=True)
                 for partition in partitions:
                     if not assess(partition, instance, args.verbose, args.log_level):
                         return 1

@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from orchestration.writer import hold_warehouse
+from orchestration.writer import hold_warehouse, killed_runs_line
 from salesassess.platform.environment import SHIPPED_DBT_PROJECT, resolve
 from salesassess.platform.yaml_input import load_yaml_file
 
@@ -50,8 +50,16 @@ class AssessmentSettings(dg.ConfigurableResource):
             yield self
             return
         holder = f"run {run.run_id} ({run.job_name})"
-        with hold_warehouse(self.warehouse_path(), context.instance, holder, run.run_id):
+        with hold_warehouse(
+            self.warehouse_path(), context.instance, holder, run.run_id, self.outputs()
+        ) as killed:
+            if killed:
+                context.log.warning(killed_runs_line(killed))
             yield self
+
+    def outputs(self) -> list[tuple[str, Path]]:
+        """What a run writes besides the warehouse, locked with it (by real path)."""
+        return [("published file", self.published_path()), ("reports folder", self.reports_path())]
 
     def landing_path(self) -> Path:
         return resolve(

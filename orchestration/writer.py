@@ -4,7 +4,7 @@ its last) or by ``make assess`` around its runs, and killed runs marked failed."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,13 +35,32 @@ def mark_killed_runs_failed(instance: dg.DagsterInstance, run_ids: list[str]) ->
     return marked
 
 
+def killed_runs_line(run_ids: list[str]) -> str:
+    """What the next writer says about the runs it marked failed."""
+    which = (
+        f"a previous run killed ({run_ids[0]})"
+        if len(run_ids) == 1
+        else (f"{len(run_ids)} previous runs killed ({', '.join(run_ids)})")
+    )
+    return (
+        f"found {which}: the process ended while holding the warehouse; marked failed in "
+        "Dagster, and this run replaces what it left"
+    )
+
+
 @contextmanager
 def hold_warehouse(
-    warehouse: Path, instance: dg.DagsterInstance | None, holder: str, run_id: str | None = None
-) -> Iterator[None]:
-    """Hold the warehouse's writer lock (or raise ``WarehouseBusy``), marking failed the runs
-    a killed process left started."""
-    with writer_lock(warehouse, holder, run_id) as previous:
+    warehouse: Path,
+    instance: dg.DagsterInstance | None,
+    holder: str,
+    run_id: str | None = None,
+    outputs: Sequence[tuple[str, Path]] = (),
+) -> Iterator[list[str]]:
+    """Hold the warehouse's writer lock and the locks of its ``outputs`` (the published
+    file, the reports folder; see ``writer_lock``), or raise ``WarehouseBusy``, marking failed
+    the runs a killed process left started. Yields the ids of the runs it marked."""
+    with writer_lock(warehouse, holder, run_id, outputs) as previous:
+        marked = []
         if instance is not None and previous:
-            mark_killed_runs_failed(instance, previous)
-        yield
+            marked = mark_killed_runs_failed(instance, previous)
+        yield marked

@@ -11,6 +11,12 @@ one failed.
 
 The lock is re-entrant within a process: ``make assess`` takes it before its first run, and
 each Dagster run it executes in-process takes it again.
+
+Locks are keyed on real paths: the lock file sits beside the warehouse's real path, links
+and relative paths resolved, so a second run reaching the same file through a symlink is
+refused like any other. A run's outputs (the published file, the reports folder) are
+locked the same way (``<real path>.lock`` beside each): two runs with different
+warehouses never write one published file or one reports folder at once.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +49,9 @@ _guard = threading.Lock()
 
 
 def lock_path(warehouse: Path) -> Path:
-    return warehouse.with_name(warehouse.name + ".lock")
+    """The lock file of a warehouse (or an output): beside its real path."""
+    real = warehouse.resolve()
+    return real.with_name(real.name + ".lock")
 
 
 def _describe(record: dict) -> str:
@@ -71,15 +79,39 @@ def _write(handle, record: dict) -> None:
     handle.flush()
 
 
-@contextmanager
-def writer_lock(warehouse: Path, holder: str, run_id: str | None = None) -> Iterator[list[str]]:
-    """Hold the warehouse's writer lock, or raise :class:`WarehouseBusy` at once.
+def _named(what: str, path: Path) -> str:
+    real = path.resolve()
+    return f"{what} {path}" if real == path else f"{what} {path} (that is {real})"
 
-    Yields the Dagster run ids that held the lock before this process took it (empty when
-    this process already held it): a run among them that is still marked as running was
-    killed.
+
+@contextmanager
+def writer_lock(
+    warehouse: Path,
+    holder: str,
+    run_id: str | None = None,
+    outputs: Sequence[tuple[str, Path]] = (),
+) -> Iterator[list[str]]:
+    """Hold the warehouse's writer lock, and the locks of ``outputs`` (what each is, its
+    path: the published file, the reports folder), or raise :class:`WarehouseBusy` at once
+    naming the first one another process holds.
+
+    Yields the Dagster run ids that held the warehouse's lock before this process took it
+    (empty when this process already held it): a run among them that is still marked as
+    running was killed.
     """
-    key = lock_path(warehouse).resolve()
+    with ExitStack() as stack:
+        previous = stack.enter_context(_lock(warehouse, "warehouse", holder, run_id))
+        keys = {lock_path(warehouse)}
+        for what, path in outputs:
+            if lock_path(path) not in keys:
+                keys.add(lock_path(path))
+                stack.enter_context(_lock(path, what, holder, run_id))
+        yield previous
+
+
+@contextmanager
+def _lock(path: Path, what: str, holder: str, run_id: str | None) -> Iterator[list[str]]:
+    key = lock_path(path)
     with _guard:
         held = _held.get(key)
         previous: list[str] = []
@@ -92,7 +124,7 @@ def writer_lock(warehouse: Path, holder: str, run_id: str | None = None) -> Iter
                 record = _read(handle)
                 handle.close()
                 raise WarehouseBusy(
-                    f"the warehouse {warehouse} is being written by {_describe(record)}; "
+                    f"the {_named(what, path)} is being written by {_describe(record)}; "
                     "one run writes it at a time: start again when that one has finished"
                 ) from None
             previous = list(_read(handle).get("runs") or [])
