@@ -1,6 +1,8 @@
 """The ``reports/rep_scorecards`` asset: a cycle's static HTML scorecards, written under
 ``ASSESSMENT_REPORTS_DIR`` (default ``data/reports``) once its marts are checked and
-published. The pages and charts are made by :mod:`salesassess.publishing.reporting`."""
+published, from the published file (one version per cycle state: never one run's
+assessment next to another's follow-up). The pages and charts are made by
+:mod:`salesassess.publishing.reporting`."""
 
 import json
 
@@ -41,7 +43,7 @@ __all__ = ["REPORTS_KEY", "REPORT_MARTS", "rep_scorecard_reports"]
 def rep_scorecard_reports(context: dg.AssetExecutionContext, settings: AssessmentSettings):
     cycle = cycle_window(context.partition_key).cycle
     report, result = write_cycle_reports(
-        settings.warehouse_path(),
+        settings.published_path(),
         settings.reports_path(),
         cycle,
         int(settings.method()["min_scored_calls"]),

@@ -1,4 +1,4 @@
-"""What managers read: static HTML scorecards of a cycle, from the warehouse marts.
+"""What managers read: static HTML scorecards of a cycle, from the published marts.
 
 ``write_cycle_reports`` reads a cycle's marts (:mod:`.model`), draws the charts
 (:mod:`.charts`, matplotlib to inline SVG) and renders the pages from the Jinja templates

@@ -1,4 +1,4 @@
-"""A cycle's reports as data: what every page shows, read from the warehouse marts."""
+"""A cycle's reports as data: what every page shows, read from the published marts."""
 
 from __future__ import annotations
 

@@ -2,6 +2,11 @@
 escaped; the cycle's folder is a link to a version written beside the old one and switched
 in with one atomic rename (:mod:`salesassess.publishing.folder_swap`).
 
+The pages are read from the published file (:func:`write_cycle_reports`), never from the
+warehouse: the published file holds one version per cycle state (a new assessment of a
+cycle whose follow-up is published waits in ``pending``), so a page never shows one run's
+assessment next to another run's follow-up.
+
 The reports folder may be shared with other files: a cycle's folder is replaced only when
 it carries the marker file this module writes (``.sales-assessment-reports``); a folder of
 the same name that the reports did not create stops the run with a message instead of
@@ -11,13 +16,16 @@ being deleted.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from salesassess.engines.warehouse import connect
+from salesassess.engines.warehouse import duckdb_settings, quote_identifier, sql_literal
 from salesassess.method.coaching_statistics import effect_text
 from salesassess.publishing.folder_swap import new_version, switch_to
 from salesassess.publishing.reporting.charts import (
@@ -130,9 +138,42 @@ def render_cycle(report: CycleReport, reports_dir: Path) -> RenderResult:
     )
 
 
+@contextmanager
+def published_marts(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection whose ``marts`` schema is the marts of ``published`` (read-only, the
+    version the file holds when it opens) and whose ``raw.rubric_criteria`` has each cycle's
+    rubric scale (from ``dim_criteria``, or the raw table of a warehouse file)."""
+    with duckdb.connect(config={"memory_limit": duckdb_settings(published)["memory_limit"]}) as con:
+        con.execute("set timezone = 'UTC'")
+        con.execute(f"attach {sql_literal(str(published))} as pub (read_only)")
+        tables = {
+            (schema, name)
+            for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = 'pub'"
+            ).fetchall()
+        }
+        con.execute("create schema marts")
+        con.execute("create schema raw")
+        for schema, name in sorted(tables):
+            if schema == "marts":
+                table = quote_identifier(name)
+                con.execute(f"create view marts.{table} as select * from pub.marts.{table}")
+        scale = (
+            "select cycle, scale_min, scale_max from pub.raw.rubric_criteria"
+            if ("raw", "rubric_criteria") in tables
+            else "select cycle, scale_min, scale_max from pub.marts.dim_criteria"
+            if ("marts", "dim_criteria") in tables
+            else "select null::varchar as cycle, null::double as scale_min, "
+            "null::double as scale_max where false"
+        )
+        con.execute(f"create view raw.rubric_criteria as {scale}")
+        yield con
+
+
 def write_cycle_reports(
-    warehouse: Path, reports_dir: Path, cycle: str, min_scored_calls: int
+    published: Path, reports_dir: Path, cycle: str, min_scored_calls: int
 ) -> tuple[CycleReport, RenderResult]:
-    with connect(warehouse, read_only=True) as con:
+    """The cycle's pages, from the marts of ``published`` (:func:`published_marts`)."""
+    with published_marts(published) as con:
         report = load_cycle(con, cycle, min_scored_calls)
     return report, render_cycle(report, reports_dir)
