@@ -8,7 +8,9 @@ output is a terminal (plain lines, no control characters, when it is a file or a
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sys
 import threading
 import time
@@ -34,15 +36,38 @@ class _Step:
     check_failures: list[str] = field(default_factory=list)
 
 
+# what the operating system says when a write or a read fails (No space left on device,
+# Permission denied, Disk quota exceeded, ...): the line of a message that holds one is
+# the reason, whatever wrapper lines come before it
+_OS_ERRORS = tuple(
+    text
+    for text in {os.strerror(number) for number in errno.errorcode}
+    if not text.startswith("Unknown error")
+)
+
+
+def meaningful_line(message: str) -> str:
+    """The line of a (multi-line) error message that says why: the first naming an
+    operating-system error, else the first line that is not empty."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    for line in lines:
+        if any(text in line for text in _OS_ERRORS):
+            return line
+    return lines[0] if lines else ""
+
+
 def error_line(error) -> str:
-    """One line for a Dagster error: the innermost cause's type and message (a traceback's
-    last line), without the exception's module path."""
+    """One line for a Dagster error: the innermost cause's type and the meaningful line of
+    its message (:func:`meaningful_line`), without the exception's module path."""
     while error.cause is not None:
         error = error.cause
-    message = " ".join(error.message.split())
-    head, _, rest = message.partition(": ")
+    first = meaningful_line(error.message)
+    head, _, rest = first.partition(": ")
     if head.endswith(error.cls_name) and "." in head:
-        message = f"{error.cls_name}: {rest}"
+        first = f"{error.cls_name}: {rest}"
+    elif not head.endswith(error.cls_name):
+        first = f"{error.cls_name}: {first}"
+    message = " ".join(first.split())
     return message if len(message) <= 300 else message[:299] + "…"
 
 
