@@ -1,10 +1,12 @@
-"""The quality suites (``salesassess/quality/validation.py``) as Dagster asset checks.
+"""The quality suites (``salesassess/quality``) as Dagster asset checks.
 
-One check, ``gx_quality`` (the name it had when the suites ran in Great Expectations), per
-raw asset and on the two main marts, partitioned like its asset: its expectations run
-where the engine resource keeps the table (DuckDB: the warehouse, read-only; Spark: Spark
-SQL over the raw Parquet or the metastore) over the partition's rows and it reports the
-failing row count, an example failing row and the failing expectation as metadata.
+One check, ``gx_quality``, per raw asset and on the two main marts, partitioned like its
+asset: Great Expectations validates its suite where the engine resource keeps the table
+(DuckDB: the warehouse, read-only; Spark: Spark SQL over the raw Parquet or the metastore)
+over the partition's rows, with a checkpoint that adds the validation result and its page
+to the warehouse's Data Docs. The check reports the suite, each expectation with its
+observed value and failing rows, an example failing row and a link to the partition's Data
+Docs page as metadata.
 
 Blocking checks gate the run: when one fails with ERROR severity, the assets downstream of
 its asset (the dbt models, the statistics) are not materialised for the partition. The
@@ -13,6 +15,7 @@ transcript check only warns: transcripts are evidence for coaching, not scores.
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
@@ -102,12 +105,13 @@ def _markdown(result: QualityResult) -> str:
             (
                 outcome.rule,
                 "pass" if outcome.passed else f"FAIL ({outcome.severity})",
+                outcome.observed,
                 outcome.failing_rows,
                 outcome.expectation,
             )
             for outcome in result.outcomes
         ],
-        ["rule", "status", "failing rows", "expectation"],
+        ["rule", "status", "observed", "failing rows", "expectation"],
     )
 
 
@@ -126,6 +130,7 @@ def check_result(result: QualityResult) -> dg.AssetCheckResult:
         else dg.AssetCheckSeverity.WARN,
         description=result.description,
         metadata={
+            "suite": dg.MetadataValue.text(result.suite),
             "failing_rows": dg.MetadataValue.int(result.failing_rows),
             "example_row": dg.MetadataValue.json(result.example_row)
             if result.example_row is not None
@@ -136,6 +141,9 @@ def check_result(result: QualityResult) -> dg.AssetCheckResult:
             "cycle": dg.MetadataValue.text(result.cycle),
             "engine": dg.MetadataValue.text(result.engine),
             "expectations": dg.MetadataValue.md(_markdown(result)),
+            "data_docs": dg.MetadataValue.url(Path(result.data_docs).as_uri())
+            if result.data_docs
+            else dg.MetadataValue.null(),
         },
     )
 

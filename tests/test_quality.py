@@ -1,13 +1,18 @@
 """Great Expectations suites as Dagster asset checks, on real materialisations.
 
-The clean fixture (tests/fixtures/small_landing, cycle 2026-Q3) passes every check. A
+GX validates every suite (a checkpoint per frame of the partition) and adds its results and
+pages to the warehouse's Data Docs. The clean fixture (tests/fixtures/small_landing, cycle
+2026-Q3) passes every check. A
 warehouse broken after ingestion (ingestion itself quarantines every row the raw suites look
 for, so the damage is done with DuckDB afterwards) fails the right check with the right
 failing row count and example row, and a failed blocking check on raw/calls stops the dbt
 models of the same run.
 """
 
+import json
 import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import dagster as dg
 import duckdb
@@ -18,7 +23,13 @@ from orchestration.checks import CHECK_NAME, build_quality_checks, check_result
 from orchestration.definitions import build_definitions
 from orchestration.partitions import quarterly_partitions
 from salesassess.method.calendar import cycle_window
-from salesassess.quality.validation import ERROR, WARN, run_quality
+from salesassess.quality.validation import (
+    ERROR,
+    WARN,
+    data_docs_dir,
+    data_docs_index,
+    run_quality,
+)
 from tests.conftest import FIXTURE_PARTITION
 
 WINDOW = cycle_window(FIXTURE_PARTITION)
@@ -87,7 +98,7 @@ def test_checks_are_partitioned_like_their_assets_and_run_in_the_assessment_job(
     )
 
 
-def test_every_check_passes_on_the_clean_fixture(clean_run):
+def test_every_check_passes_on_the_clean_fixture(clean_run, environment):
     assert clean_run.success
     evaluations = _gx_evaluations(clean_run)
     assert set(evaluations) == set(CHECKED)
@@ -96,6 +107,10 @@ def test_every_check_passes_on_the_clean_fixture(clean_run):
         assert evaluation.partition == FIXTURE_PARTITION
         assert evaluation.metadata["failing_rows"].value == 0
         assert evaluation.metadata["cycle"].value == "2026-Q3"
+        assert evaluation.metadata["suite"].value == key.replace("/", ".")
+        page = Path(unquote(urlparse(evaluation.metadata["data_docs"].value).path))
+        assert page.is_file() and page.is_relative_to(data_docs_dir(environment["warehouse"]))
+    assert data_docs_index(environment["warehouse"]).is_file()
     assert evaluations["raw/calls"].metadata["rows_checked"].value == 5  # c1 c2 c4 c6 c7
     assert evaluations["raw/scores"].metadata["rows_checked"].value == 25
     assert evaluations["marts/fct_rep_scorecards"].metadata["rows_checked"].value == 3
@@ -130,6 +145,23 @@ def test_a_score_outside_the_scale_fails_the_scores_check(broken_copy):
         "expect_column_values_to_be_between(column='score', min_value=1.0, max_value=5.0) "
         "where rubric_version == '1'"
     )
+    assert check.metadata["suite"].value == "raw.scores"
+    assert "| score_within_scale_v1 | FAIL (ERROR) | 1 of 26 unexpected | 1 |" in (
+        check.metadata["expectations"].value
+    )
+    # GX's validation result of the partition's rows, and its Data Docs page
+    rows_result = json.loads(Path(result.validation_results[0]).read_text())
+    assert rows_result["success"] is False
+    assert rows_result["meta"]["run_id"]["run_name"] == "2026-Q3"
+    (failed,) = [r for r in rows_result["results"] if not r["success"]]
+    assert failed["expectation_config"]["type"] == "expect_column_values_to_be_between"
+    assert failed["expectation_config"]["meta"]["rule"] == "score_within_scale_v1"
+    assert failed["result"]["unexpected_count"] == 1
+    assert failed["result"]["element_count"] == 26
+    page = Path(result.data_docs)
+    assert page.is_file() and page.parent.parent.name == "2026-Q3"
+    assert page.is_relative_to(data_docs_dir(broken_copy) / "data_docs" / "validations")
+    assert check.metadata["data_docs"].value == page.as_uri()
     # the other tables of the cycle are untouched
     for table in ("raw.calls", "raw.reps", "raw.rubric_criteria", "raw.opportunities"):
         assert run_quality(broken_copy, table, WINDOW).passed, table

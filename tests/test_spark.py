@@ -355,8 +355,9 @@ FOUND = {
 
 
 def test_a_broken_partition_fails_the_same_rules_on_spark(engines, tmp_path):
-    """Faults planted in every raw table: Spark SQL over the Parquet finds each, with the
-    same failing rows, example rows and verdict as DuckDB over the warehouse."""
+    """Faults planted in every raw table: GX on Spark (dataframes of Spark SQL over the
+    Parquet) finds each, with the same failing rows, observed values, example rows and
+    verdict as GX on DuckDB over the warehouse."""
     from salesassess.engines.spark import export_raw_parquet
     from salesassess.method.calendar import cycle_window
     from salesassess.quality.spark import check_on_spark
@@ -371,11 +372,21 @@ def test_a_broken_partition_fails_the_same_rules_on_spark(engines, tmp_path):
     window = cycle_window(QUARTER)
     for table, found in FOUND.items():
         duck = run_quality(broken, table, window)
-        spark = check_on_spark(engines["spark"], tmp_path / "raw", table, window)
+        spark = check_on_spark(
+            engines["spark"], tmp_path / "raw", table, window, tmp_path / "spark.gx"
+        )
         failed = {outcome.rule: outcome.failing_rows for outcome in duck.failed}
         assert failed == found, table
         assert spark.engine == "spark"
-        assert dataclasses.replace(spark, engine="duckdb") == duck, table
+        # GX's result files and pages: the DuckDB run's beside its warehouse, Spark's in
+        # the folder it was given
+        assert all(
+            Path(file).is_file() for file in duck.validation_results + spark.validation_results
+        )
+        assert Path(spark.data_docs).is_relative_to(tmp_path / "spark.gx" / "data_docs")
+        same = {"engine": "duckdb", "data_docs": duck.data_docs}
+        same["validation_results"] = duck.validation_results
+        assert dataclasses.replace(spark, **same) == duck, table
 
 
 def _rows(con, sql: str) -> list[dict]:

@@ -1,8 +1,13 @@
-"""Expectations in the vocabulary of Great Expectations, each with the SQL that evaluates
-it over a frame of a partition (in the dialect of the engine it is built for:
-:func:`salesassess.engines.sql_dialect.using`), and the rules, frames and suites made of them
-(:mod:`salesassess.quality.suites` declares the suites, :mod:`salesassess.quality.validation`
-evaluates them)."""
+"""The expectations of the quality suites, declared in Great Expectations' terms, and the
+rules, frames and suites made of them (:mod:`salesassess.quality.suites` declares the
+suites, :mod:`salesassess.quality.validation` has GX validate them).
+
+An :class:`Expectation` is one GX 1.x expectation: a built-in one by its type and arguments
+(``expect_column_values_to_be_between(column='score', min_value=1.0, max_value=5.0) where
+rubric_version == '1'``), or, for a rule GX has no built-in for (a reference to another
+table, a condition over several columns of a row), an ``UnexpectedRowsExpectation`` whose
+SQL selects the failing rows of the batch.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +16,33 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import great_expectations.expectations as gxe
+from great_expectations.expectations.registry import get_expectation_impl
+from great_expectations.expectations.row_conditions import Column
+
 from salesassess.engines.sql_dialect import current
 
 ERROR = "ERROR"
 WARN = "WARN"
+#: a rule's severity as GX's expectation severity (its Data Docs show it)
+GX_SEVERITY = {ERROR: "critical", WARN: "warning"}
+UNEXPECTED_ROWS = "expect_no_unexpected_rows"
+#: the failing rows an ``expect_no_unexpected_rows`` result shows (Data Docs, example row)
+SHOWN_ROWS = 10
 
 
-class Shown(str):
-    """An argument shown as written (``repr`` without quotes), e.g. a set read in SQL."""
+class ExpectNoUnexpectedRows(gxe.UnexpectedRowsExpectation):
+    """GX's ``UnexpectedRowsExpectation``, with its first failing rows (``SHOWN_ROWS``,
+    as its query orders them) in the SUMMARY result format too: GX 1.24 returns them only
+    in COMPLETE, which would also make every column expectation list all its failing
+    values. Registered as ``expect_no_unexpected_rows``; GX's metrics evaluate it."""
 
-    def __repr__(self) -> str:
-        return str(self)
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        result = super()._validate(metrics, runtime_configuration, execution_engine)
+        if isinstance(result, dict) and "details" not in result.get("result", {"details": 0}):
+            rows = metrics["unexpected_rows_query.table"][:SHOWN_ROWS]
+            result["result"]["details"] = {"unexpected_rows": rows}
+        return result
 
 
 # --------------------------------------------------------------------------------------
@@ -30,24 +51,26 @@ class Shown(str):
 
 @dataclass(frozen=True)
 class Expectation:
-    """One expectation and the SQL that evaluates it over a frame.
+    """One GX expectation over a frame of the partition.
 
-    ``fails``: SQL over one row of the frame (alias ``f``), true when the row breaks the
-    expectation (NULL does not fail); ``unique``: the columns whose combined value must be
-    unique (duplicates are found with a GROUP BY); ``min_rows``: a table-level expectation
-    on the frame's row count. ``kind``, ``arguments`` and ``where`` describe it in check
-    metadata; ``tables`` are the other tables the SQL reads.
+    ``kind`` and ``arguments``: a built-in expectation (``where``: the rows it applies to,
+    column == value, as its ``row_condition``). ``fails``: SQL over one row of the frame
+    (alias ``f``), true when the row breaks the rule (NULL does not fail): an
+    ``UnexpectedRowsExpectation`` selects those rows (``shown`` says what it checks);
+    ``tables`` are the other tables its SQL reads.
     """
 
     kind: str
     arguments: tuple[tuple[str, Any], ...]
+    where: tuple[tuple[str, str], ...] = ()
     fails: str = ""
-    where: str = ""
-    unique: tuple[str, ...] = ()
-    min_rows: int | None = None
+    shown: str = ""
     tables: tuple[str, ...] = ()
 
     def describe(self) -> str:
+        if self.kind == UNEXPECTED_ROWS:
+            return f"{UNEXPECTED_ROWS}({self.shown})"
+
         def show(value: Any) -> str:
             if isinstance(value, (datetime, date)):
                 return value.isoformat()
@@ -56,57 +79,64 @@ class Expectation:
         arguments = ", ".join(
             f"{key}={show(value)}" for key, value in self.arguments if value is not None
         )
-        return f"{self.kind}({arguments})" + (f" where {self.where}" if self.where else "")
+        where = " and ".join(f"{column} == {value!r}" for column, value in self.where)
+        return f"{self.kind}({arguments})" + (f" where {where}" if where else "")
 
-
-def _condition(where: Mapping[str, str]) -> tuple[str, str]:
-    """(SQL, shown) of a row condition such as ``rubric_version == '1'``."""
-    sql = " and ".join(f"f.{current().quote(c)} = {current().value(v)}" for c, v in where.items())
-    shown = " and ".join(f"{c} == {v!r}" for c, v in where.items())
-    return sql, shown
+    def to_gx(self, rule: Rule, frame: Frame) -> gxe.Expectation:
+        """The GX expectation, named by ``rule`` in its ``meta``, over ``frame``'s batch."""
+        common: dict[str, Any] = {
+            "description": rule.description,
+            "severity": GX_SEVERITY[rule.severity],
+            "meta": {"rule": rule.name, "expectation": self.describe()},
+        }
+        if self.kind == UNEXPECTED_ROWS:
+            quote = current().quote
+            columns = ", ".join(f"f.{quote(column)}" for column in frame.columns)
+            order = ", ".join(f"f.{quote(column)}" for column in frame.order)
+            return ExpectNoUnexpectedRows(
+                unexpected_rows_query=f"select {columns} from (select * from {{batch}}) f "
+                f"where coalesce({self.fails}, false) order by {order}",
+                **common,
+            )
+        arguments = {key: value for key, value in self.arguments if value is not None}
+        if self.where:
+            conditions = [Column(column) == value for column, value in self.where]
+            condition = conditions[0]
+            for more in conditions[1:]:
+                condition = condition & more
+            arguments["row_condition"] = condition
+        return get_expectation_impl(self.kind)(**arguments, **common)
 
 
 def not_null(column: str) -> Expectation:
-    return Expectation(
-        "expect_column_values_to_not_be_null",
-        (("column", column),),
-        fails=f"f.{current().quote(column)} is null",
-    )
+    return Expectation("expect_column_values_to_not_be_null", (("column", column),))
 
 
 def unique(key: Sequence[str]) -> Expectation:
     if len(key) == 1:
-        return Expectation(
-            "expect_column_values_to_be_unique", (("column", key[0]),), unique=tuple(key)
-        )
-    return Expectation(
-        "expect_compound_columns_to_be_unique", (("column_list", list(key)),), unique=tuple(key)
-    )
+        return Expectation("expect_column_values_to_be_unique", (("column", key[0]),))
+    return Expectation("expect_compound_columns_to_be_unique", (("column_list", list(key)),))
 
 
 def in_set(
     column: str, values: Sequence[Any], where: Mapping[str, str] | None = None
 ) -> Expectation:
-    value = f"f.{current().quote(column)}"
-    condition, shown = _condition(where or {})
-    options = ", ".join(current().value(v) for v in sorted(values))
-    fails = f"{value} is not null" + (f" and {value} not in ({options})" if options else "")
     return Expectation(
         "expect_column_values_to_be_in_set",
         (("column", column), ("value_set", sorted(values))),
-        fails=f"{condition} and {fails}" if condition else fails,
-        where=shown,
+        where=tuple((where or {}).items()),
     )
 
 
 def in_table(column: str, table: str, key: str, cycle: str) -> Expectation:
     """``column`` is a ``key`` of ``table`` in the same cycle (a semi-join)."""
-    value = f"f.{current().quote(column)}"
+    quote, value = current().quote, current().value
     return Expectation(
-        "expect_column_values_to_be_in_set",
-        (("column", column), ("value_set", Shown(f"{table}.{key} of {cycle}"))),
-        fails=f"{value} is not null and not exists (select 1 from {table} r "
-        f"where r.cycle = {current().param('cycle')} and r.{current().quote(key)} = {value})",
+        UNEXPECTED_ROWS,
+        (),
+        fails=f"f.{quote(column)} is not null and not exists (select 1 from {table} r "
+        f"where r.cycle = {value(cycle)} and r.{quote(key)} = f.{quote(column)})",
+        shown=f"{column} is one of {table}.{key} of {cycle}",
         tables=(table,),
     )
 
@@ -119,38 +149,37 @@ def between(
     strict_max: bool = False,
     where: Mapping[str, str] | None = None,
 ) -> Expectation:
-    value = f"f.{current().quote(column)}"
-    outside = []
-    if low is not None:
-        outside.append(f"{value} < {current().value(low)}")
-    if high is not None:
-        outside.append(f"{value} {'>=' if strict_max else '>'} {current().value(high)}")
-    condition, shown = _condition(where or {})
-    fails = f"{value} is not null and ({' or '.join(outside)})"
     arguments = [("column", column), ("min_value", low), ("max_value", high)]
     if strict_max:
         arguments.append(("strict_max", True))
     return Expectation(
-        "expect_column_values_to_be_between",
-        tuple(arguments),
-        fails=f"{condition} and {fails}" if condition else fails,
-        where=shown,
+        "expect_column_values_to_be_between", tuple(arguments), where=tuple((where or {}).items())
     )
 
 
-def satisfies(holds: str, kind: str = "", arguments: tuple = ()) -> Expectation:
+def _pair(kind: str, column_a: str, column_b: str) -> Expectation:
+    """A column pair expectation; a row missing either value does not fail (as in SQL)."""
+    skip = ("ignore_row_if", "either_value_is_missing")
+    return Expectation(kind, (("column_A", column_a), ("column_B", column_b), skip))
+
+
+def pair_equal(column_a: str, column_b: str) -> Expectation:
+    return _pair("expect_column_pair_values_to_be_equal", column_a, column_b)
+
+
+def pair_greater(column_a: str, column_b: str) -> Expectation:
+    return _pair("expect_column_pair_values_a_to_be_greater_than_b", column_a, column_b)
+
+
+def satisfies(holds: str) -> Expectation:
     """Every row satisfies the SQL condition ``holds`` (over the frame's columns)."""
     return Expectation(
-        kind or "expect_row_values_to_satisfy",
-        arguments or (("condition", holds),),
-        fails=f"not ({holds})",
+        UNEXPECTED_ROWS, (), fails=f"not ({holds})", shown=f"rows where not ({holds})"
     )
 
 
 def row_count_at_least(minimum: int) -> Expectation:
-    return Expectation(
-        "expect_table_row_count_to_be_between", (("min_value", minimum),), min_rows=minimum
-    )
+    return Expectation("expect_table_row_count_to_be_between", (("min_value", minimum),))
 
 
 # --------------------------------------------------------------------------------------
@@ -178,9 +207,9 @@ class Reference:
 
 @dataclass(frozen=True)
 class Frame:
-    """Rows a suite validates: ``sql`` (with the ``cycle`` parameter) selecting
-    ``columns`` (what an example row shows) and ``order`` (the frame's order: the example
-    is the first failing row)."""
+    """Rows a suite validates, one GX batch: ``sql`` (the cycle's rows, the cycle written
+    in) selecting ``columns`` (what an example row shows) and ``order`` (the frame's
+    order: an example is the first failing row)."""
 
     table: str
     sql: str
@@ -191,7 +220,7 @@ class Frame:
 @dataclass(frozen=True)
 class Suite:
     """The rules of one table and the frames they are validated on (``rows``: the table's
-    partition; other frames: aggregates computed by the engine)."""
+    partition; other frames: aggregates the engine computes, such as sums per group)."""
 
     name: str
     table: str

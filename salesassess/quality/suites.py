@@ -1,6 +1,7 @@
 """The quality suite of every raw kind and of the two main marts: the landing kinds' rules
 generated from the landing contract (:mod:`salesassess.landing.contract`), the rules that need the
-cycle's rubric, and the marts' rules (evaluated by :mod:`salesassess.quality.validation`)."""
+cycle's rubric, and the marts' rules (Great Expectations validates them:
+:mod:`salesassess.quality.validation`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from salesassess.quality.expectations import (
     in_set,
     in_table,
     not_null,
+    pair_equal,
+    pair_greater,
     row_count_at_least,
     satisfies,
     unique,
@@ -34,7 +37,11 @@ def _name(column: str) -> str:
 
 
 def _rows(
-    table: str, columns: Sequence[str], order: Sequence[str], hidden: Sequence[str] = ()
+    table: str,
+    cycle: str,
+    columns: Sequence[str],
+    order: Sequence[str],
+    hidden: Sequence[str] = (),
 ) -> Frame:
     """The partition's rows of ``table``: ``columns`` shown in an example row, ``hidden``
     columns only checked, ordered by ``order``."""
@@ -43,18 +50,18 @@ def _rows(
     select = [*columns, *hidden, *(f"{column} as _order_{column}" for column in extra)]
     return Frame(
         table,
-        f"select {', '.join(select)} from {table} where cycle = {current().param('cycle')}",
+        f"select {', '.join(select)} from {table} where cycle = {current().value(cycle)}",
         tuple(names),
         tuple(column if column in names else f"_order_{column}" for column in order),
     )
 
 
-def _load_log(kind: str) -> Frame:
+def _load_log(kind: str, cycle: str) -> Frame:
     return Frame(
         "raw.load_log",
         "select kind, file, rows_read, rows_accepted, rows_quarantined, rows_other_partition, "
         "rows_accepted + rows_quarantined + rows_other_partition as rows_accounted "
-        f"from raw.load_log where cycle = {current().param('cycle')} and kind = '{kind}'",
+        f"from raw.load_log where cycle = {current().value(cycle)} and kind = '{kind}'",
         (
             "kind",
             "file",
@@ -102,11 +109,7 @@ def _load_log_rule(severity: str = ERROR) -> Rule:
         "load_log_reconciles",
         "raw.load_log: rows_read = rows_accepted + rows_quarantined + rows_other_partition "
         "for every file",
-        satisfies(
-            "f.rows_read = f.rows_accounted",
-            "expect_column_pair_values_to_be_equal",
-            (("column_A", "rows_read"), ("column_B", "rows_accounted")),
-        ),
+        pair_equal("rows_read", "rows_accounted"),
         frame="load_log",
         severity=severity,
     )
@@ -174,7 +177,7 @@ def contract_rules(kind: LandingKind, window: CycleWindow, severity: str = ERROR
 _RESOLVED = {"rubric_version": "rubric_version_resolved as rubric_version"}
 
 
-def _raw_frame(kind: LandingKind, order: Sequence[str]) -> Frame:
+def _raw_frame(kind: LandingKind, cycle: str, order: Sequence[str]) -> Frame:
     """The partition's rows of ``raw.<kind>``: the contract's columns and their source
     (``text`` is checked but never shown: transcript content stays out of check metadata;
     a score's ``rubric_version`` is the resolved one)."""
@@ -186,7 +189,7 @@ def _raw_frame(kind: LandingKind, order: Sequence[str]) -> Frame:
     if "cycle" not in columns:
         columns.insert(0, "cycle")
     hidden = ["text"] if any(column.name == "text" for column in kind.columns) else []
-    return _rows(f"raw.{kind.name}", [*columns, "source_file", "source_row"], order, hidden)
+    return _rows(f"raw.{kind.name}", cycle, [*columns, "source_file", "source_row"], order, hidden)
 
 
 def _raw_suite(
@@ -203,8 +206,8 @@ def _raw_suite(
         name=f"raw.{kind.name}",
         table=f"raw.{kind.name}",
         frames={
-            "rows": _raw_frame(kind, order),
-            "load_log": _load_log(kind.name),
+            "rows": _raw_frame(kind, window.cycle, order),
+            "load_log": _load_log(kind.name, window.cycle),
         },
         rules=(
             *first,
@@ -264,6 +267,7 @@ def _rubric_criteria_suite(window: CycleWindow, reference: Reference) -> Suite:
         frames={
             "rows": _rows(
                 "raw.rubric_criteria",
+                window.cycle,
                 [
                     "cycle",
                     "rubric_id",
@@ -280,7 +284,7 @@ def _rubric_criteria_suite(window: CycleWindow, reference: Reference) -> Suite:
             "weights": Frame(
                 "raw.rubric_criteria",
                 "select rubric_version, sum(weight) as weight_total, count(*) as n_criteria "
-                f"from raw.rubric_criteria where cycle = {current().param('cycle')} "
+                f"from raw.rubric_criteria where cycle = {current().value(window.cycle)} "
                 "group by rubric_version",
                 ("rubric_version", "weight_total", "n_criteria"),
                 ("rubric_version",),
@@ -294,11 +298,7 @@ def _rubric_criteria_suite(window: CycleWindow, reference: Reference) -> Suite:
             Rule(
                 "scale_max_above_min",
                 "scale_max > scale_min",
-                satisfies(
-                    "f.scale_max > f.scale_min",
-                    "expect_column_pair_values_a_to_be_greater_than_b",
-                    (("column_A", "scale_max"), ("column_B", "scale_min")),
-                ),
+                pair_greater("scale_max", "scale_min"),
             ),
             Rule(
                 "weights_sum_to_100",
@@ -317,6 +317,7 @@ def _call_scores_suite(window: CycleWindow, reference: Reference) -> Suite:
         frames={
             "rows": _rows(
                 "marts.fct_call_scores",
+                window.cycle,
                 [
                     "cycle",
                     "call_id",
@@ -349,6 +350,7 @@ def _rep_scorecards_suite(window: CycleWindow, reference: Reference) -> Suite:
         frames={
             "rows": _rows(
                 "marts.fct_rep_scorecards",
+                window.cycle,
                 [
                     "cycle",
                     "rep_id",

@@ -1,44 +1,55 @@
-"""Data quality of one quarterly partition: expectations evaluated where the data is.
+"""Data quality of one quarterly partition: Great Expectations validates the suites where
+the data is.
 
 Every raw kind (and the two main marts) has a suite of rules
 (:mod:`salesassess.quality.suites`, made of the expectations of
-:mod:`salesassess.quality.expectations`). The suites of the landing
-kinds are generated from the landing contract (:mod:`salesassess.landing.contract`), the same
-declaration the landing checks are generated from: key columns not null and the key
-unique within the cycle, required values present, allowed values, lowest values,
-references to the cycle's reps and calls, the contract's row rules and the
-reconciliation of ``raw.load_log``; rules that need the cycle's rubric (scores on their
-version's scale and criteria, weights summing to 100) and the marts' rules are declared
-here.
+:mod:`salesassess.quality.expectations`). The suites of the landing kinds are generated
+from the landing contract (:mod:`salesassess.landing.contract`), the same declaration the
+landing checks are generated from; rules that need the cycle's rubric and the marts'
+rules are declared there too.
 
-A rule is an expectation in the vocabulary of Great Expectations
-(``expect_column_values_to_be_between(column='score', min_value=1.0, max_value=5.0)
-where rubric_version == '1'``) evaluated by DuckDB in the warehouse: one query per frame
-(``rows``: the partition's rows of the table; other frames: small aggregates such as the
-weights per rubric version) returns, per rule, the number of failing rows and the first
-failing row in the frame's order. Nothing reads a table into Python, so a check's memory
-does not grow with the partition (DuckDB spills to its temporary directory).
+A suite's frames (``rows``: the partition's rows of the table; ``load_log``, ``weights``:
+small aggregates) are GX batches: on DuckDB a query asset per frame and partition of a
+SQL datasource on the warehouse file (:mod:`salesassess.quality.gx_duckdb`), on Spark a
+dataframe asset of Spark SQL over the same tables (:mod:`salesassess.quality.spark`). Each
+frame's expectations form a GX ``ExpectationSuite``, which a ``Checkpoint`` validates; its
+``UpdateDataDocsAction`` adds the validation result (JSON) and its page to the warehouse's
+Data Docs site (:func:`data_docs_dir`). Every query GX sends is an aggregate, a ``LIMIT``
+query for example rows or an ``UnexpectedRowsExpectation``'s failing rows: nothing reads a
+table into Python.
 
-``run_quality`` returns a ``QualityResult``: passed, the failing check, the number of failing
-rows, an example failing row and a text description. Nothing here knows about Dagster
+``run_quality`` returns a ``QualityResult``: passed, the first failing rule, the number of
+failing rows, an example failing row, each expectation's observed value and failing count,
+and the partition's Data Docs page. Nothing here knows about Dagster
 (``orchestration/checks.py`` turns results into asset check results).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fcntl
+import logging
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-import duckdb
+import great_expectations as gx
+from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.core.batch_definition import BatchDefinition
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
+from great_expectations.datasource.fluent import SQLDatasource
 
-from salesassess.engines.sql_dialect import DUCKDB, Dialect
-from salesassess.engines.warehouse import connect, execute_named, table_exists
+from salesassess.engines.sql_dialect import DUCKDB, Dialect, using
+from salesassess.engines.warehouse import connect, duckdb_settings, execute_named, table_exists
 from salesassess.method.calendar import CycleWindow
-from salesassess.quality.expectations import ERROR, WARN, Frame, Reference, Rule, Suite
+from salesassess.quality.expectations import ERROR, UNEXPECTED_ROWS, WARN, Frame, Reference, Suite
+from salesassess.quality.gx_duckdb import DuckDBDatasource
 from salesassess.quality.suites import build_suite
 
 __all__ = [
@@ -47,17 +58,31 @@ __all__ = [
     "QualityResult",
     "RuleOutcome",
     "Tables",
+    "WarehouseTables",
+    "data_docs_dir",
+    "data_docs_index",
     "evaluate",
     "read_reference",
     "run_quality",
     "validate_suite",
 ]
 
+#: example rows and unexpected values GX reports per expectation (its Data Docs show them)
+PARTIAL_UNEXPECTED = 10
+DATA_DOCS_SITE = "warehouse"
+#: the styles that make the Data Docs pages read well offline (GX inlines them in each page)
+OFFLINE_STYLES = Path(__file__).with_name("data_docs_offline.css")
+
+# GX logs every failing metric query at ERROR level and its progress bars on stderr: a
+# failing expectation is a result here, reported with the check
+logging.getLogger("great_expectations").setLevel(logging.CRITICAL)
+
 
 class Tables(Protocol):
-    """Where a suite is evaluated: the engine's SQL dialect, its query runner (named
-    parameter ``cycle``) and its catalogue. :class:`WarehouseTables` is the DuckDB
-    warehouse; the Spark engine has its own (``salesassess.quality.spark.SparkTables``)."""
+    """Where a suite is validated: the engine's SQL dialect, a query runner for the
+    cycle's rubric (``read_reference``), its catalogue, and the GX batch of a frame's
+    SQL. :class:`WarehouseTables` is the DuckDB warehouse; the Spark engine has its own
+    (:class:`salesassess.quality.spark.SparkTables`)."""
 
     dialect: Dialect
 
@@ -65,19 +90,46 @@ class Tables(Protocol):
 
     def has_table(self, table: str) -> bool: ...
 
+    def batch(
+        self, context: AbstractDataContext, name: str, sql: str
+    ) -> tuple[BatchDefinition, dict[str, Any]]: ...
+
 
 @dataclass(frozen=True)
 class WarehouseTables:
-    """The DuckDB warehouse, through an open connection."""
+    """The DuckDB warehouse file: read directly for its catalogue and the cycle's rubric,
+    and by GX's SQL datasource (read-only, with the warehouse's memory limit, temporary
+    folder and UTC) for the suites."""
 
-    con: duckdb.DuckDBPyConnection
+    path: Path
     dialect: Dialect = DUCKDB
 
     def rows(self, sql: str, cycle: str) -> list[Sequence[Any]]:
-        return execute_named(self.con, sql, {"cycle": cycle}).fetchall()
+        with connect(self.path, read_only=True) as con:
+            return execute_named(con, sql, {"cycle": cycle}).fetchall()
 
     def has_table(self, table: str) -> bool:
-        return table_exists(self.con, table)
+        with connect(self.path, read_only=True) as con:
+            return table_exists(con, table)
+
+    def batch(
+        self, context: AbstractDataContext, name: str, sql: str
+    ) -> tuple[BatchDefinition, dict[str, Any]]:
+        source = next(iter(context.data_sources.all().values()), None) or (
+            context.data_sources.add_duckdb(
+                name="warehouse",
+                connection_string=f"duckdb:///{self.path}",
+                kwargs={
+                    "connect_args": {
+                        "read_only": True,
+                        "config": {**duckdb_settings(self.path), "timezone": "UTC"},
+                    }
+                },
+            )
+        )
+        assert isinstance(source, DuckDBDatasource)
+        asset = source.add_query_asset(name, query=sql)
+        return asset.add_batch_definition_whole_table("partition"), {}
 
 
 # --------------------------------------------------------------------------------------
@@ -93,6 +145,7 @@ class RuleOutcome:
     example_row: dict[str, Any] | None
     expectation: str
     description: str
+    observed: Any = None
 
 
 @dataclass(frozen=True)
@@ -100,9 +153,11 @@ class QualityResult:
     """The verdict on one table's partition.
 
     ``check`` is the first failing rule (the suite's name when every rule passed);
-    ``failing_rows`` counts distinct failing rows of the table plus failing rows of the
-    aggregate frames (rubric versions, load_log files); ``severity`` is ERROR when a failed
-    rule is an error, else WARN; ``engine`` evaluated the suite.
+    ``failing_rows`` is the most rows of the partition any one failing expectation found,
+    plus the failing rows of the aggregate frames (rubric versions, load_log files);
+    ``severity`` is ERROR when a failed rule is an error, else WARN; ``engine`` validated
+    the suite; ``data_docs`` is the Data Docs page of the partition's rows (the site's
+    index when the suite did not run), ``validation_results`` GX's result files.
     """
 
     suite: str
@@ -116,6 +171,8 @@ class QualityResult:
     rows_checked: int
     outcomes: tuple[RuleOutcome, ...]
     engine: str = DUCKDB.name
+    data_docs: str = ""
+    validation_results: tuple[str, ...] = ()
 
     @property
     def failed(self) -> tuple[RuleOutcome, ...]:
@@ -131,7 +188,8 @@ class QualityResult:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> QualityResult:
         outcomes = tuple(RuleOutcome(**outcome) for outcome in data["outcomes"])
-        return cls(**{**data, "outcomes": outcomes})
+        results = tuple(data.get("validation_results", ()))
+        return cls(**{**data, "outcomes": outcomes, "validation_results": results})
 
 
 def _jsonable(value: Any) -> Any:
@@ -165,104 +223,218 @@ def read_reference(tables: Tables, cycle: str) -> Reference:
     )
 
 
-@dataclass(frozen=True)
-class _Evaluated:
-    rows: int
-    failing: dict[str, int]
-    examples: dict[str, dict[str, Any] | None]
-    failing_any: int
+# --------------------------------------------------------------------------------------
+# The warehouse's Data Docs site and GX context
 
 
-def _checked(rules: Sequence[Rule]) -> list[Rule]:
-    """The row-level rules (table-level ones read the row count only)."""
-    return [rule for rule in rules if rule.expectation.unique or rule.expectation.fails]
+def data_docs_dir(warehouse: Path | str) -> Path:
+    """The warehouse's GX folder beside it (``<warehouse>.gx``): ``data_docs/`` (the
+    site), ``validations/`` (GX's validation results, JSON) and ``expectations/`` (the
+    suites)."""
+    warehouse = Path(warehouse)
+    return warehouse.with_name(f"{warehouse.name}.gx")
 
 
-def _key(dialect: Dialect, columns: Sequence[str]) -> str:
-    return ", ".join(dialect.quote(column) for column in columns)
+def data_docs_index(warehouse: Path | str) -> Path:
+    """The Data Docs site's index page."""
+    return data_docs_dir(warehouse) / "data_docs" / "index.html"
 
 
-def _count_failing(
-    tables: Tables, frame: Frame, rules: Sequence[Rule], cycle: str
-) -> tuple[int, dict[str, int]]:
-    """One scan: the frame's row count and each rule's failing rows (a unique key's
-    failing rows are those of its duplicated values, counted by a GROUP BY)."""
-    measures = ["count(*)"]
-    for rule in rules:
-        expectation = rule.expectation
-        if expectation.unique:
-            key = _key(tables.dialect, expectation.unique)
-            measures.append(
-                f"(select coalesce(sum(n), 0) from (select count(*) as n from ({frame.sql}) g "
-                f"group by {key} having count(*) > 1) d)"
-            )
-        else:
-            measures.append(f"count(*) filter (where coalesce({expectation.fails}, false))")
-    (values,) = tables.rows(f"select {', '.join(measures)} from ({frame.sql}) f", cycle)
-    return int(values[0]), {rule.name: int(n) for rule, n in zip(rules, values[1:], strict=True)}
+def _filesystem(base: Path) -> dict[str, Any]:
+    return {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(base)}
 
 
-def _failing_rows(
-    tables: Tables, frame: Frame, rules: Sequence[Rule], cycle: str
-) -> tuple[dict[str, dict[str, Any] | None], int]:
-    """For failing rules only: the first failing row of each (in the frame's order) and
-    the number of rows failing any of them."""
-    dialect = tables.dialect
-    duplicates: list[str] = []
-    flags: list[str] = []
-    for number, rule in enumerate(rules):
-        expectation = rule.expectation
-        if expectation.unique:
-            key = _key(dialect, expectation.unique)
-            duplicates.append(
-                f"dup_{number} as (select {key} from ({frame.sql}) g "
-                f"group by {key} having count(*) > 1)"
-            )
-            match = " and ".join(
-                f"d.{dialect.quote(c)} = f.{dialect.quote(c)}" for c in expectation.unique
-            )
-            flags.append(f"exists (select 1 from dup_{number} d where {match}) as _fails_{number}")
-        else:
-            flags.append(f"coalesce({expectation.fails}, false) as _fails_{number}")
-    row, order = dialect.struct(frame.columns), dialect.struct(frame.order)
-    measures = [
-        f"{dialect.arg_min(row, order)} filter (where _fails_{number})"
-        for number in range(len(rules))
-    ]
-    any_failing = " or ".join(f"_fails_{number}" for number in range(len(rules)))
-    measures.append(f"count(*) filter (where {any_failing})")
-    with_clause = f"with {', '.join(duplicates)} " if duplicates else ""
-    (values,) = tables.rows(
-        f"{with_clause}select {', '.join(measures)} from (select f.*, {', '.join(flags)} "
-        f"from ({frame.sql}) f) x where {any_failing}",
-        cycle,
+def gx_context(root: Path) -> AbstractDataContext:
+    """An ephemeral GX context whose suites, validation results and Data Docs are files
+    under ``root`` (checkpoints and validation definitions live for one validation), and
+    whose pages carry the offline styles."""
+    memory = {"class_name": "InMemoryStoreBackend"}
+    styles = root / "plugins" / "custom_data_docs" / "styles"
+    styles.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(OFFLINE_STYLES, styles / "data_docs_custom_styles.css")
+    config = DataContextConfig(
+        plugins_directory=str(root / "plugins"),
+        stores={
+            "expectations_store": {
+                "class_name": "ExpectationsStore",
+                "store_backend": _filesystem(root / "expectations"),
+            },
+            "validation_results_store": {
+                "class_name": "ValidationResultsStore",
+                "store_backend": _filesystem(root / "validations"),
+            },
+            "checkpoint_store": {"class_name": "CheckpointStore", "store_backend": memory},
+            "validation_definition_store": {
+                "class_name": "ValidationDefinitionStore",
+                "store_backend": memory,
+            },
+        },
+        expectations_store_name="expectations_store",
+        validation_results_store_name="validation_results_store",
+        checkpoint_store_name="checkpoint_store",
+        data_docs_sites={
+            DATA_DOCS_SITE: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": _filesystem(root / "data_docs"),
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
     )
-    examples = {
-        rule.name: {str(k): _jsonable(v) for k, v in example.items()}
-        if example is not None
-        else None
-        for rule, example in zip(rules, values[:-1], strict=True)
-    }
-    return examples, int(values[-1])
+    return gx.get_context(project_config=config, mode="ephemeral")
 
 
-def _evaluate_frame(tables: Tables, frame: Frame, rules: Sequence[Rule], cycle: str) -> _Evaluated:
-    """The frame's row count, and per row-level rule its failing rows and the first failing
-    row (in the frame's order); rows failing any rule. A first scan counts; only when a
-    rule fails, a second one finds its rows."""
-    checked = _checked(rules)
-    rows, failing = _count_failing(tables, frame, checked, cycle)
-    failed = [rule for rule in checked if failing[rule.name]]
-    examples: dict[str, dict[str, Any] | None] = dict.fromkeys(failing)
-    failing_any = 0
-    if failed:
-        found, failing_any = _failing_rows(tables, frame, failed, cycle)
-        examples |= found
-    return _Evaluated(rows, failing, examples, failing_any)
+@contextmanager
+def _site_lock(root: Path) -> Iterator[None]:
+    """One validation at a time updates the site (checks may run in parallel processes)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
-def validate_suite(tables: Tables, suite: Suite, cycle: str) -> QualityResult:
-    """Evaluate every frame of ``suite`` (built in the dialect of ``tables``) for ``cycle``."""
+# --------------------------------------------------------------------------------------
+# Validation
+
+
+@dataclass(frozen=True)
+class _Validated:
+    outcomes: list[RuleOutcome]
+    rows: int
+    page: str
+    result_file: str
+
+
+def _example(row: dict[str, Any] | None, frame: Frame) -> dict[str, Any] | None:
+    """A failing row as the frame shows it (only its shown columns: a transcript's text
+    stays out)."""
+    if not row:
+        return None
+    return {column: _jsonable(row[column]) for column in frame.columns if column in row}
+
+
+def _exception(info: dict | None) -> str | None:
+    """The first line of the error GX met validating an expectation, if any (its result's
+    ``exception_info``: one record, or one per metric that failed)."""
+    records = [info] if info and "raised_exception" in info else list((info or {}).values())
+    for record in records:
+        if isinstance(record, dict) and (
+            record.get("raised_exception") or record.get("exception_message")
+        ):
+            lines = str(record.get("exception_message") or "").strip().splitlines()
+            return lines[0] if lines else "error"
+    return None
+
+
+def _outcome(rule, frame: Frame, result) -> tuple[RuleOutcome, int | None]:
+    """A rule's outcome from its GX expectation result, and the batch's row count when the
+    expectation reports it."""
+    expectation = rule.expectation
+    gx_result = result.result or {}
+    rows = gx_result.get("element_count")
+    example = None
+    error = _exception(result.exception_info)
+    if error is not None:
+        count, observed, text = 0, None, f"GX could not validate it: {error}"
+    elif expectation.kind == UNEXPECTED_ROWS:
+        count = int(gx_result.get("observed_value") or 0)
+        unexpected = (gx_result.get("details") or {}).get("unexpected_rows") or []
+        example = _example(unexpected[0] if unexpected else None, frame)
+        observed, text = count, f"{count} row(s) fail"
+    elif "unexpected_count" in gx_result:
+        count = int(gx_result["unexpected_count"] or 0)
+        indexes = gx_result.get("partial_unexpected_index_list") or []
+        example = _example(indexes[0] if indexes else None, frame)
+        observed = gx_result.get("observed_value", f"{count} of {rows} unexpected")
+        text = f"{count} row(s) of {rows} fail"
+    else:
+        observed = gx_result.get("observed_value")
+        count, text = 0, f"fails (observed {observed})"
+    passed = bool(result.success)
+    return (
+        RuleOutcome(
+            rule.name,
+            passed,
+            rule.severity,
+            0 if passed else count,
+            None if passed else example,
+            expectation.describe(),
+            f"{rule.description}: " + ("ok" if passed else text),
+            _jsonable(observed),
+        ),
+        rows,
+    )
+
+
+def _validate_frame(
+    context: AbstractDataContext,
+    tables: Tables,
+    suite: Suite,
+    frame_name: str,
+    cycle: str,
+) -> _Validated:
+    """One frame's expectations as a GX suite, validated by a checkpoint that updates the
+    Data Docs site."""
+    frame = suite.frames[frame_name]
+    rules = [rule for rule in suite.rules if rule.frame == frame_name]
+    name = suite.name if frame_name == "rows" else f"{suite.name}.{frame_name}"
+    with using(tables.dialect):
+        expectations = [rule.expectation.to_gx(rule, frame) for rule in rules]
+    gx_suite = context.suites.add_or_update(
+        gx.ExpectationSuite(name=name, expectations=expectations)
+    )
+    partition = f"{name}-{cycle}"
+    batch, parameters = tables.batch(context, partition, frame.sql)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=partition, data=batch, suite=gx_suite)
+    )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=partition,
+            validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="data_docs", site_names=[DATA_DOCS_SITE])],
+            result_format={
+                "result_format": "SUMMARY",
+                "partial_unexpected_count": PARTIAL_UNEXPECTED,
+                "unexpected_index_column_names": list(frame.columns),
+            },
+        )
+    )
+    run = checkpoint.run(batch_parameters=parameters, run_id=RunIdentifier(run_name=cycle))
+    ((identifier, validation),) = run.run_results.items()
+    by_rule = {result.expectation_config.meta["rule"]: result for result in validation.results}
+    outcomes, rows = [], 0
+    for rule in rules:
+        outcome, counted = _outcome(rule, frame, by_rule[rule.name])
+        outcomes.append(outcome)
+        rows = max(rows, counted or 0)
+    (site,) = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DATA_DOCS_SITE)
+    page = site["site_url"].removeprefix("file://")
+    result_file = context.validation_results_store.store_backend.get_url_for_key(
+        identifier.to_tuple()
+    ).removeprefix("file://")
+    return _Validated(outcomes, rows, page, result_file)
+
+
+def _close(context: AbstractDataContext) -> None:
+    """Close the warehouse connections GX opened: the datasource's (its connection test)
+    and its execution engine's (a DuckDB file takes connections of one configuration at a
+    time in a process, and the next step opens it with the warehouse's own)."""
+    for source in context.data_sources.all().values():
+        if isinstance(source, SQLDatasource):
+            source.get_execution_engine().engine.dispose()
+            source.get_engine().dispose()
+
+
+def validate_suite(
+    tables: Tables, suite: Suite, cycle: str, data_docs: Path | str
+) -> QualityResult:
+    """Have GX validate every frame of ``suite`` (built in the dialect of ``tables``) for
+    ``cycle``, its results and pages added to the GX folder ``data_docs``."""
+    root = Path(data_docs)
+    index = str(root / "data_docs" / "index.html")
     missing = sorted(table for table in suite.tables if not tables.has_table(table))
     if missing:
         text = f"{suite.name} {cycle}: table(s) {', '.join(missing)} do not exist"
@@ -279,65 +451,56 @@ def validate_suite(tables: Tables, suite: Suite, cycle: str) -> QualityResult:
             0,
             (outcome,),
             tables.dialect.name,
+            index,
         )
 
     outcomes: list[RuleOutcome] = []
-    failing_rows = 0
-    rows_checked = 0
-    for frame_name, frame in suite.frames.items():
-        rules = [rule for rule in suite.rules if rule.frame == frame_name]
-        if not rules:
-            continue
-        evaluated = _evaluate_frame(tables, frame, rules, cycle)
-        if frame_name == "rows":
-            rows_checked = evaluated.rows
-            failing_rows += evaluated.failing_any
-        for rule in rules:
-            expectation = rule.expectation
-            if expectation.min_rows is not None:
-                passed = evaluated.rows >= expectation.min_rows
-                count, example = 0, None
-                text = f"fails (observed {evaluated.rows})"
-            else:
-                count = evaluated.failing[rule.name]
-                passed, example = count == 0, evaluated.examples[rule.name]
-                text = f"{count} row(s) of {evaluated.rows} fail"
-                if frame_name != "rows":
-                    failing_rows += count
-            outcomes.append(
-                RuleOutcome(
-                    rule.name,
-                    passed,
-                    rule.severity,
-                    0 if passed else count,
-                    None if passed else example,
-                    expectation.describe(),
-                    f"{rule.description}: " + ("ok" if passed else text),
-                )
-            )
+    failing_rows = rows_checked = 0
+    page, result_files = index, []
+    with _site_lock(root):
+        context = gx_context(root)
+        try:
+            for frame_name in suite.frames:
+                if not any(rule.frame == frame_name for rule in suite.rules):
+                    continue
+                validated = _validate_frame(context, tables, suite, frame_name, cycle)
+                outcomes += validated.outcomes
+                result_files.append(validated.result_file)
+                failed = [outcome.failing_rows for outcome in validated.outcomes]
+                if frame_name == "rows":
+                    rows_checked, page = validated.rows, validated.page
+                    failing_rows += max(failed, default=0)
+                else:
+                    failing_rows += sum(failed)
+        finally:
+            _close(context)
 
     order = {rule.name: position for position, rule in enumerate(suite.rules)}
     outcomes.sort(key=lambda outcome: order[outcome.rule])
     failed = [outcome for outcome in outcomes if not outcome.passed]
+    common = {
+        "suite": suite.name,
+        "cycle": cycle,
+        "rows_checked": rows_checked,
+        "outcomes": tuple(outcomes),
+        "engine": tables.dialect.name,
+        "data_docs": page,
+        "validation_results": tuple(result_files),
+    }
     if not failed:
         description = (
             f"{suite.name} {cycle}: {rows_checked} row(s), all {len(outcomes)} expectations pass"
         )
         worst = ERROR if any(rule.severity == ERROR for rule in suite.rules) else WARN
         return QualityResult(
-            suite=suite.name,
-            cycle=cycle,
             passed=True,
             check=suite.name,
             failing_rows=0,
             example_row=None,
             description=description,
             severity=worst,
-            rows_checked=rows_checked,
-            outcomes=tuple(outcomes),
-            engine=tables.dialect.name,
+            **common,
         )
-    first = failed[0]
     example = next((o.example_row for o in failed if o.example_row is not None), None)
     severity = ERROR if any(o.severity == ERROR for o in failed) else WARN
     description = (
@@ -346,29 +509,28 @@ def validate_suite(tables: Tables, suite: Suite, cycle: str) -> QualityResult:
         + " ".join(f"[{o.rule}] {o.description}." for o in failed)
     )
     return QualityResult(
-        suite=suite.name,
-        cycle=cycle,
         passed=False,
-        check=first.rule,
+        check=failed[0].rule,
         failing_rows=failing_rows,
         example_row=example,
         description=description,
         severity=severity,
-        rows_checked=rows_checked,
-        outcomes=tuple(outcomes),
-        engine=tables.dialect.name,
+        **common,
     )
 
 
-def evaluate(tables: Tables, table: str, window: CycleWindow) -> QualityResult:
-    """Build ``table``'s suite for the cycle, in the dialect of ``tables``, and evaluate it
-    there."""
+def evaluate(
+    tables: Tables, table: str, window: CycleWindow, data_docs: Path | str
+) -> QualityResult:
+    """Build ``table``'s suite for the cycle, in the dialect of ``tables``, and have GX
+    validate it there."""
     reference = read_reference(tables, window.cycle)
     suite = build_suite(table, window, reference, tables.dialect)
-    return validate_suite(tables, suite, window.cycle)
+    return validate_suite(tables, suite, window.cycle, data_docs)
 
 
 def run_quality(warehouse: Path | str, table: str, window: CycleWindow) -> QualityResult:
-    """Open the warehouse read-only and evaluate ``table``'s suite for the cycle in it."""
-    with connect(Path(warehouse), read_only=True) as con:
-        return evaluate(WarehouseTables(con), table, window)
+    """Validate ``table``'s suite for the cycle in the warehouse (read-only), its results
+    added to the warehouse's Data Docs."""
+    warehouse = Path(warehouse)
+    return evaluate(WarehouseTables(warehouse), table, window, data_docs_dir(warehouse))
