@@ -36,7 +36,9 @@ from salesassess.engines.spark import (
 )
 from salesassess.method.calendar import CalendarError, checkin_window, cycle_window
 from salesassess.platform.commands import HelpFormatter, fail, prepare_environment
+from salesassess.quality.spark import check_on_spark
 from salesassess.quality.validation import data_docs_dir
+from salesassess.scoring.spark import score_on_spark
 
 HELP = """The dbt project on another engine than the embedded DuckDB: the warehouse's raw
 tables exported as Parquet (one folder per table, one file per partition label), the
@@ -143,9 +145,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         before = options.before or window.end.date()
         spark = spark_session("automated_scorer")
         try:
-            
-            from salesassess.scoring.spark import score_on_spark
-
             counts = score_on_spark(
                 spark,
                 options.raw,
@@ -164,9 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.action == "check":
         spark = spark_session("quality_check", options.spark_home)
         try:
-            
-            from salesassess.quality.spark import check_on_spark
-
             result = check_on_spark(
                 spark,
                 options.raw,
