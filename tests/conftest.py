@@ -1,4 +1,5 @@
-"""Shared fixtures: a real DuckDB file materialised by real Dagster + dbt runs."""
+"""Shared fixtures: a real DuckDB file materialised by real Dagster + dbt runs (the helpers
+they use: :mod:`tests.helpers`)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import dagster as dg
-import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
-SMALL_LANDING = FIXTURES / "small_landing"
-FIXTURE_PARTITION = "2026-07-01"
+from tests.helpers import FIXTURE_PARTITION, FIXTURES, ROOT, SMALL_LANDING, materialize_cycle, query  # noqa: F401 (older imports)
 
 # The adapter tests' sources.yaml files name exports among the fixtures and in temporary
 # folders: the operator's allow-list (tests/test_inputs.py checks the confinement itself).
@@ -37,16 +33,6 @@ def _ensure_manifest() -> None:
 _ensure_manifest()
 
 
-def materialize_cycle(partition_key: str) -> dg.ExecuteInProcessResult:
-    """Materialise every asset of one cycle, as `make assess` does."""
-    from orchestration.definitions import build_definitions
-
-    defs = build_definitions()
-    return defs.resolve_job_def("assess_cycle").execute_in_process(
-        partition_key=partition_key, raise_on_error=False
-    )
-
-
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory):
     """Environment for one module: a fresh warehouse, the small hand-computed landing."""
@@ -64,6 +50,9 @@ def environment(tmp_path_factory):
         yield {"warehouse": warehouse, "patch": patch}
 
 
-def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql, params or {}).fetchall()
+@pytest.fixture
+def adapted_dir(tmp_path, monkeypatch):
+    """The adapters' output folder in the test's temporary folder, no ``sources.yaml`` set."""
+    monkeypatch.setenv("ASSESSMENT_ADAPTED_DIR", str(tmp_path / "adapted"))
+    monkeypatch.delenv("ASSESSMENT_SOURCES", raising=False)
+    return tmp_path / "adapted"

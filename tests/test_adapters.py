@@ -19,14 +19,14 @@ import yaml
 
 from salesassess.landing.adapters import gong, hubspot, persuasion, salesforce, transcripts
 from salesassess.landing.adapters.__main__ import main as adapters_cli
-from salesassess.landing.adapters.base import AdapterError, Source
+from salesassess.landing.adapters.base import AdapterError
 from salesassess.landing.adapters.salesforce import id18
 from salesassess.landing.adapters.sources import adapted_files, load_sources
 from salesassess.landing.files import landing_files
 from salesassess.landing.ingest import ingest_kind, store_rubrics
 from salesassess.method.rubric import load_rubric_file, load_rubrics
 from salesassess.scoring.scorer_spec import load_scorer
-from tests.conftest import FIXTURES, SMALL_LANDING
+from tests.helpers import FIXTURES, SMALL_LANDING, pick, source
 
 ADAPTERS = FIXTURES / "adapters"
 GONG = ADAPTERS / "gong"
@@ -37,14 +37,6 @@ Q3 = {
     "start": datetime(2026, 7, 1, tzinfo=UTC),
     "end": datetime(2026, 10, 1, tzinfo=UTC),
 }
-
-
-def source(kind: str, adapter: str, path: Path, **options) -> Source:
-    return Source(kind, adapter, path, options, base_dir=path.parent, config_file="test.yaml")
-
-
-def pick(rows: list[dict], *columns: str) -> list[tuple]:
-    return [tuple(item.get(column) for column in columns) for item in rows]
 
 
 # --- translation ------------------------------------------------------------------------
@@ -367,13 +359,6 @@ def test_sources_configuration_is_validated(tmp_path):
 
 
 # --- through the real ingestion -------------------------------------------------------------
-@pytest.fixture
-def adapted_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("ASSESSMENT_ADAPTED_DIR", str(tmp_path / "adapted"))
-    monkeypatch.delenv("ASSESSMENT_SOURCES", raising=False)
-    return tmp_path / "adapted"
-
-
 def ingest(landing: Path, warehouse: Path, kinds: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(warehouse))
     store_rubrics(con, load_rubrics(landing), "2026-Q3")

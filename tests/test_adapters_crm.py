@@ -21,8 +21,8 @@ from salesassess.landing.adapters.base import AdapterError, Source
 from salesassess.landing.adapters.salesforce import id18
 from salesassess.landing.adapters.sources import adapted_files, translation_log
 from salesassess.landing.ingest import ingest_kind
-from tests.conftest import FIXTURES
-from tests.test_adapters import Q3, pick, source
+from tests.helpers import FIXTURES, pick, source
+from tests.test_adapters import Q3
 
 REAL = FIXTURES / "adapters" / "real"
 OPTIONAL = REAL / "salesforce_optional"
@@ -162,13 +162,6 @@ def landing_with(tmp_path: Path, sources_yaml: str, exports: dict[str, Path]) ->
         shutil.copy(origin, landing / target)
     (landing / "sources.yaml").write_text(sources_yaml)
     return landing
-
-
-@pytest.fixture
-def adapted_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("ASSESSMENT_ADAPTED_DIR", str(tmp_path / "adapted"))
-    monkeypatch.delenv("ASSESSMENT_SOURCES", raising=False)
-    return tmp_path / "adapted"
 
 
 def test_no_manager_is_named_after_the_null_id_in_the_landing(tmp_path, adapted_dir):

@@ -24,20 +24,12 @@ from salesassess.landing.adapters.sources import translation_log
 from salesassess.landing.adapters.transcripts import NO_SPEAKER
 from salesassess.landing.ingest import ingest_kind, store_rubrics
 from salesassess.method.rubric import load_rubrics
-from tests.conftest import FIXTURES, SMALL_LANDING
+from tests.helpers import FIXTURES, SMALL_LANDING, pick, source
 
 REAL = FIXTURES / "adapters" / "real"
 EXPORT = REAL / "salesforce_data_export"
 ANA, BEN, MARIA = "234599484848423", "234599484848424", "563515258458745"
 CALL1, CALL2 = "7782342274025937895", "7782342274025937896"
-
-
-def source(kind: str, adapter: str, path: Path, **options) -> Source:
-    return Source(kind, adapter, path, options, base_dir=path.parent, config_file="test.yaml")
-
-
-def pick(rows: list[dict], *columns: str) -> list[tuple]:
-    return [tuple(item.get(column) for column in columns) for item in rows]
 
 
 def log_of(spec: Source, rows: list[dict]) -> list[tuple]:
@@ -282,13 +274,6 @@ Q1_2018 = {
     "start": datetime(2018, 1, 1, tzinfo=UTC),
     "end": datetime(2018, 4, 1, tzinfo=UTC),
 }
-
-
-@pytest.fixture
-def adapted_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("ASSESSMENT_ADAPTED_DIR", str(tmp_path / "adapted"))
-    monkeypatch.delenv("ASSESSMENT_SOURCES", raising=False)
-    return tmp_path / "adapted"
 
 
 def test_a_fivetran_gong_sync_before_2022_reconciles_through_the_landing(tmp_path, adapted_dir):

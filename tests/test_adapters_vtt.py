@@ -21,7 +21,7 @@ from salesassess.landing.adapters.base import AdapterError, Source
 from salesassess.landing.adapters.sources import translation_log
 from salesassess.landing.ingest import ingest_kind, store_rubrics
 from salesassess.method.rubric import load_rubrics
-from tests.conftest import FIXTURES, SMALL_LANDING
+from tests.helpers import FIXTURES, SMALL_LANDING, pick, source
 
 REAL = FIXTURES / "adapters" / "real"
 ZOOM = REAL / "zoom" / "board_meeting.vtt"
@@ -34,12 +34,8 @@ ZOOM_ROLES = {
 COLUMNS = ("seq", "start_ms", "end_ms", "speaker_role", "speaker_name", "text", "source_record")
 
 
-def source(path: Path, **options) -> Source:
-    return Source("utterances", "webvtt", path, options, base_dir=path.parent, config_file="t.yaml")
-
-
-def pick(rows: list[dict], *columns: str) -> list[tuple]:
-    return [tuple(item.get(column) for column in columns) for item in rows]
+def webvtt(path: Path, **options) -> Source:
+    return source("utterances", "webvtt", path, **options)
 
 
 def zoom_shaped(folder: Path, name: str, *texts: str) -> Path:
@@ -55,7 +51,7 @@ def zoom_shaped(folder: Path, name: str, *texts: str) -> Path:
 
 # --- Zoom: "Name: text" in every cue Zoom attributes ---------------------------------------
 def test_zoom_prefixes_name_every_attributed_cue_of_a_real_export():
-    spec = source(ZOOM, speaker_roles=ZOOM_ROLES)
+    spec = webvtt(ZOOM, speaker_roles=ZOOM_ROLES)
     rows = list(transcripts.webvtt(spec))
     assert pick(rows, *COLUMNS) == [
         ("1", "1520", "7540", "rep", "Scott Thompson",
@@ -108,7 +104,7 @@ def test_zoom_prefixes_name_every_attributed_cue_of_a_real_export():
 
 
 def test_an_unmapped_prefix_names_a_speaker_only_when_it_recurs():
-    rows = list(transcripts.webvtt(source(ZOOM)))
+    rows = list(transcripts.webvtt(webvtt(ZOOM)))
     named = {(r["speaker_name"], r["text"]) for r in rows}
     # 11 cues begin "Scott Thompson: " (1, 2, 5-7, 9, 11, 14, 15, 17, 18), 6 "Andrew Henshaw: "
     assert sum(r["speaker_name"] == "Scott Thompson" for r in rows) == 11
@@ -123,7 +119,7 @@ def test_an_unmapped_prefix_names_a_speaker_only_when_it_recurs():
 # --- Teams: the voice span -------------------------------------------------------------------
 def test_teams_voice_spans_name_the_speaker_and_a_colon_after_them_is_text(tmp_path):
     teams = [REAL / "webvtt" / "graph_calltranscript.vtt", REAL / "webvtt" / "teams_timeframe.vtt"]
-    rows = [row for path in teams for row in transcripts.webvtt(source(path))]
+    rows = [row for path in teams for row in transcripts.webvtt(webvtt(path))]
     assert pick(rows, "call_id", "start_ms", "end_ms", "speaker_name", "text") == [
         ("graph_calltranscript", "0", "5320", "User Name", "This is a transcript test."),
         ("teams_timeframe", "0", "570", "Yuri Bakulin", "There you go."),
@@ -134,7 +130,7 @@ def test_teams_voice_spans_name_the_speaker_and_a_colon_after_them_is_text(tmp_p
         "WEBVTT\n\n00:00.000 --> 00:01.000\n<v Ana Silva>Note: the price is 5</v>\n\n"
         "00:01.000 --> 00:02.000\n<v Ana Silva>Note: and the term is 12 months</v>\n"
     )
-    assert pick(list(transcripts.webvtt(source(voiced))), "speaker_name", "text") == [
+    assert pick(list(transcripts.webvtt(webvtt(voiced))), "speaker_name", "text") == [
         ("Ana Silva", "Note: the price is 5"),
         ("Ana Silva", "Note: and the term is 12 months"),
     ]
@@ -155,7 +151,7 @@ def test_a_sentence_with_a_colon_is_not_split(tmp_path):
         "see https://example.com/pricing",
         "10:30 Meeting: the next one",
     )
-    rows = list(transcripts.webvtt(source(path)))
+    rows = list(transcripts.webvtt(webvtt(path)))
     assert pick(rows, "seq", "start_ms", "end_ms", "speaker_name", "text") == [
         ("1", "0", "1000", "Ana Silva", "Thanks for joining."),
         ("2", "1000", "2000", None, "So the answer is: yes"),
@@ -180,7 +176,7 @@ def test_a_sentence_with_a_colon_is_not_split(tmp_path):
         "jb_ad: Yeah.",
         "jb_ad: Okay.",
     )
-    assert pick(list(transcripts.webvtt(source(labels))), "speaker_name", "text") == [
+    assert pick(list(transcripts.webvtt(webvtt(labels))), "speaker_name", "text") == [
         (None, "2 options: A"),
         (None, "2 options: B"),
         (None, "and then what we said in the call: yes"),
@@ -189,14 +185,14 @@ def test_a_sentence_with_a_colon_is_not_split(tmp_path):
         ("jb_ad", "Okay."),
     ]
     # the mapping names a label said once
-    mapped = list(transcripts.webvtt(source(path, speaker_roles={"Note": "other"})))
+    mapped = list(transcripts.webvtt(webvtt(path, speaker_roles={"Note": "other"})))
     assert pick(mapped, "speaker_role", "speaker_name", "text")[2] == (
         "other",
         "Note",
         "the price is 5",
     )
     # call_speaker_roles names it for the call
-    per_call = source(path, call_speaker_roles={"c7": {"Time": "other"}})
+    per_call = webvtt(path, call_speaker_roles={"c7": {"Time": "other"}})
     assert pick(list(transcripts.webvtt(per_call)), "speaker_name", "text")[3] == (
         "Time",
         "10:30 works for us",
@@ -206,7 +202,7 @@ def test_a_sentence_with_a_colon_is_not_split(tmp_path):
 def test_speaker_prefix_off_keeps_every_cue_text_whole():
     # `speaker_prefix: off` in a sources.yaml reads as false; "off" is the same
     for off in (False, "off"):
-        rows = list(transcripts.webvtt(source(ZOOM, speaker_roles=ZOOM_ROLES, speaker_prefix=off)))
+        rows = list(transcripts.webvtt(webvtt(ZOOM, speaker_roles=ZOOM_ROLES, speaker_prefix=off)))
         assert len(rows) == 20
         assert {r["speaker_name"] for r in rows} == {None}
         assert rows[0]["text"] == (
@@ -214,16 +210,16 @@ def test_speaker_prefix_off_keeps_every_cue_text_whole():
             "see if I can dump the other stuff."
         )
         assert rows[7]["text"] == "mary: Oh."
-    auto = list(transcripts.webvtt(source(ZOOM, speaker_roles=ZOOM_ROLES, speaker_prefix="auto")))
+    auto = list(transcripts.webvtt(webvtt(ZOOM, speaker_roles=ZOOM_ROLES, speaker_prefix="auto")))
     assert sum(r["speaker_name"] is not None for r in auto) == 19
     with pytest.raises(AdapterError, match=r"rule speaker_prefix_option: speaker_prefix is auto"):
-        list(transcripts.webvtt(source(ZOOM, speaker_prefix="always")))
+        list(transcripts.webvtt(webvtt(ZOOM, speaker_prefix="always")))
 
 
 # --- the per-file default ----------------------------------------------------------------
 def test_default_speaker_names_the_cues_no_voice_or_prefix_names():
     youtube = REAL / "webvtt" / "youtube_dl.vtt"  # captions without speakers
-    spec = source(youtube, default_speaker="Ana Silva", speaker_roles={"Ana Silva": "rep"})
+    spec = webvtt(youtube, default_speaker="Ana Silva", speaker_roles={"Ana Silva": "rep"})
     rows = list(transcripts.webvtt(spec))
     assert pick(rows, "start_ms", "speaker_role", "speaker_name", "text") == [
         ("286070", "rep", "Ana Silva", "yeah"),
@@ -234,7 +230,7 @@ def test_default_speaker_names_the_cues_no_voice_or_prefix_names():
     # per file: {call id: name}; a file it does not list keeps no speaker; prefixes still win
     per_file = {"board_meeting": "Scott Thompson", "other_call": "Ana Silva"}
     rows = list(
-        transcripts.webvtt(source(ZOOM, speaker_roles=ZOOM_ROLES, default_speaker=per_file))
+        transcripts.webvtt(webvtt(ZOOM, speaker_roles=ZOOM_ROLES, default_speaker=per_file))
     )
     assert pick(rows, "speaker_role", "speaker_name", "text")[9] == (
         "rep",
@@ -242,10 +238,10 @@ def test_default_speaker_names_the_cues_no_voice_or_prefix_names():
         "about.",
     )
     assert pick(rows, "speaker_name")[7:9] == [("mary",), ("Scott Thompson",)]
-    unlisted = source(youtube, default_speaker={"board_meeting": "Scott Thompson"})
+    unlisted = webvtt(youtube, default_speaker={"board_meeting": "Scott Thompson"})
     assert {r["speaker_name"] for r in transcripts.webvtt(unlisted)} == {None}
     with pytest.raises(AdapterError, match=r"rule default_speaker_option"):
-        list(transcripts.webvtt(source(youtube, default_speaker=["Ana Silva"])))
+        list(transcripts.webvtt(webvtt(youtube, default_speaker=["Ana Silva"])))
 
 
 # --- end to end: a Zoom export through sources.yaml and the landing -------------------------

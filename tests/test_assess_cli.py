@@ -7,7 +7,7 @@ import re
 import pytest
 
 from orchestration.assess import main
-from tests.conftest import FIXTURE_PARTITION, SMALL_LANDING, query
+from tests.helpers import FIXTURE_PARTITION, SMALL_LANDING, query
 
 
 def test_a_partition_that_is_not_a_quarter_start_is_one_line_and_exit_2(capsys):

@@ -31,7 +31,7 @@ from salesassess.landing.files import LandingError
 from salesassess.landing.ingest import FileCounts, ingest_kind, store_rubrics
 from salesassess.method.calendar import cycle_window
 from salesassess.method.rubric import RubricError, load_rubrics
-from tests.conftest import FIXTURE_PARTITION, SMALL_LANDING, materialize_cycle, query
+from tests.helpers import FIXTURE_PARTITION, SMALL_LANDING, materialize_cycle, query
 
 Q3 = cycle_window(FIXTURE_PARTITION)  # 2026-Q3: [2026-07-01, 2026-10-01)
 REPS = "rep_id,rep_name,manager_id,team\nr1,Ana Silva,m1,t\nr2,Ben Okafor,m1,t\nr3,Chen Li,m2,t\n"

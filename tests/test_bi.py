@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.publish import ASSESSMENT_MARTS
-from tests.conftest import ROOT, SMALL_LANDING, materialize_cycle
+from tests.helpers import ROOT, SMALL_LANDING, materialize_cycle
 
 PARTITION, CYCLE = "2026-07-01", "2026-Q3"
 BI_PYTHON = ROOT / ".venv-bi" / "bin" / "python"

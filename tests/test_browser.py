@@ -24,7 +24,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tests.conftest import FIXTURE_PARTITION, ROOT
+from tests.helpers import FIXTURE_PARTITION, ROOT
 from tests.test_reports import visible_text
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")

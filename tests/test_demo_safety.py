@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.conftest import ROOT, query
+from tests.helpers import ROOT, query
 
 
 def snapshot(folder):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SMALL_LANDING, materialize_cycle, query
+from tests.helpers import SMALL_LANDING, materialize_cycle, query
 
 FOLLOWUP_CALLS = [
     # call, rep, started_at, score on the rep's primary criterion

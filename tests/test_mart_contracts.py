@@ -3,7 +3,7 @@ for every column, and its key tested: unique together, each key column not null.
 
 import json
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 DBT_MARTS = {
     "dim_criteria",

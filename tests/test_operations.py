@@ -23,7 +23,7 @@ from assets.publish import (
 )
 from salesassess.platform.writer_lock import lock_path
 from salesassess.publishing.folder_swap import switch_folder
-from tests.conftest import ROOT, SMALL_LANDING, materialize_cycle
+from tests.helpers import ROOT, SMALL_LANDING, materialize_cycle
 
 CYCLE = "2026-Q3"
 

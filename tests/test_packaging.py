@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 IGNORED = shutil.ignore_patterns(
     ".git", ".venv", "data", "target", "logs", "__pycache__", "*.egg-info", "build", ".*_cache"

@@ -15,7 +15,7 @@ r3 none (o6 won-but-not-closed is quarantined); team 1/3.
 
 import pytest
 
-from tests.conftest import FIXTURE_PARTITION, materialize_cycle, query
+from tests.helpers import FIXTURE_PARTITION, materialize_cycle, query
 
 
 @pytest.fixture(scope="module")

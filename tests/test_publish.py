@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 import assets.ingest
-from tests.conftest import SMALL_LANDING, materialize_cycle
+from tests.helpers import SMALL_LANDING, materialize_cycle
 
 PARTITION, CYCLE = "2026-07-01", "2026-Q3"
 

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from salesassess.method.statistics import icc_1_1, quadratic_weighted_kappa
-from tests.conftest import SMALL_LANDING, materialize_cycle, query
+from tests.helpers import SMALL_LANDING, assess_landing, materialize_cycle, query
 
 # Shrout & Fleiss (1979), Psychological Bulletin 86(2):420-428, the worked example of
 # 6 targets rated by 4 judges; their Table 4 gives ICC(1,1) = .17 (R psych's
@@ -132,10 +132,7 @@ AUTO_B_EXPECTED = [(5, 10, 1.0, 1.0, 1.0, 1.0, 1.0, "not_calibrated")]
 
 @pytest.fixture(scope="module")
 def warehouse(environment, landing):
-    environment["patch"].setenv("ASSESSMENT_LANDING_DIR", str(landing))
-    environment["patch"].setenv("ASSESSMENT_CONFIG", str(landing / "method.yaml"))
-    assert materialize_cycle("2026-07-01").success
-    return environment["warehouse"]
+    return assess_landing(environment, landing)
 
 
 def test_a_scorer_two_points_off_is_compared_with_the_humans_only(warehouse):

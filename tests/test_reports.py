@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, SMALL_LANDING, materialize_cycle
+from tests.helpers import ROOT, SMALL_LANDING, materialize_cycle
 from tests.test_followup import FOLLOWUP_CALLS, PRIMARY, run_followup
 
 SCRIPT_NAME = "<script>alert('x')</script>"

@@ -21,7 +21,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import SMALL_LANDING, materialize_cycle, query
+from tests.helpers import SMALL_LANDING, assess_landing, query
 
 CALLS = {
     # rep: [(a, b, c, d) per call, oldest first]
@@ -123,10 +123,7 @@ def landing(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def warehouse(environment, landing):
-    environment["patch"].setenv("ASSESSMENT_LANDING_DIR", str(landing))
-    environment["patch"].setenv("ASSESSMENT_CONFIG", str(landing / "method.yaml"))
-    assert materialize_cycle("2026-07-01").success
-    return environment["warehouse"]
+    return assess_landing(environment, landing)
 
 
 def test_team_benchmark_leaves_out_small_samples_and_inactive_reps(warehouse):

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import SMALL_LANDING, materialize_cycle, query
+from tests.helpers import SMALL_LANDING, materialize_cycle, query
 
 W27 = date(2026, 6, 29)
 

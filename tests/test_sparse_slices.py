@@ -27,7 +27,7 @@ from salesassess.landing.ingest import ingest_kind, slice_status, store_rubrics
 from salesassess.method.rubric import load_rubrics
 from salesassess.scoring.cycle import auto_score_partition
 from salesassess.scoring.learned_scorer import LearnedSettings
-from tests.conftest import ROOT, SMALL_LANDING, query
+from tests.helpers import ROOT, SMALL_LANDING, query
 
 SCORED_RUBRIC = ROOT / "rubrics" / "templates" / "complex_b2b.yaml"
 CRITERIA = (

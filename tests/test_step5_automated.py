@@ -43,7 +43,7 @@ import duckdb
 import pytest
 from scipy import stats
 
-from tests.conftest import materialize_cycle, query
+from tests.helpers import assess_landing, query
 from tests.test_coaching_effect import full_design_estimate
 from tests.test_followup import run_checkin, run_followup
 from tests.test_reports import page_text
@@ -135,9 +135,7 @@ def landing(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def warehouse(environment, landing):
-    environment["patch"].setenv("ASSESSMENT_LANDING_DIR", str(landing))
-    environment["patch"].setenv("ASSESSMENT_CONFIG", str(landing / "method.yaml"))
-    assert materialize_cycle("2026-07-01").success
+    assess_landing(environment, landing)
     assert run_followup(environment["patch"], "2026-10-31").success
     return environment["warehouse"]
 
