@@ -36,9 +36,6 @@ from salesassess.engines.spark import (
 )
 from salesassess.method.calendar import CalendarError, checkin_window, cycle_window
 from salesassess.platform.commands import HelpFormatter, fail, prepare_environment
-from salesassess.quality.spark import check_on_spark
-from salesassess.quality.validation import data_docs_dir
-from salesassess.scoring.spark import score_on_spark
 
 HELP = """The dbt project on another engine than the embedded DuckDB: the warehouse's raw
 tables exported as Parquet (one folder per table, one file per partition label), the
@@ -145,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         before = options.before or window.end.date()
         spark = spark_session("automated_scorer")
         try:
+            from salesassess.scoring.spark import score_on_spark
+
             counts = score_on_spark(
                 spark,
                 options.raw,
@@ -163,6 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.action == "check":
         spark = spark_session("quality_check", options.spark_home)
         try:
+            from salesassess.quality.spark import check_on_spark
+            from salesassess.quality.validation import data_docs_dir
+
             result = check_on_spark(
                 spark,
                 options.raw,
