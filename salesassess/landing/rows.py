@@ -28,6 +28,7 @@ MAX_COLUMNS = 1_000  # a file with more columns is refused (rule max_columns)
 # what stands in for an oversized line while it is parsed: its quotes, commas and line
 # breaks (which decide where the record ends), every run of other characters one "x"
 _FILLER = re.compile(rb'[^",\r\n]+')
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 _COPY_CHUNK = 1 << 24
 
 
@@ -59,14 +60,20 @@ class RecordScan:
 def _lines(handle, position: list[int], max_bytes: int) -> Iterator[str]:
     """The file's lines as text; ``position`` the bytes and lines read so far. A line over
     ``max_bytes`` is parsed as its filler (quotes, commas and line breaks only)."""
-    total = 0
-    for number, line in enumerate(handle, start=1):
-        total += len(line)
-        position[0] = total
-        position[1] = number
-        if len(line) > max_bytes:
-            line = _FILLER.sub(b"x", line)
-        yield line.decode("utf-8", errors="surrogateescape")
+    total = number = 0
+    for chunk in handle:
+        # a line break is \n, \r\n or a lone \r (as DuckDB reads them); binary lines end at \n
+        pieces = _LONE_CR.split(chunk) if b"\r" in chunk[:-2] else (chunk,)
+        for line in pieces:
+            if not line:
+                continue
+            number += 1
+            total += len(line)
+            position[0] = total
+            position[1] = number
+            if len(line) > max_bytes:
+                line = _FILLER.sub(b"x", line)
+            yield line.decode("utf-8", errors="surrogateescape")
 
 
 def _head(path: Path, start: int) -> str:
