@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from orchestration.settings import AssessmentSettings
     from orchestration.writer import hold_warehouse, killed_runs_line
-    from salesassess.platform.writer_lock import WarehouseBusy
+    from salesassess.platform.writer_lock import LockUnavailable, WarehouseBusy
 
     settings = AssessmentSettings()
     try:
@@ -203,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         except WarehouseBusy as error:
             print(f"error: {error}", file=sys.stderr)
             return 3
+        except LockUnavailable as error:  # a configured path under a file, or unwritable
+            return fail(str(error))
     return 0
 
 

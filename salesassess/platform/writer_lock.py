@@ -37,6 +37,10 @@ class WarehouseBusy(RuntimeError):
     """Another process is writing the warehouse; the message is one line naming it."""
 
 
+class LockUnavailable(RuntimeError):
+    """A lock file cannot be created (its folder is a file, or not writable); one line."""
+
+
 @dataclass
 class _Held:
     handle: object
@@ -116,8 +120,14 @@ def _lock(path: Path, what: str, holder: str, run_id: str | None) -> Iterator[li
         held = _held.get(key)
         previous: list[str] = []
         if held is None:
-            key.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(key, "a+", encoding="utf-8")  # noqa: SIM115 - held across the run
+            try:
+                key.parent.mkdir(parents=True, exist_ok=True)
+                handle = open(key, "a+", encoding="utf-8")  # noqa: SIM115 - held across the run
+            except OSError as error:
+                where = error.filename or key
+                raise LockUnavailable(
+                    f"cannot lock the {_named(what, path)}: {error.strerror}: {where}"
+                ) from None
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
