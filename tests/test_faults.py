@@ -139,6 +139,28 @@ def test_a_giant_json_line_is_quarantined_as_unreadable_with_its_line_and_size(l
     assert load_log(con, "calls") == [("calls.jsonl", 5, 3, 2, 0)]
 
 
+@pytest.mark.parametrize("line_break", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_every_row_is_counted_whatever_its_line_breaks(landing, con, line_break):
+    rows = ["r1,Ana,m1", 'r2,"Ben', 'Okafor",m1', "", "r3,Chen,m2", "r4,Dee", "r5,Eve,m2"]
+    (landing / "reps.csv").write_text(
+        line_break.join(["rep_id,rep_name,manager_id", *rows]) + line_break, newline=""
+    )
+    ingest(con, landing, "reps")
+
+    assert con.execute(
+        "select rep_id, rep_name, source_row from raw.reps order by source_row"
+    ).fetchall() == [
+        ("r1", "Ana", 1),
+        ("r2", f"Ben{line_break}Okafor", 2),
+        ("r3", "Chen", 4),  # row 3 is the blank line
+        ("r5", "Eve", 6),
+    ]
+    assert [row[:3] for row in quarantine(con, "reps")] == [
+        ("reps.csv", 5, "unparsable_row:missing_columns")
+    ]
+    assert load_log(con, "reps") == [("reps.csv", 5, 4, 1, 0)]
+
+
 def test_a_csv_of_10000_columns_is_refused_in_one_line(landing, con):
     extra = [f"extra_{number}" for number in range(10_000 - 4)]
     header = ",".join(["call_id", "rep_id", "started_at", "duration_s", *extra])
@@ -261,6 +283,19 @@ def test_a_second_writer_reaching_the_same_files_another_way_is_refused(
     assert not real.exists()  # nothing ran
     assert sorted(path.name for path in tmp_path.iterdir() if path.suffix == ".duckdb") == (
         ["link.duckdb"] if reached_by != "relative_path" else []
+    )
+
+
+def test_a_reports_folder_that_cannot_be_locked_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "a_file").write_text("not a folder\n")
+    env = _assess_env(tmp_path, tmp_path / "warehouse.duckdb", tmp_path / "published.duckdb")
+    env["ASSESSMENT_REPORTS_DIR"] = str(tmp_path / "a_file" / "reports")
+    command = [sys.executable, "-m", "orchestration.assess", "--partition", FIXTURE_PARTITION]
+    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"error: cannot lock the reports folder {tmp_path / 'a_file' / 'reports'}: File "
+        f"exists: {tmp_path / 'a_file'}\n",
     )
 
 
