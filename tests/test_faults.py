@@ -362,6 +362,24 @@ def test_a_kill_between_the_assessment_and_its_follow_up_never_mixes_two_runs_on
     assert "improved" in text
 
 
+def test_a_rep_id_windows_reserves_gets_a_file_name_a_windows_share_opens():
+    import hashlib
+
+    from salesassess.publishing.reporting import safe_name
+
+    def hashed(value: str, slug: str) -> str:
+        return f"{slug}-{hashlib.sha1(value.encode()).hexdigest()[:8]}"
+
+    assert safe_name("CON") == hashed("CON", "CON")
+    assert safe_name("nul") == hashed("nul", "nul")
+    assert safe_name("Com1.backup") == hashed("Com1.backup", "Com1_backup")
+    assert [safe_name(value) for value in ("CONSOLE", "r-7", "COM10")] == [
+        "CONSOLE",
+        "r-7",
+        "COM10",
+    ]
+
+
 # --- 6. what the console says ------------------------------------------------------------
 
 

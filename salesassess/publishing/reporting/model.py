@@ -29,10 +29,16 @@ TREND_CYCLES = 4
 FIXED_PAGES = ("index",)  # a manager folder's own page, index.html
 
 
+# names Windows reserves for devices, with any extension (CON.html cannot be opened from a
+# Windows share)
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
+
+
 def safe_name(value: str) -> str:
     """A file name for an id: the id itself when it is harmless, else a slug with a hash
-    (ids are user data: ``../x`` must not leave the reports folder)."""
-    if re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,80}", value):
+    (ids are user data: ``../x`` must not leave the reports folder, ``CON`` is no file
+    name on Windows)."""
+    if re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,80}", value) and not _RESERVED.fullmatch(value):
         return value
     slug = re.sub(r"[^A-Za-z0-9_-]+", "_", value)[:40].strip("_") or "id"
     return f"{slug}-{hashlib.sha1(value.encode()).hexdigest()[:8]}"
