@@ -33,7 +33,7 @@ PARTITION ?= $(shell $(PYTHON) -m salesassess.method.calendar latest)
 # `make assess V=1`: Dagster's and dbt's full logs instead of one line per step
 ASSESS_FLAGS := $(if $(V),-v,)
 
-.PHONY: help install demo demo-dev assess test test-spark dev bench lint docs docs-dbt \
+.PHONY: help install demo demo-dev assess test test-spark dev bench lint docs docs-dbt data-docs \
 	browser-deps spark-deps bi-client clean
 
 help: ## this list
@@ -62,6 +62,7 @@ demo: install ## demo data in data/demo/, assess its four quarters, print the la
 	$(DEMO_ENV) $(PY) -m orchestration.assess --partition $(PARTITION) \
 		--quarters $(DEMO_QUARTERS) $(ASSESS_FLAGS)
 	$(DEMO_ENV) $(PY) -m orchestration.summary --partition $(PARTITION)
+	$(DEMO_ENV) $(PY) -m salesassess.demo.planted_fault --partition $(PARTITION)
 
 # run from the demo's folder: Dagster's CLI reads .env from its working directory
 demo-dev: install ## the Dagster UI on the demo's warehouse (after make demo)
@@ -107,6 +108,9 @@ docs: docs-dbt ## the documentation site (MkDocs) in site/, with the dbt docs in
 docs-dbt: install ## dbt docs of every model and column, one static HTML file
 	$(PY) -m salesassess.engines.dbt_cli docs generate --static
 	@echo "dbt docs: dbt_project/target/static_index.html (one self-contained file)"
+
+data-docs: install ## where the Great Expectations Data Docs of ASSESSMENT_WAREHOUSE are
+	@$(PY) -m salesassess.quality.data_docs
 
 dev: install ## the Dagster UI (http://127.0.0.1:3000) on ASSESSMENT_WAREHOUSE
 	dagster dev -w workspace.yaml -p $(PORT)

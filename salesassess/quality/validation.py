@@ -48,6 +48,7 @@ from great_expectations.datasource.fluent import SQLDatasource
 from salesassess.engines.sql_dialect import DUCKDB, Dialect, using
 from salesassess.engines.warehouse import connect, duckdb_settings, execute_named, table_exists
 from salesassess.method.calendar import CycleWindow
+from salesassess.quality.data_docs import data_docs_dir, data_docs_index
 from salesassess.quality.expectations import ERROR, UNEXPECTED_ROWS, WARN, Frame, Reference, Suite
 from salesassess.quality.gx_duckdb import DuckDBDatasource
 from salesassess.quality.suites import build_suite
@@ -225,19 +226,6 @@ def read_reference(tables: Tables, cycle: str) -> Reference:
 
 # --------------------------------------------------------------------------------------
 # The warehouse's Data Docs site and GX context
-
-
-def data_docs_dir(warehouse: Path | str) -> Path:
-    """The warehouse's GX folder beside it (``<warehouse>.gx``): ``data_docs/`` (the
-    site), ``validations/`` (GX's validation results, JSON) and ``expectations/`` (the
-    suites)."""
-    warehouse = Path(warehouse)
-    return warehouse.with_name(f"{warehouse.name}.gx")
-
-
-def data_docs_index(warehouse: Path | str) -> Path:
-    """The Data Docs site's index page."""
-    return data_docs_dir(warehouse) / "data_docs" / "index.html"
 
 
 def _filesystem(base: Path) -> dict[str, Any]:
