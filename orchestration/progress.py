@@ -9,8 +9,10 @@ output is a terminal (plain lines, no control characters, when it is a file or a
 from __future__ import annotations
 
 import errno
+import itertools
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -46,14 +48,28 @@ _OS_ERRORS = tuple(
 )
 
 
+# dagster-dbt's error lists what dbt logged after this line: "<Kind> Error in model m
+# (path)" or "Failure in test t (path)", each followed by the reason
+_DBT_ERRORS = "Errors parsed from dbt logs:"
+_DBT_ERROR_IN = re.compile(r"\w+ Error in ")
+
+
 def meaningful_line(message: str) -> str:
-    """The line of a (multi-line) error message that says why: the first naming an
-    operating-system error, else the first line that is not empty."""
+    """What a (multi-line) error message says is wrong, on one line: the first line naming
+    an operating-system error; for a failed dbt command, its first failing node with the
+    reason dbt gave; else the message's first paragraph."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     for line in lines:
         if any(text in line for text in _OS_ERRORS):
             return line
-    return lines[0] if lines else ""
+    if _DBT_ERRORS in lines:
+        logged = lines[lines.index(_DBT_ERRORS) + 1 :]
+        for pattern in (_DBT_ERROR_IN, re.compile("Failure in ")):
+            for where, why in itertools.pairwise(logged):
+                if pattern.match(where):
+                    return f"{where}: {why}"
+    paragraph = next((part for part in re.split(r"\n\s*\n", message) if part.strip()), "")
+    return " ".join(paragraph.split())
 
 
 def error_line(error) -> str:

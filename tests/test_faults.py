@@ -394,8 +394,31 @@ def test_the_meaningful_line_of_an_error_is_the_operating_systems_reason():
     assert meaningful_line(full_disk) == (
         'Could not write file "/srv/data/.published.duckdb.staging": No space left on device'
     )
-    assert meaningful_line("\ncannot reshape array of size 0 into shape (0,newaxis)\nmore\n") == (
+    assert meaningful_line("cannot reshape array of size 0\ninto shape (0,newaxis)\n\nmore\n") == (
         "cannot reshape array of size 0 into shape (0,newaxis)"
+    )
+    # a failed dbt command (dagster-dbt's message, as a Binder Error in a model gave it)
+    dbt_failed = (
+        "The dbt CLI process with command\n\n`dbt build --select fqn:*`\n\nfailed with exit "
+        "code `1`. Check the stdout in the Dagster compute logs for the full information "
+        "about the error, or view the dbt debug log: target/dbt.log.\n\n"
+        "Errors parsed from dbt logs:\n\n"
+        "79 of 140 ERROR creating sql table model intermediate.int_rep_samples .... [ERROR]\n\n"
+        "Failure in model int_rep_samples (models/intermediate/int_rep_samples.sql)\n\n"
+        "  Runtime Error in model int_rep_samples (models/intermediate/int_rep_samples.sql)\n"
+        '  Binder Error: Referenced column "abc" not found in FROM clause!\n'
+    )
+    assert meaningful_line(dbt_failed) == (
+        "Runtime Error in model int_rep_samples (models/intermediate/int_rep_samples.sql): "
+        'Binder Error: Referenced column "abc" not found in FROM clause!'
+    )
+    test_failed = dbt_failed.split("Failure in")[0] + (
+        "Failure in test not_null_fct_x_rep_id (models/marts/marts.yml)\n"
+        "  Got 1 result, configured to fail if != 0\n"
+    )
+    assert meaningful_line(test_failed) == (
+        "Failure in test not_null_fct_x_rep_id (models/marts/marts.yml): Got 1 result, "
+        "configured to fail if != 0"
     )
 
 
