@@ -87,7 +87,7 @@ spark-deps: $(SPARK_STAMP) ## the spark extra, and Java 17 when missing
 	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
 
-# a second environment with an older DuckDB, as BI tools have it (tests/test_bi.py)
+# a second environment with an older DuckDB, as BI tools have it (tests/publishing/test_bi.py)
 $(BI_STAMP):
 	rm -rf $(BI_VENV)
 	$(PYTHON) -m venv $(BI_VENV)

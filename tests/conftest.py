@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import FIXTURE_PARTITION, FIXTURES, ROOT, SMALL_LANDING, materialize_cycle, query  # noqa: F401 (older imports)
 
 # The adapter tests' sources.yaml files name exports among the fixtures and in temporary
-# folders: the operator's allow-list (tests/test_inputs.py checks the confinement itself).
+# folders: the operator's allow-list (tests/landing/test_inputs.py checks the confinement itself).
 os.environ.setdefault(
     "ASSESSMENT_SOURCES_ALLOW", os.pathsep.join([str(FIXTURES), tempfile.gettempdir()])
 )

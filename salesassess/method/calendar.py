@@ -222,7 +222,7 @@ def partitioned_dbt_args(
 ) -> list[str]:
     """``dbt build`` arguments for one cycle (or check-in month): the method settings, then
     the half-open window and cycle key (and ``extra_vars``) as vars. Unit tests are
-    design-time checks run by the test suite (tests/test_followup.py), not part of a
+    design-time checks run by the test suite (tests/method/test_followup.py), not part of a
     production build."""
     window = checkin_window(partition_key) if monthly else cycle_window(partition_key)
     dbt_vars = {**(method_settings or {}), **window.dbt_vars(), **(extra_vars or {})}

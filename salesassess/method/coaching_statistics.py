@@ -31,7 +31,7 @@ equals the one on the full design there (ibid., section 3). A coached effect nee
 least two coached reps (one rep alone would decide it, with no way to tell its noise) and
 three reps in the model.
 
-Validated by simulation in ``tests/test_coaching_effect.py``: with no true effect the 95%
+Validated by simulation in ``tests/method/test_coaching_effect.py``: with no true effect the 95%
 interval covers 0 in about 95% of simulated teams, and with a true effect the estimate is
 unbiased within a stated tolerance.
 """

@@ -27,7 +27,7 @@ Conventions shared by every function:
   malformed input (mismatched lengths, wrong shape, unknown level, an outcome
   that is not 0/1).
 
-Every statistic is checked in ``tests/test_statistics.py`` against published
+Every statistic is checked in ``tests/method/test_statistics.py`` against published
 reference values (papers, textbooks, and reference implementations' own tests).
 """
 

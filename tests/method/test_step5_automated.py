@@ -32,7 +32,7 @@ October check-in (5 most recent calls): r1's last five a-levels are 2 -> 2.0, +0
 Coaching effect: the model holds the 12 rep-criteria of r1 (a coached), r2 (b coached)
 and r3 (r9 has no follow-up call): raw change coached (0.5 + 0) / 2 = 0.25, comparison
 (0.4 on r3's a, 0 on the 9 others) / 10 = 0.04. The estimate is recomputed from this table
-on the full design (tests/test_coaching_effect.py): about +0.40 with a 95% interval of
+on the full design (tests/method/test_coaching_effect.py): about +0.40 with a 95% interval of
 about -2.1 to +2.9 on 1.6 degrees of freedom. A "mixed" 50% band, and no evidence either
 way that coaching worked.
 """
@@ -44,9 +44,9 @@ import pytest
 from scipy import stats
 
 from tests.helpers import assess_landing, query
-from tests.test_coaching_effect import full_design_estimate
-from tests.test_followup import run_checkin, run_followup
-from tests.test_reports import page_text
+from tests.method.test_coaching_effect import full_design_estimate
+from tests.method.test_followup import run_checkin, run_followup
+from tests.publishing.test_reports import page_text
 
 WORDS = {"a": ("alpha", 40), "b": ("bravo", 30), "c": ("charlie", 20), "d": ("delta", 10)}
 

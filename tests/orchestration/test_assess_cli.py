@@ -40,7 +40,7 @@ def test_a_cycle_without_priorities_assesses_and_checks_in_with_exit_0(no_priori
     out = capsys.readouterr().out
     assert "failed" not in out
     # what a person sees (not a terminal: plain lines): one line per step, elapsed and counts
-    # (tests/test_pipeline.py: 5 calls of 2026-Q3 accepted, 2 quarantined; 7 rows
+    # (tests/orchestration/test_pipeline.py: 5 calls of 2026-Q3 accepted, 2 quarantined; 7 rows
     # quarantined in all; c1, c2, c4, c7 scored; no rep reaches 1000 scored calls)
     assert "\r" not in out and "\x1b" not in out
     assert "Running with dbt" not in out  # dbt's own lines go to the log file

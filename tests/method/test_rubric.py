@@ -7,7 +7,7 @@ import yaml
 
 from salesassess.method.rubric import RubricError, load_rubric_file, load_rubrics
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "rubrics" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "rubrics" / "templates"
 
 
 def _criteria(weights):

@@ -293,7 +293,7 @@ def test_persuasion_order_derived_times_managers_and_outcomes():
 
 
 def test_persuasion_rubric_template_scores_every_criterion():
-    template = Path(__file__).resolve().parent.parent / "rubrics" / "templates" / "persuasion.yaml"
+    template = Path(__file__).resolve().parents[2] / "rubrics" / "templates" / "persuasion.yaml"
     rubric = load_rubric_file(template)
     assert [(c.id, c.weight) for c in rubric.criteria] == [
         ("rapport_discovery", 15),

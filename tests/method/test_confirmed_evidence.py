@@ -2,7 +2,7 @@
 and inactive reps, and a weight calibration on too few won deals, by hand on real DuckDB
 files. The SQL sides (who is active or provisional, the check-in minimum and the rise
 short of target, the tie at the last won deal) are dbt unit tests run by
-tests/test_followup.py::test_dbt_unit_tests_pass.
+tests/method/test_followup.py::test_dbt_unit_tests_pass.
 
 Coaching effect, cycle 2026-Q3, criteria a, b, c; (cycle score -> follow-up score):
 
@@ -19,7 +19,7 @@ With the provisional reps (r1, r2, r3, r4, r6): 3 coached reps, raw change coach
 (0.8 + 0.6 + 1.5) / 3 = 0.9667; comparison r1 +0.1, 0; r2 0, -0.1; r3 0, +0.2; r4 +0.1,
 -0.1, +0.1; r6 0, 0, 0 = 0.3 / 12 = 0.025. Confirmed (r1, r2, r4): 2 coached reps,
 (0.8 + 0.6) / 2 = 0.7; comparison 0.1 / 7 = 0.0142857. n_provisional 1. The estimates are
-recomputed on the full design (tests/test_coaching_effect.py) from these rows.
+recomputed on the full design (tests/method/test_coaching_effect.py) from these rows.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from assets.validity import build_calibration_rows
 from orchestration.settings import DBT_PROJECT_FILE
 from salesassess.method.coaching_statistics import effect_text
 from salesassess.publishing.python_marts import contracts, write_mart
-from tests.test_coaching_effect import full_design_estimate
+from tests.method.test_coaching_effect import full_design_estimate
 
 # rep, manager, criterion, cycle score, follow-up score, priority rank, sample status,
 # active, provisional (of the rep's primary priority)

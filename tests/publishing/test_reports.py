@@ -2,10 +2,10 @@
 
 The landing is tests/fixtures/small_landing with three changes that test the pages as
 user data: r2's name is a script tag, r3's a SQL fragment, and r3's manager id tries to
-leave the reports folder. The numbers are those of tests/test_pipeline.py (cycle 2026-Q3):
-r1 Ana Silva 3.55 vs team 3.375, close rate 50% vs 33%, priorities d (3.00 vs 3.75,
+leave the reports folder. The numbers are those of tests/orchestration/test_pipeline.py
+(cycle 2026-Q3): r1 Ana Silva 3.55 vs team 3.375, close rate 50% vs 33%, priorities d (3.00 vs 3.75,
 weight 10%, gap 7.5) then c (4.00 vs 4.25, 20%, 5.0); evidence c1 on 2026-07-02 at 01:05
-(redacted excerpt) and c2 without transcript. The follow-up data of tests/test_followup.py
+(redacted excerpt) and c2 without transcript. The follow-up data of tests/method/test_followup.py
 then gives r1 4.60 on d (delta +1.60, improved) and r2 insufficient_followup.
 """
 
@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from tests.helpers import ROOT, SMALL_LANDING, materialize_cycle
-from tests.test_followup import FOLLOWUP_CALLS, PRIMARY, run_followup
+from tests.method.test_followup import FOLLOWUP_CALLS, PRIMARY, run_followup
 
 SCRIPT_NAME = "<script>alert('x')</script>"
 SQL_NAME = "'; drop table --"
@@ -154,7 +154,7 @@ def test_rep_page_shows_scores_priorities_evidence_and_close_rate(reports):
 
 def test_rep_page_shows_the_practice_scenarios_under_the_priorities(reports):
     text = page_text(reports["cycle"] / "m1" / "r1.html")
-    # fct_practice_scenarios of r1 (tests/test_pipeline.py): d on c1 at 01:05, c on c2
+    # fct_practice_scenarios of r1 (tests/orchestration/test_pipeline.py): d on c1 at 01:05, c on c2
     assert (
         "Practice scenarios priority call the prospect said the rep said aim for (level 4) "
         "Criterion D 2026-07-02 01:05 We have used our current vendor for 3 years. "
@@ -257,7 +257,7 @@ def test_summary_says_where_the_reports_are(reports):
 
 def test_ui_metadata_of_the_marts_for_the_partition(reports):
     """What the Dagster UI shows for 2026-Q3: row counts, top rows, the team's two widest
-    gaps and the reliability result (numbers of tests/test_pipeline.py)."""
+    gaps and the reliability result (numbers of tests/orchestration/test_pipeline.py)."""
     metadata = {
         m.asset_key.to_user_string(): m.metadata
         for node in ("assessment_dbt_models", "rubric_reliability")

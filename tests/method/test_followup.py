@@ -215,7 +215,7 @@ def test_dbt_unit_tests_pass(environment, warehouse):
     assert run_followup(environment["patch"], "2026-11-04").success
     assert run_checkin(environment["patch"], "2026-11-04").success
     dbt = Path(sys.executable).parent / "dbt"
-    project = Path(__file__).resolve().parent.parent / "dbt_project"
+    project = Path(__file__).resolve().parents[2] / "dbt_project"
     completed = subprocess.run(
         [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", "."],
         cwd=project,

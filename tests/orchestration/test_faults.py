@@ -24,9 +24,9 @@ from salesassess.landing.files import LandingError
 from salesassess.landing.ingest import ingest_kind
 from salesassess.landing.rows import MAX_COLUMNS, MAX_ROW_BYTES
 from salesassess.method.calendar import cycle_window
-from tests.conftest import FIXTURE_PARTITION
+from tests.helpers import FIXTURE_PARTITION
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 Q3 = cycle_window(FIXTURE_PARTITION)  # 2026-Q3
 REPS = "rep_id,rep_name,manager_id\nr1,Ana Silva,m1\nr2,Ben Okafor,m1\n"
 CALLS_HEADER = "call_id,rep_id,started_at,duration_s\n"
@@ -310,13 +310,14 @@ def test_a_kill_between_the_assessment_and_its_follow_up_never_mixes_two_runs_on
 
     from assets.publish import FOLLOWUP_MARTS, publish_cycle
     from orchestration.definitions import build_definitions
-    from tests.conftest import materialize_cycle
-    from tests.test_reports import page_text
+    from tests.helpers import materialize_cycle
+    from tests.publishing.test_reports import page_text
 
     warehouse = environment["warehouse"]
     published = warehouse.with_name("published.duckdb")
     page = warehouse.with_name("reports") / "2026-Q3" / "m1" / "r1.html"
-    assert materialize_cycle(FIXTURE_PARTITION).success  # r1 3.55 (tests/test_pipeline.py)
+    # r1 3.55 (tests/orchestration/test_pipeline.py)
+    assert materialize_cycle(FIXTURE_PARTITION).success
     # its follow-up (r1 improved on d) is published
     with duckdb.connect(str(warehouse)) as con:
         con.execute(

@@ -25,7 +25,7 @@ import dagster as dg
 import pytest
 
 from tests.helpers import FIXTURE_PARTITION, ROOT
-from tests.test_reports import visible_text
+from tests.publishing.test_reports import visible_text
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
 UI_TAGS = ("title", "style", "script")

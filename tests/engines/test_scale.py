@@ -18,7 +18,7 @@ from salesassess.method.calendar import cycle_window
 from salesassess.platform.environment import dbt_project_dir
 from salesassess.quality.expectations import Reference
 from salesassess.quality.suites import build_suite
-from tests.test_statistics import SAS_490_OUTCOME, SAS_490_SCORE
+from tests.method.test_statistics import SAS_490_OUTCOME, SAS_490_SCORE
 
 WINDOW = cycle_window("2026-07-01")
 

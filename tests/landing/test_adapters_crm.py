@@ -22,7 +22,7 @@ from salesassess.landing.adapters.salesforce import id18
 from salesassess.landing.adapters.sources import adapted_files, translation_log
 from salesassess.landing.ingest import ingest_kind
 from tests.helpers import FIXTURES, pick, source
-from tests.test_adapters import Q3
+from tests.landing.test_adapters import Q3
 
 REAL = FIXTURES / "adapters" / "real"
 OPTIONAL = REAL / "salesforce_optional"
