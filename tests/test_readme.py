@@ -9,7 +9,7 @@ import re
 
 from markdown.extensions.toc import slugify
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 DOCS = ROOT / "docs"
