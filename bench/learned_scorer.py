@@ -4,7 +4,9 @@ The automated scorer's benchmark quarter (:func:`bench.auto_scorer.generate`: ``
 calls, default 100,000, x 150 utterances, ~1.4 GB of text), scored by the rules (with the
 signal counts kept), then ``--human-share`` of the calls (default 2%: about 2,000 calls, the
 10 per rep and cycle of Step 2 for a team of 200) given a human level on every criterion
-(the rules' level, one up on a third of them by a hash of the call), then
+(the rules' level, one up on a third of them by a hash of the call; above the bottom
+level with a marked moment, ``evidence_start_ms``, at an utterance start chosen by a hash),
+then
 :func:`salesassess.scoring.learned_scorer.learn_and_score` timed: 5-fold cross-validation per
 criterion, the fit on every human-scored call, and every call scored with its evidence (the model
 scores every criterion here, whichever agrees better: the benchmark times the whole path).
@@ -51,8 +53,12 @@ def benchmark(calls: int, human_share: float, threads: int, runs: int = 3) -> di
                         f"least({spec.scale_max}, score + case when hash(call_id) % 3 = 0 "
                         "then 1 else 0 end) as score, 'reviewer' as scorer_id, "
                         "'human' as scorer_kind, rubric_version as rubric_version_resolved, "
-                        "timestamp '2026-09-30 12:00:00' as scored_at from raw.auto_scores "
-                        f"where hash(call_id) % {every} = 0"
+                        "timestamp '2026-09-30 12:00:00' as scored_at, "
+                        # the reviewer's marked moment, above the bottom level: an
+                        # utterance start of the call (150 utterances, 11 s apart)
+                        f"case when score > {spec.scale_min} then "
+                        "(hash(call_id || criterion_id) % 150) * 11000 end as evidence_start_ms "
+                        f"from raw.auto_scores where hash(call_id) % {every} = 0"
                     )
                     human = con.execute(
                         "select count(distinct call_id) from raw.scores"

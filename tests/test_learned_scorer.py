@@ -11,10 +11,17 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import yaml
+from sklearn.linear_model import Ridge
 
 from bench.persuasion_agreement import STRATEGIES, evaluate
 from salesassess.scoring.auto_scorer import score_calls
-from salesassess.scoring.learned_model import fit_model
+from salesassess.scoring.learned_model import (
+    fit_model,
+    fit_thresholds,
+    quadratic_kappa,
+    solve,
+    to_levels,
+)
 from salesassess.scoring.learned_scorer import (
     CANDIDATES_TABLE,
     LearnedSettings,
@@ -119,14 +126,16 @@ def test_no_call_is_scored_by_a_model_that_saw_its_label(tmp_path):
     batches = list(transcript_batches(con, CYCLE))
     counts = sp.vstack([b.counts for b in batches]).tocsr()
     ids = [call for b in batches for call in b.call_ids]
+    utterances = np.concatenate([np.bincount(b.utterance_call) for b in batches])
     features = np.zeros((len(ids), 1))
-    leaky = fit_model(counts, features, np.array([human[c] for c in ids]))
-    predicted = leaky.predict(counts, features).ravel()
+    targets = np.array([human[c] for c in ids])
+    leaky = fit_model(counts, utterances, features, targets, 1, 5, grid=(0.001,))
+    predicted = leaky.predict(counts, utterances, features).ravel()
     assert np.mean(np.abs(predicted - [human[c] for c in ids]) < 1) > 0.9
     reason = con.execute(
         "select evidence_reason from raw.auto_scores where call_id = 'call_000'"
     ).fetchone()[0]
-    assert reason.startswith("learned level 3 (learned-1, ridge on 60 human-scored calls, ")
+    assert reason.startswith("learned level 3 (learned-2, ridge on 60 human-scored calls, ")
     assert "this call held out" in reason
 
 
@@ -169,12 +178,12 @@ def test_enough_human_scores_let_the_better_model_score_every_call(tmp_path):
         "select call_id, score, scorer_id, evidence_seq from raw.auto_scores order by call_id"
     ).fetchall()
     assert len(rows) == 80
-    assert {r[2] for r in rows} == {"learned:r@1/learned-1/n50/2026-09-05"}
+    assert {r[2] for r in rows} == {"learned:r@1/learned-2/n50/2026-09-05"}
     # every call, scored by humans or not, gets its level; the evidence is the telling line
     assert [(r[1], r[3]) for r in rows] == [(human[r[0]], 2) for r in rows]
     assert con.execute(
         f"select scorer_id, scores_calls from {CANDIDATES_TABLE} order by scorer_id"
-    ).fetchall() == [("auto:r@1/rules-1", False), ("learned:r@1/learned-1/n50/2026-09-05", True)]
+    ).fetchall() == [("auto:r@1/rules-1", False), ("learned:r@1/learned-2/n50/2026-09-05", True)]
 
 
 def test_a_followup_window_is_scored_by_the_cycle_model_where_it_won(tmp_path):
@@ -198,7 +207,7 @@ def test_a_followup_window_is_scored_by_the_cycle_model_where_it_won(tmp_path):
         "c0": "learned",
         "c1": "rules",
     }
-    learned_id = "learned:r@1/learned-1/n50/2026-09-05"
+    learned_id = "learned:r@1/learned-2/n50/2026-09-05"
     # the window holds copies of calls nobody scored: 51 (roi calculator, level 5), 52
     # (no idea, level 1) and 55 (no idea, per seat: rules 3 on c0 and c1)
     window = f"{CYCLE}-followup"
@@ -240,7 +249,7 @@ def test_a_followup_window_is_scored_by_the_cycle_model_where_it_won(tmp_path):
     # the same model: level, evidence and its push (in the reason) as the cycle's copy
     for call, criterion, *scored in rows:
         assert tuple(scored) == cycle_rows[(f"call_0{call[1:]}", criterion)], call
-    assert rows[0][5].startswith("learned level 5 (learned-1, ridge on 50 human-scored calls;")
+    assert rows[0][5].startswith("learned level 5 (learned-2, ridge on 50 human-scored calls;")
 
 
 @pytest.mark.parametrize("learned_won", [True, False])
@@ -282,7 +291,7 @@ def test_same_inputs_give_the_same_scores(tmp_path):
         results.append(con.execute("select * from raw.auto_scores order by call_id").fetchall())
         con.close()
     assert results[0] == results[1]
-    assert results[0][0][4] == "learned:r@1/learned-1/n70/2026-09-05"
+    assert results[0][0][4] == "learned:r@1/learned-2/n70/2026-09-05"
 
 
 def test_learned_scorer_beats_the_rules_on_persuasionforgood_held_out():
@@ -334,7 +343,7 @@ def test_beyond_the_training_cap_a_seeded_sample_trains_and_the_rest_stay_unseen
         prefer_learned=True,
     )
     assert report["training_calls"] == 40
-    assert report["scorer_id"].startswith("learned:r@1/learned-1/n40/")
+    assert report["scorer_id"].startswith("learned:r@1/learned-2/n40/")
     rows = con.execute(
         "select call_id, score, evidence_reason from raw.auto_scores where cycle = $c",
         {"c": CYCLE},
@@ -348,3 +357,82 @@ def test_beyond_the_training_cap_a_seeded_sample_trains_and_the_rest_stay_unseen
     unseen = {call: score for call, score, _ in rows if call not in sample}
     assert len(unseen) == 20
     assert set(unseen.values()) == {float(int(mean + 0.5))}
+
+
+def test_quadratic_kappa_by_hand():
+    # human 1, 2, 3 against 1, 2, 2 on a 1-3 scale: observed disagreement 1 (3 vs 2) of
+    # 3 calls; chance: marginals (1, 1, 1) and (1, 2, 0), sum of (i - j)^2 h_i p_j / 3 =
+    # (2 + 1 + 6) / 3 = 3; kappa = 1 - 1 / 3
+    kappa = quadratic_kappa(np.array([1.0, 2, 2]), np.array([1.0, 2, 3]), 1, 3)
+    assert kappa == pytest.approx(2 / 3)
+    assert quadratic_kappa(np.array([2.0, 2]), np.array([2.0, 2]), 1, 3) == 0.0
+
+
+def test_fitted_thresholds_are_not_rounding():
+    predicted = np.array([0.9, 1.2, 1.4, 2.6])
+    human = np.array([1.0, 2, 2, 3])
+    # rounding puts 1.2 and 1.4 at level 1 (kappa below 1); the fitted cut points put
+    # every call at its own level (kappa 1)
+    assert to_levels(predicted, np.array([1.5, 2.5]), 1).tolist() == [1, 1, 1, 3]
+    cuts = fit_thresholds(predicted, human, 1, 3)
+    assert to_levels(predicted, cuts, 1).tolist() == [1, 2, 2, 3]
+    assert 0.9 < cuts[0] < 1.2 and 1.4 < cuts[1] < 2.6
+
+
+def test_leave_one_out_of_the_dual_solve_is_exact():
+    """The penalty's leave-one-out predictions from one eigendecomposition equal refitting
+    scikit-learn's primal ridge (with intercept) without each call."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(12, 5))
+    y = rng.integers(1, 6, size=12).astype(float)
+    fit = solve(x @ x.T, y, 1, 5, grid=(0.5,))
+    centred = x - x.mean(axis=0)
+    assert fit.alpha[0] == pytest.approx(0.5 * np.trace(centred @ centred.T) / 12)
+    for i in range(12):
+        rest = np.arange(12) != i
+        ridge = Ridge(alpha=fit.alpha[0]).fit(x[rest], y[rest])
+        assert fit.loo[i, 0] == pytest.approx(ridge.predict(x[[i]])[0], abs=1e-9)
+    # and the dual coefficients give scikit-learn's fit on every call
+    ridge = Ridge(alpha=fit.alpha[0]).fit(x, y)
+    assert (x @ x.T @ fit.dual[:, 0] + fit.intercept[0]) == pytest.approx(ridge.predict(x))
+
+
+def _behaviours(n: int) -> tuple[dict, dict, dict]:
+    """n calls; call i has i % 5 rep lines promising a guarantee among filler lines, its
+    level is 1 + that count, and the reviewer marked the first such line."""
+    calls, human, marks = {}, {}, {}
+    for i in range(n):
+        k = i % 5
+        lines = [("rep", "hello there"), ("prospect", "hi what is this about")]
+        for j in range(4):
+            lines.append(("rep", f"we can guarantee item {j} ships on time" if j < k else "ok"))
+            lines.append(("prospect", "right"))
+        calls[f"call_{i:03d}"] = lines
+        human[f"call_{i:03d}"] = 1.0 + k
+        if k:
+            marks[f"call_{i:03d}"] = 3000  # seq 3, the first rep line after the greeting
+    return calls, human, marks
+
+
+def test_marked_moments_train_an_utterance_scorer_whose_counts_score_the_calls(tmp_path):
+    calls, human, marks = _behaviours(100)
+    scored = dict(list(sorted(human.items()))[:60])
+    con, spec = _warehouse(tmp_path, calls, scored)
+    con.execute("alter table raw.scores add column evidence_start_ms bigint")
+    con.executemany(
+        "update raw.scores set evidence_start_ms = ? where call_id = ?",
+        [(ms, call) for call, ms in marks.items()],
+    )
+    report = learn_and_score(con, spec, cycle=CYCLE, signal_counts_table="_counts")
+    assert report["criteria"]["c0"]["scored_by"] == "learned"
+    assert report["criteria"]["c0"]["learned"]["within_one_rate"] == 1.0
+    rows = con.execute(
+        "select call_id, score, evidence_text from raw.auto_scores where criterion_id = 'c0' "
+        "order by call_id"
+    ).fetchall()
+    assert len(rows) == 100
+    # the 40 calls nobody scored, by the full model: within one level of the count
+    unseen = [r for r in rows if r[0] not in scored]
+    assert all(abs(r[1] - human[r[0]]) <= 1 for r in unseen)
+    # above the training mean, the evidence is a promised guarantee
+    assert all("guarantee" in r[2] for r in rows if r[1] > 3)

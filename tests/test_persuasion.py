@@ -171,7 +171,7 @@ def test_correlation_mart_relates_every_criterion_to_real_donations(warehouse, e
 def test_learned_scorer_trains_on_the_reviewers_and_the_better_scorer_scores(warehouse, expected):
     scored = len({call for call, _, _ in expected["human"]})
     assert scored == 185  # annotated dialogues among the first 300
-    learned = f"learned:persuasion@1/learned-1/n{scored}/2026-09-30"
+    learned = f"learned:persuasion@1/learned-2/n{scored}/2026-09-30"
     rules = "auto:persuasion@1/rules-1"
     candidates = query(
         warehouse,

@@ -5,29 +5,41 @@ and criterion with at least ``learned_scorer_min_scored_calls`` (default 50) cal
 cycle scored by humans (and by external scorers too when ``learned_scorer_use_external``
 is true; a call's target is the mean of its scores), a model learns the human level from:
 
-* **text** (:mod:`salesassess.scoring.learned_text`): the rep's and the prospect's words and word
-  pairs, hashed into 2**18 columns per speaker, term frequency x inverse document
-  frequency (of the training calls), each call's vector scaled to length 1;
+* **utterances** (:mod:`salesassess.scoring.learned_text`): each utterance's words and word
+  pairs, hashed into 2**18 columns per speaker (who speaks is part of the column), times
+  the inverse document frequency of the training calls. A linear weight per column gives
+  every utterance a learned score; a call's text part is the **sum** of its utterances'
+  scores over the square root of its utterance count, so a behaviour counts each time it
+  happens (a call vector scaled to length 1 would hide how often);
+* **marked moments**: where reviewers marked the moment of a score (``evidence_start_ms``
+  in ``scores.csv``; the utterance of the call starting last at or before it), a second
+  utterance scorer per criterion (naive Bayes log ratios: marked utterances against the
+  utterances of calls at the bottom level) gives each utterance a probability of being
+  such a moment, and the call's sum of them is its expected count of the behaviour
+  (criteria with at least ``MIN_MARKED`` marked training calls);
 * **the rules**: each signal's count (log(1 + n)) and the rules' level on every criterion,
   standardised on the training calls.
 
-The model (:mod:`salesassess.scoring.learned_model`) is ridge regression with an intercept, solved
-exactly in its dual form (a few thousand training calls against hundreds of thousands of
-terms), its penalty chosen by cross-validation on the development half of
-PersuasionForGood only; its prediction is rounded to the nearest level of the scale.
+The model (:mod:`salesassess.scoring.learned_model`) is ridge regression with an intercept,
+solved exactly in its dual form (a few thousand training calls against hundreds of
+thousands of terms), its penalty chosen per criterion by exact leave-one-out
+cross-validation on the training calls; with marked moments, a second ridge stacks the
+text prediction (leave-one-out) and the expected count (from utterance scorers fitted
+without the call's fold). The output is ordinal: cut points fitted on the leave-one-out
+predictions (maximising quadratic kappa) turn a prediction into a level, no rounding.
 
 **Honest agreement.** The human-scored calls are split into 5 folds (seeded shuffle of the
-sorted call ids); each fold's calls are scored by a model fitted on the other folds'
-labels only, so every learned score of a human-scored call comes from a model that never
-saw its label (the label-free term weights and standardisation come from the texts of all
-the human-scored calls). The calls nobody scored get the model fitted on every
-human-scored call. The rules never see a label, so their agreement on the same calls is
-held out too. Per criterion the scorer with the higher within-1 share against the human
-level (ties: quadratic kappa, then the rules) scores **every** call of the cycle in
-``raw.auto_scores``; dbt's ``auto_vs_human`` agreement then measures exactly the held-out
-scores, and ``raw.auto_scorer_candidates`` keeps both candidates' held-out figures for
-``fct_rubric_reliability``. Too few human scores, or a rubric without rules: the rules'
-scores stay.
+sorted call ids); each fold's calls are scored by a model (penalty, weights, utterance
+scorers, stack and cut points) fitted on the other folds' labels only, so every learned
+score of a human-scored call comes from a model that never saw its label (the label-free
+term weights and standardisation come from the texts of all the human-scored calls). The
+calls nobody scored get the model fitted on every human-scored call. The rules never see a
+label, so their agreement on the same calls is held out too. Per criterion the scorer with
+the higher within-1 share against the human level (ties: quadratic kappa, then the rules)
+scores **every** call of the cycle in ``raw.auto_scores``; dbt's ``auto_vs_human``
+agreement then measures exactly the held-out scores, and ``raw.auto_scorer_candidates``
+keeps both candidates' held-out figures for ``fct_rubric_reliability``. Too few human
+scores, or a rubric without rules: the rules' scores stay.
 
 **Windows.** A follow-up or check-in window is not trained on: each criterion the model
 won in its cycle scores the window's calls with the cycle's full model, refitted on the
@@ -35,12 +47,13 @@ same calls and features (:func:`score_window_with_cycle_models`), under the cycl
 scorer id; the rules keep the others.
 
 **Evidence.** A learned level points at the utterance that moves the prediction most
-(its words' share of the text part of the prediction: the largest upward push when the
+(its share of the prediction: its words' push on the text part, and with marked moments
+its probability of being one times the stack's weight; the largest upward push when the
 level is at or above the training mean, else the largest downward one), with a reason
 naming the model, its training set and what the rules said.
 
 **Reproducible.** Fixed seed, no randomness elsewhere (hashing, sparse solvers);
-``scorer_id`` = ``learned:<rubric>@<version>/learned-1/n<training calls>/<date of the
+``scorer_id`` = ``learned:<rubric>@<version>/learned-2/n<training calls>/<date of the
 latest training score>`` (no wall-clock time), also in the asset's metadata.
 """
 
@@ -58,6 +71,7 @@ from threadpoolctl import threadpool_limits
 from salesassess.scoring.auto_scorer import mm_ss_sql, score_calls
 from salesassess.scoring.learned_model import (
     SEED,
+    Utterances,
     agreement,
     better,
     cross_validate,
@@ -65,12 +79,13 @@ from salesassess.scoring.learned_model import (
     fit_model,
     fold_of,
     kernel,
-    to_level,
+    stack,
+    to_levels,
 )
 from salesassess.scoring.learned_text import Batch, transcript_batches
 from salesassess.scoring.scorer_spec import ScorerSpec
 
-LEARNED_VERSION = "learned-1"
+LEARNED_VERSION = "learned-2"
 CANDIDATES_TABLE = "raw.auto_scorer_candidates"
 CANDIDATES_DDL = (
     "cycle varchar, rubric_version varchar, criterion_id varchar, scorer_id varchar, "
@@ -111,7 +126,17 @@ def _human_targets(con, cycle: str, version: str, kinds: tuple[str, ...]) -> dic
     for criterion, call, score, scored_at in rows:
         targets.setdefault(criterion, {})[call] = float(score)
         latest = max(filter(None, [latest, scored_at]), default=None)
-    return {"targets": targets, "latest": latest}
+    marks: list[tuple[str, str, int]] = []
+    columns = {r[0] for r in con.execute("describe raw.scores").fetchall()}
+    if "evidence_start_ms" in columns:
+        marks = con.execute(
+            "select distinct criterion_id, call_id, evidence_start_ms from raw.scores "
+            "where cycle = $cycle and rubric_version_resolved = $version "
+            f"and scorer_kind in ({', '.join(repr(k) for k in kinds)}) "
+            "and evidence_start_ms is not null order by all",
+            {"cycle": cycle, "version": version},
+        ).fetchall()
+    return {"targets": targets, "latest": latest, "marks": marks}
 
 
 def _rule_features(
@@ -173,7 +198,9 @@ def _trainable(con, spec, cycle: str, settings: LearnedSettings) -> tuple[dict, 
 def _training_set(con, spec, cycle, settings, human, trainable, calls, rule_features):
     """The training calls (every call with a trainable criterion's human score, sorted; a
     seeded sample of ``settings.max_training_calls`` when there are more), their rows of
-    ``rule_features``, their raw term counts and the learned scorer id."""
+    ``rule_features``, their raw term counts and utterance counts, their utterances
+    (:class:`Utterances`: a marked moment is the utterance of the call starting last at or
+    before the ``evidence_start_ms`` of a human score) and the learned scorer id."""
     row_of = {c: i for i, c in enumerate(calls)}
     training = sorted({call for t in trainable.values() for call in t if call in row_of})
     if len(training) > settings.max_training_calls:
@@ -185,12 +212,37 @@ def _training_set(con, spec, cycle, settings, human, trainable, calls, rule_feat
     batches = list(transcript_batches(con, cycle, training))
     read = [call for b in batches for call in b.call_ids]
     position = {call: i for i, call in enumerate(read)}
-    counts = sp.vstack([b.counts for b in batches]).tocsr()[[position[c] for c in training]]
+    order = [position[c] for c in training]
+    counts = sp.vstack([b.counts for b in batches]).tocsr()[order]
+    per_call = [np.bincount(b.utterance_call, minlength=len(b.call_ids)) for b in batches]
+    utterances = np.concatenate(per_call)[order]
     date = str(human["latest"].date()) if human["latest"] else "undated"
     scorer_id = (
         f"learned:{spec.rubric_id}@{spec.rubric_version}/{LEARNED_VERSION}/n{len(training)}/{date}"
     )
-    return training, train_rows, counts, scorer_id
+    moments = _moments(batches, per_call, order, training, human["marks"], trainable)
+    return training, train_rows, (counts, utterances, moments), scorer_id
+
+
+def _moments(batches, per_call, order, training, marks, trainable) -> Utterances:
+    """The training calls' utterances in training order, with the marked ones."""
+    first = np.concatenate([[0], np.cumsum(np.concatenate(per_call))])
+    rows = np.concatenate([np.arange(first[i], first[i + 1]) for i in order] or [[]])
+    rows = rows.astype(np.int64)
+    counts = sp.vstack([b.utterance_counts for b in batches]).tocsr()[rows]
+    start_ms = np.concatenate([b.utterance_start_ms for b in batches])[rows]
+    call = np.repeat(np.arange(len(training)), np.concatenate(per_call)[order])
+    row_of = {c: i for i, c in enumerate(training)}
+    begin = np.concatenate([[0], np.cumsum(np.bincount(call, minlength=len(training)))])
+    marked: dict[str, list[int]] = {}
+    for criterion, call_id, ms in marks:
+        i = row_of.get(call_id)
+        if i is None or criterion not in trainable or begin[i] == begin[i + 1]:
+            continue
+        starts = start_ms[begin[i] : begin[i + 1]]
+        at = int(np.searchsorted(starts, ms, side="right")) - 1
+        marked.setdefault(criterion, []).append(int(begin[i]) + max(at, 0))
+    return Utterances(counts, call, {c: np.unique(r) for c, r in marked.items()})
 
 
 def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_learned) -> dict:
@@ -209,7 +261,7 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
         )
         return report
     calls, rule_features = _rule_features(con, spec, cycle, signal_counts_table)
-    training, train_rows, counts, scorer_id = _training_set(
+    training, train_rows, texts, scorer_id = _training_set(
         con, spec, cycle, settings, human, trainable, calls, rule_features
     )
     report["seconds"]["training_text"] = round(time.perf_counter() - started, 3)
@@ -217,18 +269,17 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
     report["scorer_id"] = scorer_id
     report["training_calls"] = len(training)
     fold = fold_of(training)
-    base, x = design(counts, rule_features[train_rows])
+    base, x = design(*texts[:2], rule_features[train_rows])
     gram = kernel(x)
     chosen: dict[str, int] = {}
     oof: dict[str, np.ndarray] = {}
     rules_level = {c: rule_features[:, i] for i, c in enumerate(criteria)}
     candidate_rows = []
-    held_out = cross_validate(gram, fold, training, trainable)
+    held_out = cross_validate(gram, fold, training, trainable, low, high, texts[2], texts[0])
     for criterion, target in trainable.items():
         index = np.array([i for i, c in enumerate(training) if c in target])
         y = np.array([target[training[i]] for i in index])
-        predicted = held_out[criterion]
-        learned_levels = to_level(predicted, low, high)
+        learned_levels = held_out[criterion]
         oof[criterion] = learned_levels
         rules_levels = rules_level[criterion][train_rows[index]]
         figures = {
@@ -251,7 +302,7 @@ def _learn_and_score(con, spec, cycle, settings, signal_counts_table, prefer_lea
     report["seconds"]["cross_validation"] = round(time.perf_counter() - started, 3)
     if chosen:
         models = _fit_chosen(
-            chosen, trainable, training, counts, rule_features[train_rows], (base, x, gram)
+            chosen, trainable, training, texts, rule_features[train_rows], spec, (base, x, gram)
         )
         _score_every_call(con, spec, cycle, models, calls, rule_features)
         _write(con, spec, cycle, scorer_id, chosen, trainable, training, oof, len(training))
@@ -314,7 +365,7 @@ def _score_window(con, spec, window_label, cycle, settings, signal_counts_table)
     finally:
         con.execute(f"drop table if exists {cycle_rules}")
         con.execute(f"drop table if exists temp.{cycle_counts}")
-    training, train_rows, counts, scorer_id = _training_set(
+    training, train_rows, texts, scorer_id = _training_set(
         con, spec, cycle, settings, human, trainable, calls, rule_features
     )
     stored = sorted({sid for _, sid in won})
@@ -323,7 +374,7 @@ def _score_window(con, spec, window_label, cycle, settings, signal_counts_table)
             f"{CANDIDATES_TABLE}: {cycle} was scored by {', '.join(stored)}, but its human "
             f"scores now train {scorer_id}: materialise {cycle} again before {window_label}"
         )
-    models = _fit_chosen(chosen, trainable, training, counts, rule_features[train_rows])
+    models = _fit_chosen(chosen, trainable, training, texts, rule_features[train_rows], spec)
     _score_every_call(con, spec, window_label, models, window_calls, window_features)
     oof = {c: np.zeros(0) for c in chosen}
     _write(con, spec, window_label, scorer_id, chosen, trainable, [], oof, len(training))
@@ -336,9 +387,12 @@ def _score_window(con, spec, window_label, cycle, settings, signal_counts_table)
     return report
 
 
-def _fit_chosen(chosen, trainable, training, counts, train_features, prepared=None) -> list:
+def _fit_chosen(chosen, trainable, training, texts, train_features, spec, prepared=None) -> list:
     """Fit the chosen criteria on every human-scored call (one multi-output model per
-    training set); ``prepared``: the (model, design, kernel) of every training call."""
+    training set); ``texts``: the training calls' term counts and utterance counts;
+    ``prepared``: the (model, design, kernel) of every training call."""
+    counts, utterances, moments = texts
+    fold = fold_of(training)
     groups: dict[tuple, list[str]] = {}
     for criterion in chosen:
         key = tuple(i for i, c in enumerate(training) if c in trainable[criterion])
@@ -348,9 +402,36 @@ def _fit_chosen(chosen, trainable, training, counts, train_features, prepared=No
         index = np.array(key)
         y = np.array([[trainable[c][training[i]] for c in criteria] for i in index])
         whole = len(index) == len(training)  # every human-scored call: the CV's kernel
-        model = fit_model(counts[index], train_features[index], y, prepared if whole else None)
-        weights = np.ascontiguousarray((model.text_coef * model.idf).T)  # columns x criteria
-        models.append((model, criteria, y.mean(axis=0), weights))
+        model = fit_model(
+            counts[index],
+            utterances[index],
+            train_features[index],
+            y,
+            spec.scale_min,
+            spec.scale_max,
+            prepared if whole else None,
+        )
+        stacks = [
+            stack(
+                moments,
+                counts,
+                c,
+                np.array([trainable[c].get(t, np.nan) for t in training]),
+                index,
+                fold,
+                model.loo[:, j],
+                spec.scale_min,
+                spec.scale_max,
+            )
+            for j, c in enumerate(criteria)
+        ]
+        stacks = [s[0] if s is not None else None for s in stacks]
+        # columns x (criteria, then the stacked criteria's utterance scorers): one product
+        # per batch gives every utterance's pushes and scores
+        weights = np.column_stack(
+            [(model.text_coef * model.idf).T] + [s.scorer.weights for s in stacks if s is not None]
+        )
+        models.append((model, criteria, y.mean(axis=0), np.ascontiguousarray(weights), stacks))
     return models
 
 
@@ -359,7 +440,7 @@ def _score_every_call(con, spec, cycle, models, calls, rule_features):
     ``rule_features``, as :func:`_rule_features` gives them) with the fitted models into
     temp table _learned_scores, with the utterance that moves the prediction most (each
     batch scored in the tokenising threads)."""
-    low, high = spec.scale_min, spec.scale_max
+    low = spec.scale_min
     row_of = {c: i for i, c in enumerate(calls)}
 
     def score(batch: Batch) -> list[pa.Table]:
@@ -367,18 +448,34 @@ def _score_every_call(con, spec, cycle, models, calls, rule_features):
         calls_in_batch = pa.array(batch.call_ids, pa.string())
         call_first = np.flatnonzero(np.diff(batch.utterance_call, prepend=-1))
         parts = []
-        for model, criteria, means, weights in models:
-            norms = model.norms(batch.counts)
-            # each utterance's words' push on the prediction (tf-idf x weight), per criterion
-            pushes = np.asarray(batch.utterance_counts @ weights)
-            text_part = np.add.reduceat(pushes, call_first, axis=0) / norms[:, None]
+        for model, criteria, means, weights, stacks in models:
+            scale = model.scale(np.diff(np.append(call_first, len(batch.utterance_call))))
+            # each utterance's learned score: its words' push on the prediction (counts x
+            # idf x weight over the square root of the call's utterances), per criterion;
+            # the call's prediction is their sum, plus the rules' part and the intercept
+            products = np.asarray(batch.utterance_counts @ weights)
+            pushes = products[:, : len(criteria)] / scale[batch.utterance_call][:, None]
+            scored = iter(range(len(criteria), products.shape[1]))
+            text_part = np.add.reduceat(pushes, call_first, axis=0)
             predictions = text_part + model.rules(features) @ model.rule_coef.T + model.intercept
-            pushes /= norms[batch.utterance_call][:, None]
+            all_levels = model.levels(predictions, low)
             for j, criterion in enumerate(criteria):
-                levels = to_level(predictions[:, j], low, high)
-                best = _strongest(
-                    pushes[:, j], levels >= means[j], batch.utterance_call, call_first
-                )
+                levels, push = all_levels[:, j], pushes[:, j]
+                stacked = stacks[j]
+                if stacked is not None:
+                    # the stack: the text prediction and the sum of the utterances'
+                    # probabilities of being a marked moment, each utterance's share of both
+                    chance = 1.0 / (
+                        1.0 + np.exp(-(products[:, next(scored)] + stacked.scorer.bias))
+                    )
+                    final = (
+                        stacked.intercept
+                        + stacked.text * predictions[:, j]
+                        + stacked.moments * np.add.reduceat(chance, call_first)
+                    )
+                    levels = to_levels(final, stacked.cuts, low)
+                    push = stacked.text * push + stacked.moments * chance
+                best = _strongest(push, levels >= means[j], batch.utterance_call, call_first)
                 parts.append(
                     pa.table(
                         {
@@ -388,7 +485,7 @@ def _score_every_call(con, spec, cycle, models, calls, rule_features):
                             "evidence_seq": batch.utterance_seq[best].astype(np.int64),
                             "evidence_start_ms": batch.utterance_start_ms[best],
                             "evidence_text": batch.utterance_text.take(best),
-                            "contribution": pushes[best, j],
+                            "contribution": push[best],
                         }
                     )
                 )
