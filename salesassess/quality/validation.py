@@ -38,11 +38,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import great_expectations as gx
-from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core.batch_definition import BatchDefinition
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
+from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
 from great_expectations.datasource.fluent import SQLDatasource
 
 from salesassess.engines.sql_dialect import DUCKDB, Dialect, using
@@ -266,6 +266,8 @@ def gx_context(root: Path) -> AbstractDataContext:
                 "show_how_to_buttons": False,
                 "store_backend": _filesystem(root / "data_docs"),
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # no profiling runs here: its section would only scan the results again
+                "site_section_builders": {"profiling": "0"},
             }
         },
         analytics_enabled=False,
@@ -291,8 +293,8 @@ def _site_lock(root: Path) -> Iterator[None]:
 class _Validated:
     outcomes: list[RuleOutcome]
     rows: int
-    page: str
     result_file: str
+    identifier: ValidationResultIdentifier
 
 
 def _example(row: dict[str, Any] | None, frame: Frame) -> dict[str, Any] | None:
@@ -382,7 +384,6 @@ def _validate_frame(
         gx.Checkpoint(
             name=partition,
             validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="data_docs", site_names=[DATA_DOCS_SITE])],
             result_format={
                 "result_format": "SUMMARY",
                 "partial_unexpected_count": PARTIAL_UNEXPECTED,
@@ -398,12 +399,10 @@ def _validate_frame(
         outcome, counted = _outcome(rule, frame, by_rule[rule.name])
         outcomes.append(outcome)
         rows = max(rows, counted or 0)
-    (site,) = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DATA_DOCS_SITE)
-    page = site["site_url"].removeprefix("file://")
     result_file = context.validation_results_store.store_backend.get_url_for_key(
         identifier.to_tuple()
     ).removeprefix("file://")
-    return _Validated(outcomes, rows, page, result_file)
+    return _Validated(outcomes, rows, result_file, identifier)
 
 
 def _close(context: AbstractDataContext) -> None:
@@ -445,6 +444,7 @@ def validate_suite(
     outcomes: list[RuleOutcome] = []
     failing_rows = rows_checked = 0
     page, result_files = index, []
+    identifiers: list[ValidationResultIdentifier] = []
     with _site_lock(root):
         context = gx_context(root)
         try:
@@ -452,16 +452,24 @@ def validate_suite(
                 if not any(rule.frame == frame_name for rule in suite.rules):
                     continue
                 validated = _validate_frame(context, tables, suite, frame_name, cycle)
+                identifiers.append(validated.identifier)
                 outcomes += validated.outcomes
                 result_files.append(validated.result_file)
                 failed = [outcome.failing_rows for outcome in validated.outcomes]
                 if frame_name == "rows":
-                    rows_checked, page = validated.rows, validated.page
+                    rows_checked = validated.rows
                     failing_rows += max(failed, default=0)
                 else:
                     failing_rows += sum(failed)
         finally:
             _close(context)
+        # the partition's pages and the index, once per suite (a build per frame would
+        # render the index once per frame)
+        context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=identifiers)
+        (site,) = context.get_docs_sites_urls(
+            resource_identifier=identifiers[0], site_name=DATA_DOCS_SITE
+        )
+        page = site["site_url"].removeprefix("file://")
 
     order = {rule.name: position for position, rule in enumerate(suite.rules)}
     outcomes.sort(key=lambda outcome: order[outcome.rule])
