@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -239,7 +240,12 @@ def gx_context(root: Path) -> AbstractDataContext:
     memory = {"class_name": "InMemoryStoreBackend"}
     styles = root / "plugins" / "custom_data_docs" / "styles"
     styles.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(OFFLINE_STYLES, styles / "data_docs_custom_styles.css")
+    css = styles / "data_docs_custom_styles.css"
+    if not css.is_file() or css.read_bytes() != OFFLINE_STYLES.read_bytes():
+        # written whole, then renamed: a check building its pages meanwhile reads either
+        temporary = css.with_name(f"{css.name}.{os.getpid()}")
+        shutil.copyfile(OFFLINE_STYLES, temporary)
+        os.replace(temporary, css)
     config = DataContextConfig(
         plugins_directory=str(root / "plugins"),
         stores={
@@ -278,7 +284,8 @@ def gx_context(root: Path) -> AbstractDataContext:
 
 @contextmanager
 def _site_lock(root: Path) -> Iterator[None]:
-    """One validation at a time updates the site (checks may run in parallel processes)."""
+    """One check at a time builds the site's pages and index (checks may run in parallel
+    processes)."""
     root.mkdir(parents=True, exist_ok=True)
     with (root / ".lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -443,33 +450,33 @@ def validate_suite(
 
     outcomes: list[RuleOutcome] = []
     failing_rows = rows_checked = 0
-    page, result_files = index, []
+    result_files: list[str] = []
     identifiers: list[ValidationResultIdentifier] = []
+    context = gx_context(root)
+    try:
+        for frame_name in suite.frames:
+            if not any(rule.frame == frame_name for rule in suite.rules):
+                continue
+            validated = _validate_frame(context, tables, suite, frame_name, cycle)
+            identifiers.append(validated.identifier)
+            outcomes += validated.outcomes
+            result_files.append(validated.result_file)
+            failed = [outcome.failing_rows for outcome in validated.outcomes]
+            if frame_name == "rows":
+                rows_checked = validated.rows
+                failing_rows += max(failed, default=0)
+            else:
+                failing_rows += sum(failed)
+    finally:
+        _close(context)
+    # the partition's pages and the index, once per suite (a build per frame would render
+    # the index once per frame); one check at a time writes the site
     with _site_lock(root):
-        context = gx_context(root)
-        try:
-            for frame_name in suite.frames:
-                if not any(rule.frame == frame_name for rule in suite.rules):
-                    continue
-                validated = _validate_frame(context, tables, suite, frame_name, cycle)
-                identifiers.append(validated.identifier)
-                outcomes += validated.outcomes
-                result_files.append(validated.result_file)
-                failed = [outcome.failing_rows for outcome in validated.outcomes]
-                if frame_name == "rows":
-                    rows_checked = validated.rows
-                    failing_rows += max(failed, default=0)
-                else:
-                    failing_rows += sum(failed)
-        finally:
-            _close(context)
-        # the partition's pages and the index, once per suite (a build per frame would
-        # render the index once per frame)
         context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=identifiers)
-        (site,) = context.get_docs_sites_urls(
-            resource_identifier=identifiers[0], site_name=DATA_DOCS_SITE
-        )
-        page = site["site_url"].removeprefix("file://")
+    (site,) = context.get_docs_sites_urls(
+        resource_identifier=identifiers[0], site_name=DATA_DOCS_SITE
+    )
+    page = site["site_url"].removeprefix("file://")
 
     order = {rule.name: position for position, rule in enumerate(suite.rules)}
     outcomes.sort(key=lambda outcome: order[outcome.rule])
