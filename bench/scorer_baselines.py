@@ -17,7 +17,7 @@ is the mean and the standard deviation over the 10 held-out halves, computed on 
 * ``product``: the product's learned scorer, run as the pipeline runs it
   (:func:`salesassess.scoring.learned_scorer.learn_and_score` on a DuckDB file holding
   the training half's human scores), its levels of the held-out half read back from
-  ``raw.auto_scores``;
+  ``raw.auto_scores``; ``product_unmarked``: the same without the marked moments;
 * ``tfidf_ridge``: tf-idf of the dialogue's word 1-2 grams + ridge, rounded;
 * ``char_ridge``: tf-idf of character 2-5 grams (within words) + ridge, rounded;
 * ``tfidf_ridge_thresholds``: the tf-idf ridge with thresholds fitted on its
@@ -166,9 +166,10 @@ class Corpus:
             if criterion in self.rules:
                 self.rules[criterion][call] = float(level)
 
-    def product(self, train: list[str], test: list[str], settings=None) -> dict:
+    def product(self, train: list[str], test: list[str], marks: bool = True) -> dict:
         """The product's levels of ``test`` per criterion, trained on ``train``'s human
-        scores (with their marked moments) as the pipeline trains it."""
+        scores (with their marked moments, unless ``marks`` is false) as the pipeline
+        trains it."""
         from salesassess.scoring.learned_scorer import LearnedSettings, learn_and_score
 
         con = self.con
@@ -182,16 +183,17 @@ class Corpus:
         con.executemany("insert into training values (?)", [(c,) for c in train])
         con.execute(
             "insert into raw.scores select $cycle, h.call_id, h.criterion_id, h.level, "
-            "'annotators', 'human', $version, timestamp '2026-09-30 00:00:00', m.start_ms "
+            "'annotators', 'human', $version, timestamp '2026-09-30 00:00:00', "
+            "case when $marks then m.start_ms end "
             "from human_levels h join training using (call_id) left join marked m "
             "on m.call_id = h.call_id and m.criterion_id = h.criterion_id",
-            {"cycle": CYCLE, "version": self.spec.rubric_version},
+            {"cycle": CYCLE, "version": self.spec.rubric_version, "marks": marks},
         )
         learn_and_score(
             con,
             self.spec,
             cycle=CYCLE,
-            settings=settings or LearnedSettings(min_scored_calls=min(50, len(train))),
+            settings=LearnedSettings(min_scored_calls=min(50, len(train))),
             signal_counts_table="_signal_counts",
             prefer_learned=True,
         )
@@ -228,7 +230,10 @@ def _logistic(x_train, y, x_test) -> np.ndarray:
     counts = np.bincount(y.astype(int))
     folds = max(2, min(5, int(counts[counts > 0].min())))
     with warnings.catch_warnings():
+        # lbfgs may stop at max_iter on a fold; scikit-learn 1.9 announces new defaults of
+        # LogisticRegressionCV (scoring, l1_ratios, attributes): this run keeps today's
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", FutureWarning)
         model = LogisticRegressionCV(
             Cs=list(LOGISTIC_CS),
             cv=StratifiedKFold(folds, shuffle=True, random_state=SEED),
@@ -256,12 +261,12 @@ def run(corpus: Corpus, folds: list, methods: list[str]) -> dict:
             for c in STRATEGIES:
                 levels = np.array([corpus.rules[c][i] for i in test])
                 results["rules"][c].append(measures(levels, human[c]))
-        if "product" in methods:
+        for name in [m for m in methods if m in ("product", "product_unmarked")]:
             started = time.perf_counter()
-            levels = corpus.product(train, test)
-            seconds["product"] += time.perf_counter() - started
+            levels = corpus.product(train, test, marks=name == "product")
+            seconds[name] += time.perf_counter() - started
             for c in STRATEGIES:
-                results["product"][c].append(measures(levels[c], human[c]))
+                results[name][c].append(measures(levels[c], human[c]))
         for name in [m for m in methods if m in BASELINES]:
             started = time.perf_counter()
             vectorizer, model = BASELINES[name]

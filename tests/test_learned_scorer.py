@@ -14,6 +14,8 @@ import yaml
 from sklearn.linear_model import Ridge
 
 from bench.persuasion_agreement import STRATEGIES, evaluate
+from bench.scorer_baselines import SEED as SPLIT_SEED
+from bench.scorer_baselines import splits
 from salesassess.scoring.auto_scorer import score_calls
 from salesassess.scoring.learned_model import (
     fit_model,
@@ -436,3 +438,17 @@ def test_marked_moments_train_an_utterance_scorer_whose_counts_score_the_calls(t
     assert all(abs(r[1] - human[r[0]]) <= 1 for r in unseen)
     # above the training mean, the evidence is a promised guarantee
     assert all("guarantee" in r[2] for r in rows if r[1] > 3)
+
+
+def test_the_benchmark_splits_are_fixed_halves_each_held_out_once_per_repeat():
+    ids = [f"d{i:03d}" for i in range(300)]
+    folds = splits(list(reversed(ids)))
+    assert len(folds) == 10
+    for r in range(5):
+        (train, test), (train2, test2) = folds[2 * r], folds[2 * r + 1]
+        assert (train, test) == (test2, train2)
+        assert len(train) == len(test) == 150 and sorted(train + test) == ids
+    # the seeds are fixed in code: the first repeat's first half is always the same
+    order = np.random.default_rng(SPLIT_SEED).permutation(300)
+    assert folds[0][0] == sorted(ids[i] for i in order[:150])
+    assert folds[0][0] != folds[2][0]
