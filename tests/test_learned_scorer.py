@@ -438,6 +438,26 @@ def test_marked_moments_train_an_utterance_scorer_whose_counts_score_the_calls(t
     assert all(abs(r[1] - human[r[0]]) <= 1 for r in unseen)
     # above the training mean, the evidence is a promised guarantee
     assert all("guarantee" in r[2] for r in rows if r[1] > 3)
+    # a follow-up window's copies of two unscored calls get the cycle model's levels,
+    # utterance scorer and stack included
+    window = f"{CYCLE}-followup"
+    copies = {"w94": calls["call_094"], "w95": calls["call_095"]}
+    con.executemany(
+        "insert into raw.utterances values (?, ?, ?, ?, ?, ?, null, ?)",
+        [
+            (window, call, seq, seq * 1000, seq * 1000 + 900, role, text)
+            for call, lines in copies.items()
+            for seq, (role, text) in enumerate(lines, start=1)
+        ],
+    )
+    score_calls(con, spec, cycle=window, rubric_version="1", signal_counts_table="_counts")
+    score_window_with_cycle_models(con, spec, window, CYCLE, signal_counts_table="_counts")
+    cycle_rows = {r[0]: r[1:] for r in rows}
+    assert con.execute(
+        "select call_id, score, evidence_text from raw.auto_scores "
+        "where cycle = $w and criterion_id = 'c0' order by call_id",
+        {"w": window},
+    ).fetchall() == [("w94", *cycle_rows["call_094"]), ("w95", *cycle_rows["call_095"])]
 
 
 def test_the_benchmark_splits_are_fixed_halves_each_held_out_once_per_repeat():
