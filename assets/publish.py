@@ -242,10 +242,24 @@ def export_parquet(published: Path, folder: Path) -> dict[str, int]:
                 key = "month" if table in CHECKIN_MARTS else "cycle"
                 out = version / table
                 if key in columns:
-                    con.execute(
-                        f"copy (select * from marts.{table} order by all) to {_literal(out)} "
-                        f"(format parquet, partition_by ({key}))"
-                    )
+                    # one plain copy per partition value (the value in the folder name
+                    # only, as partition_by writes it), not copy's partition_by: that
+                    # writes rows in the order the threads finish, so two runs' files of a
+                    # mart over one row group differ (issue 32); a plain copy keeps the
+                    # order by, and the same rows give the same bytes
+                    values = con.execute(
+                        f"select distinct {key} from marts.{table} order by 1"
+                    ).fetchall()
+                    for (value,) in values:
+                        part = out / f"{key}={'NULL' if value is None else value}"
+                        part.mkdir(parents=True)
+                        con.execute(
+                            f"copy (select * exclude ({key}) from marts.{table} "
+                            f"where {key} is not distinct from $value order by all) "
+                            f"to {_literal(part / 'data_0.parquet')} (format parquet)",
+                            {"value": value},
+                        )
+                    out.mkdir(exist_ok=True)
                 else:  # a table without the partition column: one file
                     out.mkdir()
                     con.execute(

@@ -140,7 +140,7 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
     paired_calls: dict[tuple, set[str]] = defaultdict(set)
     for version, criterion, comparison, call, a, b in con.execute(
         "select rubric_version, criterion_id, comparison, call_id, score_a, score_b "
-        "from intermediate.int_scorer_pairs where comparison is not null"
+        "from intermediate.int_scorer_pairs where comparison is not null order by all"
     ).fetchall():
         pairs[(version, criterion, comparison)].append((a, b))
         pairs[(version, "overall", comparison)].append((a, b))
@@ -152,7 +152,7 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         "from intermediate.int_reliability_scores s where exists (select 1 "
         "from intermediate.int_reliability_scores h where h.scorer_kind = 'human' "
         "and h.rubric_version = s.rubric_version and h.call_id = s.call_id "
-        "and h.criterion_id = s.criterion_id)"
+        "and h.criterion_id = s.criterion_id) order by all"
     ).fetchall()
     raters_of: dict[tuple, set[str]] = defaultdict(set)
     for version, criterion, call, scorer, kind, _ in scores:

@@ -51,7 +51,7 @@
         criterion_id,
         any_value(rubric_version) as rubric_version,
         any_value(scorer_kind) as score_source,
-        avg(score) as score,
+        {{ stable_avg('score') }} as score,
         count(*) as n_scorers
     from (
         select

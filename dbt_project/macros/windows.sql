@@ -56,7 +56,7 @@
     select
         rep_id,
         criterion_id,
-        avg(score) as followup_score,
+        {{ stable_avg('score') }} as followup_score,
         count(*) as n_followup_calls
     from (
         select

@@ -36,7 +36,7 @@ window_calls as (
 recent as (
     select
         rep_id,
-        avg(score) as checkin_score,
+        {{ stable_avg('score') }} as checkin_score,
         count(*) as n_checkin_calls,
         min(started_at) as first_call_at,
         max(started_at) as last_call_at

@@ -29,7 +29,7 @@ rep_scores as (
     select
         calls.rep_id,
         consolidated.criterion_id,
-        avg(consolidated.score) as rep_score,
+        {{ stable_avg('consolidated.score') }} as rep_score,
         count(*) as n_scored_calls,
         count(*) filter (where consolidated.score_source = 'auto') as n_auto_scored_calls,
         count(*) filter (
@@ -70,11 +70,23 @@ rep_grid as (
         on
             reps.rep_id = rep_scores.rep_id
             and criteria.criterion_id = rep_scores.criterion_id
+),
+
+team_benchmarks as (
+    select
+        team,
+        criterion_id,
+        {{ stable_avg('rep_score') }} as team_benchmark
+    from rep_grid
+    where in_team_benchmark
+    group by team, criterion_id
 )
 
 select
-    *,
-    avg(case when in_team_benchmark then rep_score end) over (
-        partition by team, criterion_id
-    ) as team_benchmark
+    rep_grid.*,
+    team_benchmarks.team_benchmark
 from rep_grid
+left join team_benchmarks
+    on
+        rep_grid.team = team_benchmarks.team
+        and rep_grid.criterion_id = team_benchmarks.criterion_id

@@ -68,7 +68,7 @@ select
     criteria.weight as current_weight,
     sample.opportunity_id,
     case when sample.is_won then 1 else 0 end as won,
-    avg(call_scores.score) as mean_score
+    {{ stable_avg('call_scores.score') }} as mean_score
 from sample
 inner join call_scores on sample.opportunity_id = call_scores.opportunity_id
 inner join criteria on call_scores.criterion_id = criteria.criterion_id

@@ -28,7 +28,7 @@ per_call as (
     select
         consolidated.call_id,
         count(*) as n_criteria_scored,
-        sum(consolidated.score * criteria.weight) / 100.0 as weighted_sum,
+        {{ stable_sum('consolidated.score * criteria.weight') }} / 100.0 as weighted_sum,
         case
             when min(consolidated.score_source) = max(consolidated.score_source)
                 then min(consolidated.score_source)

@@ -36,10 +36,11 @@ rep_weighted as (
     select
         rep_id,
         case
-            when count(rep_score) = count(*) then sum(rep_score * weight) / 100.0
+            when count(rep_score) = count(*) then {{ stable_sum('rep_score * weight') }} / 100.0
         end as weighted_score,
         case
-            when count(team_benchmark) = count(*) then sum(team_benchmark * weight) / 100.0
+            when count(team_benchmark) = count(*)
+                then {{ stable_sum('team_benchmark * weight') }} / 100.0
         end as team_weighted_score,
         {{ json_object_agg('criterion_id', 'rep_score') }} as criterion_scores,
         {{ json_object_agg('criterion_id', 'team_benchmark') }} as team_benchmarks

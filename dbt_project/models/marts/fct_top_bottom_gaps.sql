@@ -83,8 +83,9 @@ group_means as (
         any_value(criterion_scores.criterion_name) as criterion_name,
         any_value(criterion_scores.weight) as weight,
         any_value(groups.ranked_by) as ranked_by,
-        avg(criterion_scores.rep_score) filter (where groups.in_top) as top_mean,
-        avg(criterion_scores.rep_score) filter (where groups.in_bottom) as bottom_mean,
+        {{ stable_avg('case when groups.in_top then criterion_scores.rep_score end') }} as top_mean,
+        {{ stable_avg('case when groups.in_bottom then criterion_scores.rep_score end') }}
+            as bottom_mean,
         count(*) filter (where groups.in_top) as n_top_reps,
         count(*) filter (where groups.in_bottom) as n_bottom_reps
     from criterion_scores
