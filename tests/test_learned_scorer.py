@@ -30,7 +30,12 @@ from salesassess.scoring.learned_scorer import (
     learn_and_score,
     score_window_with_cycle_models,
 )
-from salesassess.scoring.learned_text import stored_in_call_order, tokens, transcript_batches
+from salesassess.scoring.learned_text import (
+    position_columns,
+    stored_in_call_order,
+    tokens,
+    transcript_batches,
+)
 from salesassess.scoring.scorer_spec import load_scorer
 
 CYCLE = "2026-Q3"
@@ -472,3 +477,16 @@ def test_the_benchmark_splits_are_fixed_halves_each_held_out_once_per_repeat():
     order = np.random.default_rng(SPLIT_SEED).permutation(300)
     assert folds[0][0] == sorted(ids[i] for i in order[:150])
     assert folds[0][0] != folds[2][0]
+
+
+def test_each_utterance_counts_once_in_its_fifth_of_the_call_by_speaker(tmp_path):
+    lines = [("rep", "hello"), ("prospect", "hi"), ("rep", "a b"), ("prospect", ""), ("rep", "c")]
+    con, _ = _warehouse(tmp_path, {"call_000": lines}, {"call_000": 1.0})
+    (made,) = list(transcript_batches(con, CYCLE))
+    counts = made.utterance_counts.tocsr()
+    position = position_columns()  # fifths 1-5 of the rep's block, then the prospect's
+    expected = [position[0], position[5 + 1], position[2], position[5 + 3], position[4]]
+    for row, column in enumerate(expected):
+        assert counts[row, column] == 1, row
+    # words + neighbouring pairs + the position: 1, 1, 2 + 1, 0, 1 terms, and 1 position each
+    assert np.diff(counts.indptr).tolist() == [2, 2, 4, 1, 2]

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import RidgeCV
 
 from salesassess.method.statistics import krippendorff_alpha, quadratic_weighted_kappa
-from salesassess.scoring.learned_text import WIDTH
+from salesassess.scoring.learned_text import WIDTH, position_columns
 
 SEED = 17
 FOLDS = 5
@@ -27,6 +27,7 @@ THRESHOLD_CANDIDATES = 40  # quantiles of the predictions tried as cut points
 MIN_MARKED = 10  # marked moments a criterion needs for its utterance scorer
 SMOOTHING = 1.0  # added to every column's count in the utterance scorer's log ratio
 STACK_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0)
+POSITION_COLUMNS = position_columns()
 DENSE_BLOCK_VALUES = 16_000_000  # values of a dense block of the kernel's frequent columns
 
 
@@ -321,9 +322,14 @@ class Stack:
 
 
 def _log_ratio(positive: np.ndarray, negative: np.ndarray, n_pos: int, n_neg: int) -> Moments:
+    """Naive Bayes log ratios of the words; an utterance's position in its call carries
+    none (every call has every position, so it would only say where reviewers tend to
+    mark)."""
     p = positive + SMOOTHING
     q = negative + SMOOTHING
-    return Moments(np.log(p / p.sum()) - np.log(q / q.sum()), float(np.log(n_pos / n_neg)))
+    weights = np.log(p / p.sum()) - np.log(q / q.sum())
+    weights[POSITION_COLUMNS] = 0.0
+    return Moments(weights, float(np.log(n_pos / n_neg)))
 
 
 def stack(

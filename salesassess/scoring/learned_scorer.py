@@ -6,7 +6,8 @@ cycle scored by humans (and by external scorers too when ``learned_scorer_use_ex
 is true; a call's target is the mean of its scores), a model learns the human level from:
 
 * **utterances** (:mod:`salesassess.scoring.learned_text`): each utterance's words and word
-  pairs, hashed into 2**18 columns per speaker (who speaks is part of the column), times
+  pairs and its fifth of the call, hashed into 2**18 columns per speaker (who speaks, and
+  where, is part of the column), times
   the inverse document frequency of the training calls. A linear weight per column gives
   every utterance a learned score; a call's text part is the **sum** of its utterances'
   scores over the square root of its utterance count, so a behaviour counts each time it
