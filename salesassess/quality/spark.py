@@ -49,6 +49,9 @@ class SparkTables:
             "dataframe": self.spark.sql(sql)
         }
 
+    def plain(self, value: Any) -> Any:
+        return _plain(value)
+
 
 def _plain(value: Any) -> Any:
     """A value Spark returned as DuckDB returns it: a struct as a dict, an instant (which

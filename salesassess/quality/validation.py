@@ -96,6 +96,8 @@ class Tables(Protocol):
         self, context: AbstractDataContext, name: str, sql: str
     ) -> tuple[BatchDefinition, dict[str, Any]]: ...
 
+    def plain(self, value: Any) -> Any: ...
+
 
 @dataclass(frozen=True)
 class WarehouseTables:
@@ -132,6 +134,10 @@ class WarehouseTables:
         assert isinstance(source, DuckDBDatasource)
         asset = source.add_query_asset(name, query=sql)
         return asset.add_batch_definition_whole_table("partition"), {}
+
+    def plain(self, value: Any) -> Any:
+        """A value of a failing row as GX read it (DuckDB's are already plain)."""
+        return value
 
 
 # --------------------------------------------------------------------------------------
@@ -304,12 +310,14 @@ class _Validated:
     identifier: ValidationResultIdentifier
 
 
-def _example(row: dict[str, Any] | None, frame: Frame) -> dict[str, Any] | None:
+def _example(row: dict[str, Any] | None, frame: Frame, tables: Tables) -> dict[str, Any] | None:
     """A failing row as the frame shows it (only its shown columns: a transcript's text
-    stays out)."""
+    stays out), its values as the engine's ``plain`` makes them."""
     if not row:
         return None
-    return {column: _jsonable(row[column]) for column in frame.columns if column in row}
+    return {
+        column: _jsonable(tables.plain(row[column])) for column in frame.columns if column in row
+    }
 
 
 def _exception(info: dict | None) -> str | None:
@@ -325,7 +333,7 @@ def _exception(info: dict | None) -> str | None:
     return None
 
 
-def _outcome(rule, frame: Frame, result) -> tuple[RuleOutcome, int | None]:
+def _outcome(rule, frame: Frame, result, tables: Tables) -> tuple[RuleOutcome, int | None]:
     """A rule's outcome from its GX expectation result, and the batch's row count when the
     expectation reports it."""
     expectation = rule.expectation
@@ -338,12 +346,12 @@ def _outcome(rule, frame: Frame, result) -> tuple[RuleOutcome, int | None]:
     elif expectation.kind == UNEXPECTED_ROWS:
         count = int(gx_result.get("observed_value") or 0)
         unexpected = (gx_result.get("details") or {}).get("unexpected_rows") or []
-        example = _example(unexpected[0] if unexpected else None, frame)
+        example = _example(unexpected[0] if unexpected else None, frame, tables)
         observed, text = count, f"{count} row(s) fail"
     elif "unexpected_count" in gx_result:
         count = int(gx_result["unexpected_count"] or 0)
         indexes = gx_result.get("partial_unexpected_index_list") or []
-        example = _example(indexes[0] if indexes else None, frame)
+        example = _example(indexes[0] if indexes else None, frame, tables)
         observed = gx_result.get("observed_value", f"{count} of {rows} unexpected")
         text = f"{count} row(s) of {rows} fail"
     else:
@@ -403,7 +411,7 @@ def _validate_frame(
     by_rule = {result.expectation_config.meta["rule"]: result for result in validation.results}
     outcomes, rows = [], 0
     for rule in rules:
-        outcome, counted = _outcome(rule, frame, by_rule[rule.name])
+        outcome, counted = _outcome(rule, frame, by_rule[rule.name], tables)
         outcomes.append(outcome)
         rows = max(rows, counted or 0)
     result_file = context.validation_results_store.store_backend.get_url_for_key(
