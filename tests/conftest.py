@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import FIXTURE_PARTITION, FIXTURES, ROOT, SMALL_LANDING, materialize_cycle, query  # noqa: F401 (older imports)
+from tests.helpers import FIXTURES, ROOT, SMALL_LANDING
 
 # The adapter tests' sources.yaml files name exports among the fixtures and in temporary
 # folders: the operator's allow-list (tests/landing/test_inputs.py checks the confinement itself).

@@ -1,6 +1,6 @@
 """The engine resource's DuckDB-side steps, without Spark: which raw Parquet files a run
 writes, and how rows collected from Spark land in the warehouse (the Spark steps
-themselves run in tests/test_spark.py)."""
+themselves run in tests/engines/test_spark.py)."""
 
 from __future__ import annotations
 

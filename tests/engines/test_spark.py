@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 pytest.importorskip("pyspark", reason="the spark extra: pip install -e '.[spark]'")
 pytestmark = pytest.mark.spark

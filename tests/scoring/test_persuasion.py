@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from bench.persuasion_agreement import STRATEGIES
-from tests.conftest import ROOT, materialize_cycle, query
+from tests.helpers import ROOT, materialize_cycle, query
 
 DATASET = ROOT / "data" / "external" / "persuasionforgood"
 TEMPLATE = ROOT / "rubrics" / "templates" / "persuasion.yaml"

@@ -22,7 +22,7 @@ from salesassess.quality.data_docs import data_docs_dir, data_docs_index
 from salesassess.quality.gx_duckdb import DuckDBExecutionEngine
 from salesassess.quality.validation import run_quality
 from tests.helpers import FIXTURE_PARTITION, SMALL_LANDING
-from tests.test_browser import chromium
+from tests.publishing.test_browser import chromium
 
 WINDOW = cycle_window(FIXTURE_PARTITION)
 DUPLICATE = "insert into raw.calls select * from raw.calls where call_id = 'c1'"

@@ -30,7 +30,7 @@ from salesassess.quality.validation import (
     data_docs_index,
     run_quality,
 )
-from tests.conftest import FIXTURE_PARTITION
+from tests.helpers import FIXTURE_PARTITION
 
 WINDOW = cycle_window(FIXTURE_PARTITION)
 CHECKED = {
