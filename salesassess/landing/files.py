@@ -35,7 +35,6 @@ import codecs
 import csv
 import io
 import json
-import os
 import re
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -55,6 +54,7 @@ from salesassess.landing.rows import (
     scan_records,
     without_records,
 )
+from salesassess.platform.environment import inside_allowed_folders
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 HEADER_BYTES = 1 << 20  # a CSV header record must end within the file's first MiB
@@ -94,19 +94,10 @@ def landing_files(landing_dir: Path, kind: str) -> list[Path]:
     return files
 
 
-def allowed_folders(landing_dir: Path) -> list[Path]:
-    """Where landing files may resolve to, links followed: the landing folder and the
-    folders ``ASSESSMENT_SOURCES_ALLOW`` lists (separated by ``os.pathsep``)."""
-    extra = os.environ.get("ASSESSMENT_SOURCES_ALLOW") or ""
-    folders = [landing_dir] + [Path(value).expanduser() for value in extra.split(os.pathsep)]
-    return [folder.resolve() for folder in folders if str(folder) not in ("", ".")]
-
-
 def confine(path: Path, landing_dir: Path) -> None:
     """Refuse a landing file that resolves (links followed) outside the allowed folders,
     before anything of it is read: ``reps_x.csv -> /etc/passwd`` is not landing data."""
-    real = path.resolve()
-    if not any(real.is_relative_to(folder) for folder in allowed_folders(landing_dir)):
+    if not inside_allowed_folders(path, landing_dir):
         raise LandingError(
             path,
             "path_inside_landing",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from salesassess.platform.environment import inside_allowed_folders
 from salesassess.platform.yaml_input import load_yaml_file
 
 MIN_CRITERIA = 4
@@ -203,6 +204,14 @@ def rubric_files(landing_dir: Path) -> list[Path]:
     folder = landing_dir / "rubrics"
     if folder.is_dir():
         found += sorted(p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"})
+    for file in found:
+        if not inside_allowed_folders(file, landing_dir):
+            raise RubricError(
+                file,
+                "path_inside_landing",
+                "the file is a link to a file outside the landing folder, so it is not read; "
+                "an operator can allow other folders with ASSESSMENT_SOURCES_ALLOW",
+            )
     return found
 
 

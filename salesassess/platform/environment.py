@@ -110,3 +110,23 @@ def dbt_project_dir() -> Path:
         )
         staging.rename(target)
     return target
+
+
+ALLOW_VARIABLE = "ASSESSMENT_SOURCES_ALLOW"
+
+
+def allowed_folders(landing_dir: Path) -> list[Path]:
+    """Where the files a run reads (landing files, rubrics, exports a ``sources.yaml`` names)
+    may resolve to, links followed: the landing folder and the folders
+    ``ASSESSMENT_SOURCES_ALLOW`` lists (separated by ``os.pathsep``)."""
+    extra = os.environ.get(ALLOW_VARIABLE) or ""
+    folders = [landing_dir] + [Path(value).expanduser() for value in extra.split(os.pathsep)]
+    return [folder.resolve() for folder in folders if str(folder) not in ("", ".")]
+
+
+def inside_allowed_folders(path: Path, landing_dir: Path) -> bool:
+    """Whether ``path`` resolves (links followed) inside the landing folder or an allowed one."""
+    real = path.resolve()
+    return any(
+        real == folder or real.is_relative_to(folder) for folder in allowed_folders(landing_dir)
+    )

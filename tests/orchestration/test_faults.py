@@ -24,6 +24,7 @@ from salesassess.landing.files import LandingError
 from salesassess.landing.ingest import ingest_kind
 from salesassess.landing.rows import MAX_COLUMNS, MAX_ROW_BYTES
 from salesassess.method.calendar import cycle_window
+from salesassess.method.rubric import RubricError, load_rubrics
 from tests.helpers import FIXTURE_PARTITION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,6 +194,26 @@ def test_a_landing_file_linked_outside_the_landing_folder_is_refused_unread(
         f"{landing / 'reps_x.csv'}: rule path_inside_landing: the file is a link to a file "
         "outside the landing folder, so it is not read; an operator can allow other folders "
         "with ASSESSMENT_SOURCES_ALLOW"
+    )
+
+
+@pytest.mark.parametrize("name", ["rubric.yaml", "rubrics/2027.yaml"])
+def test_a_rubric_linked_outside_the_landing_folder_is_refused_unread(
+    tmp_path, landing, monkeypatch, name
+):
+    monkeypatch.setenv("ASSESSMENT_SOURCES_ALLOW", "")  # the tests allow the temp folder
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    link = landing / name
+    link.parent.mkdir(exist_ok=True)
+    link.symlink_to(secret)
+
+    with pytest.raises(RubricError) as caught:
+        load_rubrics(landing)
+    assert str(caught.value) == (
+        f"{link}: rule path_inside_landing: the file is a link to a file outside the landing "
+        "folder, so it is not read; an operator can allow other folders with "
+        "ASSESSMENT_SOURCES_ALLOW"
     )
 
 

@@ -46,7 +46,7 @@ from salesassess.engines.warehouse import rollback
 from salesassess.landing.adapters import gong, hubspot, persuasion, salesforce, transcripts
 from salesassess.landing.adapters.base import AdapterError, Source
 from salesassess.landing.contract import KINDS
-from salesassess.platform.environment import PROJECT_ROOT
+from salesassess.platform.environment import PROJECT_ROOT, allowed_folders
 from salesassess.platform.yaml_input import load_yaml_file
 
 CONFIG_NAMES = ("sources.yaml", "sources.yml")
@@ -131,19 +131,11 @@ def _source(config: Path, kind: str, entry: object, number: int) -> Source:
     return source
 
 
-def allowed_folders(config: Path) -> list[Path]:
-    """Where exports may be read: the configuration's folder (the landing folder) and the
-    folders ``ASSESSMENT_SOURCES_ALLOW`` lists (separated by ``os.pathsep``)."""
-    extra = os.environ.get("ASSESSMENT_SOURCES_ALLOW") or ""
-    folders = [config.parent] + [Path(value).expanduser() for value in extra.split(os.pathsep)]
-    return [folder.resolve() for folder in folders if str(folder) not in ("", ".")]
-
-
 def confine_paths(source: Source, config: Path, where: str) -> None:
     """Refuse a source whose export (or a path option: a text with a ``/`` or naming an
     existing file) resolves, links followed, outside the allowed folders: a sources file
     must not make the landing read ``../../etc/passwd``."""
-    folders = allowed_folders(config)
+    folders = allowed_folders(config.parent)
     candidates = [("path", source.path)] + [
         (name, source.option_path(name))
         for name, value in source.options.items()
