@@ -38,9 +38,9 @@ FOLLOWUP_CALLS = [
 PRIMARY = {"r1": "d", "r2": "a"}
 
 
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("followup_landing")
+def write_followup_landing(folder: Path) -> Path:
+    """The small landing with the follow-up window's calls, their scores on each rep's
+    primary criterion and r1's coaching session."""
     shutil.copytree(SMALL_LANDING, folder, dirs_exist_ok=True)
     with (folder / "calls.csv").open("a") as calls:
         for call, rep, started, _ in FOLLOWUP_CALLS:
@@ -52,6 +52,11 @@ def landing(tmp_path_factory):
         "rep_id,cycle,criterion_id,delivered_on,coach_id\nr1,2026-Q3,d,2026-10-05,m1\n"
     )
     return folder
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory):
+    return write_followup_landing(tmp_path_factory.mktemp("followup_landing"))
 
 
 @pytest.fixture(scope="module")

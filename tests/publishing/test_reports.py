@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import ROOT, SMALL_LANDING, materialize_cycle
-from tests.method.test_followup import FOLLOWUP_CALLS, PRIMARY, run_followup
+from tests.helpers import ROOT, materialize_cycle
+from tests.method.test_followup import run_followup, write_followup_landing
 
 SCRIPT_NAME = "<script>alert('x')</script>"
 SQL_NAME = "'; drop table --"
@@ -60,22 +60,13 @@ def page_text(path: Path) -> str:
 
 
 def write_landing(folder: Path) -> Path:
-    shutil.copytree(SMALL_LANDING, folder, dirs_exist_ok=True)
+    write_followup_landing(folder)
     (folder / "reps.csv").write_text(
         "rep_id,rep_name,manager_id,team,region\n"
         "r1,Ana Silva,m1,t,west\n"
         f'r2,"{SCRIPT_NAME}",m1,t,east\n'
         f"r3,{SQL_NAME},{ESCAPING_MANAGER},t,west\n",
         encoding="utf-8",
-    )
-    with (folder / "calls.csv").open("a") as calls:
-        for call, rep, started, _ in FOLLOWUP_CALLS:
-            calls.write(f"{call},{rep},{started},600,\n")
-    with (folder / "scores.csv").open("a") as scores:
-        for call, rep, _, score in FOLLOWUP_CALLS:
-            scores.write(f"{call},{PRIMARY[rep]},{score},h1,human,\n")
-    (folder / "coaching_sessions.csv").write_text(
-        "rep_id,cycle,criterion_id,delivered_on,coach_id\nr1,2026-Q3,d,2026-10-05,m1\n"
     )
     return folder
 
