@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from salesassess.engines.warehouse import connect
 from tests.helpers import FIXTURES, ROOT, SMALL_LANDING
 
 # The adapter tests' sources.yaml files name exports among the fixtures and in temporary
@@ -56,3 +57,10 @@ def adapted_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSESSMENT_ADAPTED_DIR", str(tmp_path / "adapted"))
     monkeypatch.delenv("ASSESSMENT_SOURCES", raising=False)
     return tmp_path / "adapted"
+
+
+@pytest.fixture
+def con(tmp_path):
+    """A connection to a fresh warehouse file in the test's temporary folder."""
+    with connect(tmp_path / "warehouse.duckdb") as connection:
+        yield connection

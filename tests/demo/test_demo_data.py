@@ -15,8 +15,8 @@ import yaml
 
 from salesassess.demo.data import DEFAULT_RUBRIC, OUTPUT_FILES, generate, main
 from salesassess.demo.model import latest_complete_quarter
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"seed": 7, "reps": 6, "calls_per_rep": 12, "quarters": 2, "last_quarter": "2026-07-01"}
 DATA_START = pd.Timestamp("2026-04-01", tz="UTC")
 LAST_QUARTER = (pd.Timestamp("2026-07-01", tz="UTC"), pd.Timestamp("2026-10-01", tz="UTC"))

@@ -26,7 +26,7 @@ from salesassess.landing.files import landing_files
 from salesassess.landing.ingest import ingest_kind, store_rubrics
 from salesassess.method.rubric import load_rubric_file, load_rubrics
 from salesassess.scoring.scorer_spec import load_scorer
-from tests.helpers import FIXTURES, SMALL_LANDING, pick, source
+from tests.helpers import FIXTURES, ROOT, SMALL_LANDING, pick, source
 
 ADAPTERS = FIXTURES / "adapters"
 GONG = ADAPTERS / "gong"
@@ -293,7 +293,7 @@ def test_persuasion_order_derived_times_managers_and_outcomes():
 
 
 def test_persuasion_rubric_template_scores_every_criterion():
-    template = Path(__file__).resolve().parents[2] / "rubrics" / "templates" / "persuasion.yaml"
+    template = ROOT / "rubrics" / "templates" / "persuasion.yaml"
     rubric = load_rubric_file(template)
     assert [(c.id, c.weight) for c in rubric.criteria] == [
         ("rapport_discovery", 15),

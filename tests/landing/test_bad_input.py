@@ -26,7 +26,6 @@ import duckdb
 import pytest
 import yaml
 
-from salesassess.engines.warehouse import connect
 from salesassess.landing.files import LandingError
 from salesassess.landing.ingest import FileCounts, ingest_kind, store_rubrics
 from salesassess.method.calendar import cycle_window
@@ -52,12 +51,6 @@ def landing(tmp_path) -> Path:
     shutil.copy(SMALL_LANDING / "rubric.yaml", folder / "rubric.yaml")
     (folder / "reps.csv").write_text(REPS)
     return folder
-
-
-@pytest.fixture
-def con(tmp_path):
-    with connect(tmp_path / "warehouse.duckdb") as connection:
-        yield connection
 
 
 def ingest(con, landing: Path, kind: str, partition: str = FIXTURE_PARTITION) -> list[FileCounts]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SMALL_LANDING, materialize_cycle, query
+from tests.helpers import ROOT, SMALL_LANDING, materialize_cycle, query
 
 FOLLOWUP_CALLS = [
     # call, rep, started_at, score on the rep's primary criterion
@@ -220,7 +220,7 @@ def test_dbt_unit_tests_pass(environment, warehouse):
     assert run_followup(environment["patch"], "2026-11-04").success
     assert run_checkin(environment["patch"], "2026-11-04").success
     dbt = Path(sys.executable).parent / "dbt"
-    project = Path(__file__).resolve().parents[2] / "dbt_project"
+    project = ROOT / "dbt_project"
     completed = subprocess.run(
         [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", "."],
         cwd=project,

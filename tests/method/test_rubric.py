@@ -1,13 +1,12 @@
 """Step 1: rubric validation names the file, the criterion and the rule broken."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from salesassess.method.rubric import RubricError, load_rubric_file, load_rubrics
+from tests.helpers import ROOT
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "rubrics" / "templates"
+TEMPLATES = ROOT / "rubrics" / "templates"
 
 
 def _criteria(weights):

@@ -19,15 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from salesassess.engines.warehouse import connect
 from salesassess.landing.files import LandingError
 from salesassess.landing.ingest import ingest_kind
 from salesassess.landing.rows import MAX_COLUMNS, MAX_ROW_BYTES
 from salesassess.method.calendar import cycle_window
 from salesassess.method.rubric import RubricError, load_rubrics
-from tests.helpers import FIXTURE_PARTITION
+from tests.helpers import FIXTURE_PARTITION, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 Q3 = cycle_window(FIXTURE_PARTITION)  # 2026-Q3
 REPS = "rep_id,rep_name,manager_id\nr1,Ana Silva,m1\nr2,Ben Okafor,m1\n"
 CALLS_HEADER = "call_id,rep_id,started_at,duration_s\n"
@@ -41,12 +39,6 @@ def landing(tmp_path) -> Path:
     folder.mkdir()
     (folder / "reps.csv").write_text(REPS)
     return folder
-
-
-@pytest.fixture
-def con(tmp_path):
-    with connect(tmp_path / "warehouse.duckdb") as connection:
-        yield connection
 
 
 def ingest(con, landing: Path, kind: str):

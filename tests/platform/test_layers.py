@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT
+
 DOMAIN = ROOT / "salesassess"
 FORBIDDEN_IN_DOMAIN = ("dagster", "dagster_dbt", "dagster_webserver", "assets", "orchestration")
 # salesassess's subpackages from the bottom up, following the data: each may import the ones

@@ -12,8 +12,8 @@ import yaml
 from salesassess.method.rubric import RubricError, load_rubric_file, parse_rubric
 from salesassess.scoring.auto_scorer import OUTPUT_COLUMNS, score_calls
 from salesassess.scoring.scorer_spec import load_scorer, parse_scorer
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "rubrics" / "templates"
 CYCLE = "2026-Q3"
 
