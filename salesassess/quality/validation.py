@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -47,7 +48,7 @@ from great_expectations.data_context.types.resource_identifiers import Validatio
 from great_expectations.datasource.fluent import SQLDatasource
 
 from salesassess.engines.sql_dialect import DUCKDB, Dialect, using
-from salesassess.engines.warehouse import connect, duckdb_settings, execute_named, table_exists
+from salesassess.engines.warehouse import connect, duckdb_settings, execute_named
 from salesassess.method.calendar import CycleWindow
 from salesassess.quality.data_docs import data_docs_dir, data_docs_index
 from salesassess.quality.expectations import ERROR, UNEXPECTED_ROWS, WARN, Frame, Reference, Suite
@@ -72,6 +73,8 @@ __all__ = [
 #: example rows and unexpected values GX reports per expectation (its Data Docs show them)
 PARTIAL_UNEXPECTED = 10
 DATA_DOCS_SITE = "warehouse"
+#: validation results the site's index lists, the latest first (older pages stay in the site)
+INDEX_VALIDATIONS = 50
 #: the styles that make the Data Docs pages read well offline (GX inlines them in each page)
 OFFLINE_STYLES = Path(__file__).with_name("data_docs_offline.css")
 
@@ -113,8 +116,16 @@ class WarehouseTables:
             return execute_named(con, sql, {"cycle": cycle}).fetchall()
 
     def has_table(self, table: str) -> bool:
+        return table in self.catalogue
+
+    @cached_property
+    def catalogue(self) -> frozenset[str]:
+        """The warehouse's tables and views (``schema.name``), read once per check."""
         with connect(self.path, read_only=True) as con:
-            return table_exists(con, table)
+            listed = con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables"
+            ).fetchall()
+        return frozenset(name for (name,) in listed)
 
     def batch(
         self, context: AbstractDataContext, name: str, sql: str
@@ -239,6 +250,11 @@ def _filesystem(base: Path) -> dict[str, Any]:
     return {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(base)}
 
 
+def _view(name: str) -> dict[str, str]:
+    """A Data Docs view of :mod:`salesassess.quality.gx_views` (templates compiled once)."""
+    return {"module_name": "salesassess.quality.gx_views", "class_name": name}
+
+
 def gx_context(root: Path) -> AbstractDataContext:
     """An ephemeral GX context whose suites, validation results and Data Docs are files
     under ``root`` (checkpoints and validation definitions live for one validation), and
@@ -277,9 +293,19 @@ def gx_context(root: Path) -> AbstractDataContext:
                 "class_name": "SiteBuilder",
                 "show_how_to_buttons": False,
                 "store_backend": _filesystem(root / "data_docs"),
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                # no profiling runs here: its section would only scan the results again
-                "site_section_builders": {"profiling": "0"},
+                "site_index_builder": {
+                    "class_name": "DefaultSiteIndexBuilder",
+                    "view": _view("CompiledOnceIndexPageView"),
+                    # GX reads every result it lists: a bounded index keeps a check's cost
+                    # from growing with the warehouse's history
+                    "validation_results_limit": INDEX_VALIDATIONS,
+                },
+                "site_section_builders": {
+                    "expectations": {"view": _view("CompiledOncePageView")},
+                    "validations": {"view": _view("CompiledOncePageView")},
+                    # no profiling runs here: its section would only scan the results again
+                    "profiling": "0",
+                },
             }
         },
         analytics_enabled=False,

@@ -154,3 +154,35 @@ def test_demo_plants_a_fault_that_gx_catches(warehouse, monkeypatch, capsys):
     copy = warehouse.with_name(planted_fault.COPY)
     assert page.startswith(str(data_docs_dir(copy))) and Path(page).is_file()
     assert warehouse.read_bytes() == before
+
+
+def test_data_docs_views_compile_gx_templates_once_and_render_as_gx_does(warehouse, monkeypatch):
+    """The site's views are GX's with a bytecode cache the process shares: a second view
+    compiles none of GX's templates, and renders the page GX's own view renders."""
+    import jinja2
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    from salesassess.quality.gx_views import CompiledOncePageView
+    from salesassess.quality.validation import gx_context
+
+    result = run_quality(warehouse, "raw.calls", WINDOW)
+    context = gx_context(data_docs_dir(warehouse))
+    file = result.validation_results[0]
+    validation = context.validation_results_store.deserialize(Path(file).read_text())
+    compiled = []
+    original = jinja2.Environment.compile
+
+    def counted(self, *args, **kwargs):
+        compiled.append(args[1] if len(args) > 1 else kwargs.get("name"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    # a page's document is escaped in place as it renders: one document per page
+    cached_page = CompiledOncePageView().render(ValidationResultsPageRenderer().render(validation))
+    assert compiled == []
+    gx_page = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(validation))
+    assert len(compiled) > 10  # GX's own view compiles its templates again
+    # the pages differ only in their build time and the random ids of collapsible blocks
+    varying = re.compile(r"\d{8}T\d{6}\.\d{6}Z|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+    assert varying.sub("-", cached_page) == varying.sub("-", gx_page)
