@@ -17,10 +17,18 @@ tree, and how far above the process's start (Python, Dagster, the definitions) i
 `--workdir` keeps the generated quarter (and the last warehouse) for the next run;
 `--only` runs some steps again on it.
 
+Beside the steps, the floor (`bench/floor.py`, issue 31): the same quarter's work written
+plainly in bare DuckDB, run in the same run on the same landing folder after the steps, and
+checked against the product's marts. Each step is printed beside its floor with the ratio
+(`reports 250.5 s, floor 9.1 s, 27.5x`), then the totals, dbt's fixed start-up (a dbt run
+of one view, timed once) and the issue's targets: the whole job within 3x the floor's total
+and under 240 s at 1,000,000 calls, no step above 5x its floor except dbt's start-up.
+
 `--scale 400x250,2000x250,4000x250` (the last line of `make bench`): the steps once per
 size, 100,000, 500,000 and 1,000,000 calls in the quarter, then the scale targets: the
 highest peak of any step under 4 GB at 500,000 calls and under 6 GB at 1,000,000, and ten
-times the calls in no more than twelve times the time. Exits 1 when a target is missed.
+times the calls in no more than twelve times the time, and the floor's targets. Exits 1
+when a target is missed.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ import psutil
 from bench.phase import STEPS
 from salesassess.demo.data import generate
 from salesassess.method.calendar import cycle_window
+from salesassess.platform.environment import dbt_project_dir
 
 PARTITION = "2026-07-01"
 
@@ -167,6 +176,9 @@ def steps(
         done.write_text(json.dumps(counts))
     chosen = [step for step in STEPS if not only or step in only]
     results: dict[str, list[tuple[float, int, int]]] = {step: [] for step in chosen}
+    floors: list[dict] = []
+    startup = None
+    print(f"load before the steps: {load()}", flush=True)
     for run in range(runs):
         # --only: the steps again on the warehouse kept by the last run (each replaces its
         # partition)
@@ -179,6 +191,16 @@ def steps(
             results[step].append(run_step([*command, "--partition", PARTITION], env))
             seconds, peak, _ = results[step][-1]
             print(f"run {run + 1} {step}: {seconds:.1f} s, peak {peak / 2**20:.0f} MB", flush=True)
+        if not only:
+            floors.append(run_floor(landing, workdir, warehouse, env))
+            print(
+                f"run {run + 1} floor: {sum(floors[-1]['seconds'].values()):.1f} s, "
+                f"peak {floors[-1]['peak'] / 2**20:.0f} MB, "
+                f"{floors[-1]['mismatched']} mismatched rows, load {load()}",
+                flush=True,
+            )
+            if run == 0:
+                startup = dbt_startup(env)
         if not only and (run < runs - 1 or not keep):  # --workdir keeps the last warehouse
             warehouse.unlink()
     calls = counts.get("calls.csv", 0)
@@ -193,11 +215,133 @@ def steps(
         print(f"{step:<26} {seconds:>9.1f} {peak / 2**20:>12.0f} {above / 2**20:>15.0f}")
     worst = max(results, key=lambda step: max(m[1] for m in results[step]))
     print(f"{'all steps':<26} {total:>9.1f}   highest peak: {worst}")
+    calls = quarter_calls(workdir / f"warehouse_{0 if only else runs - 1}.duckdb", counts)
+    product = {
+        step: statistics.median(m[0] for m in measured) for step, measured in results.items()
+    }
     return {
-        "calls": quarter_calls(workdir / f"warehouse_{0 if only else runs - 1}.duckdb", counts),
+        "calls": calls,
         "seconds": total,
         "peak": max(m[1] for measured in results.values() for m in measured),
+        "floor": beside_floor(product, floors, startup, calls) if floors else None,
     }
+
+
+def load() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def run_floor(landing: Path, workdir: Path, warehouse: Path, env: dict[str, str]) -> dict:
+    """The floor on the same landing folder, checked against the product's warehouse: its
+    seconds per stage, peak memory and mismatched rows."""
+    command = [sys.executable, "-m", "bench.floor", "--landing", str(landing)]
+    command += ["--partition", PARTITION, "--out", str(workdir / "floor")]
+    _, peak, output = measure([*command, "--compare", str(warehouse)], env)
+    for line in output.splitlines():
+        if line.startswith(("compare ", "learned scorer")):
+            print(f"  {line}")
+    found = json.loads(re.search(r"FLOOR_STAGES (.*)", output).group(1))
+    return {**found, "peak": peak}
+
+
+def dbt_startup(env: dict[str, str]) -> float | None:
+    """Seconds of a dbt run of one view (stg_raw__reps, rebuilt as it is) on the product's
+    warehouse: dbt's fixed start-up (the process, its parse, the adapter), which every
+    marts step pays whatever the data."""
+    project = dbt_project_dir()
+    dbt = Path(sys.executable).parent / "dbt"
+    with tempfile.TemporaryDirectory(prefix="dbt_startup_") as target:
+        parsed = project / "target" / "partial_parse.msgpack"
+        if parsed.exists():  # as the Dagster runs do: dbt's partial parse is reused
+            (Path(target) / "partial_parse.msgpack").write_bytes(parsed.read_bytes())
+        command = [str(dbt), "run", "--select", "stg_raw__reps", "--profiles-dir", str(project)]
+        command += ["--target-path", target, "--log-path", target, "--vars"]
+        command += [json.dumps(cycle_window(PARTITION).dbt_vars())]
+        started = time.perf_counter()
+        try:
+            measure(command, env, cwd=project)
+        except SystemExit as failed:  # stated as unknown, the steps' figures still stand
+            print(f"dbt's start-up not measured: {str(failed)[-300:]}")
+            return None
+        return time.perf_counter() - started
+
+
+#: the floor's targets (issue 31): the whole job within this many times the floor's total
+#: and under WHOLE_SECONDS at WHOLE_AT calls; no step above STEP_RATIO times its floor
+WHOLE_RATIO, WHOLE_SECONDS, WHOLE_AT, STEP_RATIO = 3.0, 240.0, 1_000_000, 5.0
+
+
+def beside_floor(
+    product: dict[str, float], floors: list[dict], startup: float | None, calls: int
+) -> dict:
+    """Each step beside its floor (medians over the runs), the totals and the targets;
+    returns the ratios and how many targets were missed."""
+    floor = {
+        stage: statistics.median(run["seconds"][stage] for run in floors)
+        for stage in floors[0]["seconds"]
+    }
+    runs = len(floors)
+    figures = f"medians of {runs} runs each" if runs > 1 else "one run each"
+    print(
+        f"\nSteps beside their floor (bench/floor.py: the same work in bare DuckDB, after "
+        f"the steps on the same landing folder; {figures}; load now {load()})"
+    )
+    ratios = {}
+    for step, seconds in product.items():
+        below = floor.get(step)
+        ratio = seconds / below if below else None
+        ratios[step] = ratio
+        shown = f"{ratio:.1f}x" if ratio is not None else "-"
+        print(f"{step:<26} {seconds:>7.1f} s, floor {below or 0:>6.2f} s, {shown:>7}")
+    whole, floor_total = sum(product.values()), sum(floor[s] for s in product if s in floor)
+    print(
+        f"{'whole assess_cycle':<26} {whole:>7.1f} s, floor {floor_total:>6.2f} s, "
+        f"{whole / floor_total:>6.1f}x"
+    )
+    mismatched = max(run["mismatched"] for run in floors)
+    print(
+        f"floor peak {max(run['peak'] for run in floors) / 2**30:.2f} GiB; its check against the "
+        f"product's marts: {mismatched} mismatched rows"
+    )
+    missed = 0 if mismatched == 0 else 1
+    if startup is not None:
+        marts = product.get("marts", 0.0)
+        print(
+            f"dbt's fixed start-up: {startup:.1f} s (a dbt run of one view, one run); "
+            f"marts without it {marts - startup:.1f} s, floor {floor.get('marts', 0):.2f} s, "
+            f"{(marts - startup) / floor['marts'] if floor.get('marts') else 0:.1f}x"
+        )
+    at = f"at {calls:,} calls"
+    if calls >= WHOLE_AT:
+        ok = whole <= WHOLE_RATIO * floor_total
+        missed += not ok
+        print(
+            f"target: whole job within {WHOLE_RATIO:.0f}x the floor's total {at}: "
+            f"{whole / floor_total:.1f}x {'ok' if ok else 'MISSED'}"
+        )
+        ok = whole < WHOLE_SECONDS
+        missed += not ok
+        print(
+            f"target: whole job under {WHOLE_SECONDS:.0f} s {at}: {whole:.1f} s "
+            f"{'ok' if ok else 'MISSED'}"
+        )
+    else:
+        print(
+            f"(whole job {whole / floor_total:.1f}x its floor {at}; the targets of "
+            f"{WHOLE_RATIO:.0f}x and {WHOLE_SECONDS:.0f} s are set at {WHOLE_AT:,} calls)"
+        )
+    dbt_apart = {"marts": product.get("marts", 0.0) - (startup or 0.0)}
+    above = [
+        f"{step} {(dbt_apart.get(step, seconds)) / floor[step]:.1f}x"
+        for step, seconds in product.items()
+        if floor.get(step) and dbt_apart.get(step, seconds) > STEP_RATIO * floor[step]
+    ]
+    missed += bool(above)
+    print(
+        f"target: no step above {STEP_RATIO:.0f}x its floor (marts without dbt's start-up): "
+        + (f"MISSED ({', '.join(above)})" if above else "ok")
+    )
+    return {"ratios": ratios, "missed": missed, "floor_seconds": floor_total}
 
 
 def quarter_calls(warehouse: Path, counts: dict[str, int]) -> int:
@@ -241,6 +385,13 @@ def scale(sizes: Sequence[str], workdir: Path) -> int:
             f"{result['calls']:>10,} {result['seconds']:>12.1f} {result['peak'] / 2**30:>16.2f} "
             f"{shown:>10} {'ok' if ok else 'MISSED':>5}"
         )
+    for result in measured:
+        if result.get("floor"):
+            missed += result["floor"]["missed"]
+            print(
+                f"{result['calls']:>10,} calls: the floor's targets "
+                f"{'ok' if not result['floor']['missed'] else 'MISSED'} (above)"
+            )
     smallest, largest = measured[0], measured[-1]
     if len(measured) > 1:
         growth = (largest["seconds"] / smallest["seconds"]) / (largest["calls"] / smallest["calls"])
