@@ -184,6 +184,21 @@ def test_names_are_text_not_markup(reports):
     assert "No coaching priority this cycle (insufficient sample)" in text
 
 
+def test_every_chart_is_well_formed_svg_with_a_title(reports):
+    """Each inline chart and chart file parses as XML, an SVG image with a title and a
+    description for screen readers (the charts are written as text, issue 31)."""
+    charts = []
+    for path in reports["cycle"].rglob("*"):
+        if path.suffix == ".html":
+            charts += re.findall(r"<svg.*?</svg>", path.read_text(), re.S)
+        elif path.suffix == ".svg":
+            charts.append(path.read_text())
+    assert len(charts) >= 4  # r1's and r2's criteria, the validity chart in its page and file
+    for chart in charts:
+        root = _svg_tree(chart)
+        assert _all(root, "title")[0].text and _all(root, "desc")[0].text is not None
+
+
 def test_cycle_index_links_managers_and_shows_team_gaps_and_validity(reports):
     index = reports["cycle"] / "index.html"
     text = page_text(index)
@@ -381,3 +396,223 @@ def test_a_cycle_folder_the_reports_did_not_write_is_never_deleted(reports, tmp_
         write_cycle_reports(reports["env"]["warehouse"], out, "2026-Q3", 2)
     assert (out / "2026-Q3" / "board.pdf").read_bytes() == b"someone else's file"
     assert sorted(p.name for p in out.iterdir()) == ["2026-Q3"]
+
+
+def _rep(**changes):
+    from salesassess.publishing.reporting import RepReport
+
+    rep = RepReport(
+        rep_id="r1",
+        rep_name=SCRIPT_NAME,
+        manager_id="m1",
+        manager_name=None,
+        n_calls=2,
+        n_scored_calls=2,
+        sample_status="ok",
+        weighted_score=3.55,
+        weighted_score_100=63.7,
+        team_weighted_score=3.375,
+        close_rate=0.5,
+        team_close_rate=1 / 3,
+        n_closed=2,
+        n_won=1,
+    )
+    rep.criteria = [
+        {
+            "criterion_id": "a",
+            "criterion_name": "Criterion A",
+            "weight": 40,
+            "rep_score": 3.5,
+            "team_benchmark": 2.75,
+        },
+        {
+            "criterion_id": "b",
+            "criterion_name": "Criterion B",
+            "weight": 30,
+            "rep_score": 3.5,
+            "team_benchmark": None,
+        },
+        {
+            "criterion_id": "c",
+            "criterion_name": "Criterion C",
+            "weight": 20,
+            "rep_score": 4.0,
+            "team_benchmark": 4.25,
+        },
+        {
+            "criterion_id": "d",
+            "criterion_name": "Criterion D",
+            "weight": 10,
+            "rep_score": 3.0,
+            "team_benchmark": 3.75,
+        },
+    ]
+    for name, value in changes.items():
+        setattr(rep, name, value)
+    return rep
+
+
+def _svg_tree(svg):
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(str(svg))  # well-formed XML, one <svg> element
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("role") == "img"
+    return root
+
+
+def _all(root, tag: str) -> list:
+    return root.findall(f".//{{http://www.w3.org/2000/svg}}{tag}")
+
+
+def test_criterion_chart_bars_are_the_scores_on_the_rubric_scale():
+    """Axes 357.12 pt wide (6.4 in x 0.775, as matplotlib drew them) from 0 to 5: a score of
+    3.5 is a bar 3.5 / 5 x 357.12 = 249.98 pt long, the team's 2.75 one of 196.42 pt; four
+    criteria: rows 41.33 pt apart, bars 0.38 of a row, 15.71 pt tall (matplotlib's own
+    figures for these scores); no benchmark (b): no team bar."""
+    from salesassess.publishing.reporting.charts import criterion_chart
+
+    root = _svg_tree(criterion_chart(_rep(), (1, 5)))
+    bars = [r for r in _all(root, "rect") if r.get("fill") in ("#1f5f8b", "#b8c4ce")]
+    # 7 bars (4 of the rep, 3 of the team) and the legend's 2 swatches
+    legend = [r for r in bars if float(r.get("height")) < 7]
+    bars = [r for r in bars if r not in legend]
+    lengths = [(r.get("fill"), r.get("width")) for r in bars]
+    assert lengths == [
+        ("#b8c4ce", "196.42"),  # a: team 2.75
+        ("#1f5f8b", "249.98"),  # a: rep 3.5
+        ("#1f5f8b", "249.98"),  # b: rep 3.5, no team bar
+        ("#b8c4ce", "303.55"),  # c: team 4.25
+        ("#1f5f8b", "285.70"),  # c: rep 4.0
+        ("#b8c4ce", "267.84"),  # d: team 3.75
+        ("#1f5f8b", "214.27"),  # d: rep 3.0
+    ]
+    assert {r.get("height") for r in bars} == {"15.71"}
+    assert len({r.get("x") for r in bars}) == 1  # every bar starts at 0
+    tops = [float(r.get("y")) for r in bars if r.get("fill") == "#1f5f8b"]
+    gaps = [b - a for a, b in zip(tops, tops[1:], strict=False)]
+    assert gaps == pytest.approx([41.33] * 3, abs=0.011)
+    texts = [t.text for t in _all(root, "text")]
+    assert texts[:6] == ["1", "2", "3", "4", "5", "mean criterion score (rubric scale 1-5)"]
+    assert texts[6:10] == [
+        f"Criterion {c} ({w}%)" for c, w in zip("ABCD", (40, 30, 20, 10), strict=True)
+    ]
+    assert texts[10:] == ["team benchmark", SCRIPT_NAME]  # the rep's name is text
+    assert "<script>" not in str(criterion_chart(_rep(), (1, 5)))
+    title = _all(root, "title")[0].text
+    assert (
+        title == f"{SCRIPT_NAME}: mean score on each criterion against the team benchmark "
+        "(rubric scale 1-5)"
+    )
+    assert _all(root, "desc")[0].text.startswith(
+        "Criterion A (40%): rep 3.50, team 2.75; Criterion B (30%): rep 3.50, team -; "
+    )
+
+
+def test_trend_chart_points_are_the_scores_and_a_missing_score_is_a_gap():
+    """Axes 188.50 pt tall (3.4 in x 0.77) for the scale 1-5, 10.62 pt from the top: a score
+    of 3.0 is at 10.62 + 188.50 x (5 - 3) / 4 = 104.87 pt, 4.0 at 57.74 pt; cycles at 5%
+    and 95% of the 357.12 pt axes for two, criterion b's missing 2026-Q2 breaks its line."""
+    from salesassess.publishing.reporting.charts import trend_chart
+
+    rep = _rep(
+        trend=[
+            {"cycle": "2026-Q1", "weighted_score": 3.0, "criteria": {"a": 4.0, "b": 2.0}},
+            {"cycle": "2026-Q2", "weighted_score": 3.5, "criteria": {"a": 4.0}},
+            {"cycle": "2026-Q3", "weighted_score": 4.0, "criteria": {"a": 3.0, "b": 2.5}},
+        ]
+    )
+    root = _svg_tree(trend_chart(rep, (1, 5)))
+    # each line's group (the legend's groups follow, with the same colours)
+    lines: dict = {}
+    for group in _all(root, "g"):
+        lines.setdefault(group.get("stroke"), group)
+    polyline, circle = "{http://www.w3.org/2000/svg}polyline", "{http://www.w3.org/2000/svg}circle"
+    (weighted,) = lines["#1f5f8b"].findall(polyline)
+    numbers = [float(v) for v in weighted.get("points").split()]
+    xs, ys = numbers[0::2], numbers[1::2]
+    assert ys == [104.87, 81.31, 57.74]
+    assert round(xs[1] - xs[0], 2) == round(xs[2] - xs[1], 2) == round(357.12 / 2.2, 2)
+    assert weighted.get("stroke-width") == "2.60"
+    # criterion b (the second colour): two scores, no line across the missing cycle
+    assert lines["#d95f02"].findall(polyline) == []
+    assert len(lines["#d95f02"].findall(circle)) == 2
+    texts = [t.text for t in _all(root, "text")]
+    assert texts[:3] == ["2026-Q1", "2026-Q2", "2026-Q3"]
+    assert texts[3:12] == ["1.0", "1.5", "2.0", "2.5", "3.0", "3.5", "4.0", "4.5", "5.0"]
+    assert texts[12:] == [
+        "score (rubric scale 1-5)",
+        "weighted score",
+        "Criterion A",
+        "Criterion B",
+        "Criterion C",
+        "Criterion D",
+    ]
+    assert "Criterion B: 2026-Q1 2.00, 2026-Q2 -, 2026-Q3 2.50" in _all(root, "desc")[0].text
+
+
+def test_cycle_charts_bars_are_the_shares_and_the_correlations():
+    """Manager effectiveness on 0-100: 75% is 267.84 pt of the 357.12 pt axes, a share
+    that is provisional only is hatched; criterion against won deals: r = 0.31 with its
+    interval 0.12-0.48 is 0.31 / 0.504 x 357.12 = 219.66 pt long: the axis from the bars' 0
+    to the interval's end with a 5% margin (matplotlib drew the same 219.66 pt)."""
+    from salesassess.publishing.reporting.charts import manager_chart, validity_chart
+
+    managers = [
+        {
+            "manager_id": "m1",
+            "n_coached": 4,
+            "n_improved": 3,
+            "improved_share": 0.75,
+            "status": "working",
+            "n_coached_all": 4,
+            "n_improved_all": 3,
+            "improved_share_all": 0.75,
+        },
+        {
+            "manager_id": "m2",
+            "n_coached": 0,
+            "n_improved": 0,
+            "improved_share": None,
+            "status": None,
+            "n_coached_all": 2,
+            "n_improved_all": 1,
+            "improved_share_all": 0.5,
+        },
+    ]
+    root = _svg_tree(manager_chart(managers))
+    bars = [r for r in _all(root, "rect") if r.get("height") and r.get("fill") != "#ffffff"]
+    bars = [r for r in bars if r.get("width") != "9"]  # the hatch pattern's tile
+    assert [(r.get("fill"), r.get("width")) for r in bars] == [
+        ("#2e8b57", "267.84"),
+        ("url(#provisional-share)", "178.56"),
+    ]
+    texts = [t.text for t in _all(root, "text")]
+    assert texts[:6] == ["0", "20", "40", "60", "80", "100"]
+    assert texts[-2:] == ["m1 (3/4)", "m2 (provisional 1/2)"]
+    correlations = [
+        {
+            "criterion_id": "a",
+            "criterion_name": "Criterion A",
+            "r": 0.31,
+            "ci_low": 0.12,
+            "ci_high": 0.48,
+            "n": 40,
+            "significant_positive": True,
+            "not_predictive": False,
+        },
+        {
+            "criterion_id": "b",
+            "criterion_name": "Criterion B",
+            "r": None,
+            "ci_low": None,
+            "ci_high": None,
+            "n": 1,
+            "significant_positive": False,
+            "not_predictive": False,
+        },
+    ]
+    root = _svg_tree(validity_chart(correlations))
+    (bar,) = [r for r in _all(root, "rect") if r.get("fill") == "#1f5f8b"]
+    assert bar.get("width") == "219.66"
+    assert [t.text for t in _all(root, "text")][:6] == ["0.0", "0.1", "0.2", "0.3", "0.4", "0.5"]
+    assert _all(root, "desc")[0].text == "Criterion A (n=40): r +0.310, 95% CI +0.120 to +0.480"

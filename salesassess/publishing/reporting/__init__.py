@@ -1,8 +1,8 @@
 """What managers read: static HTML scorecards of a cycle, from the published marts.
 
-``write_cycle_reports`` reads a cycle's marts (:mod:`.model`), draws the charts
-(:mod:`.charts`, matplotlib to inline SVG) and renders the pages from the Jinja templates
-in ``templates/`` (:mod:`.render`)::
+``write_cycle_reports`` reads a cycle's marts (:mod:`.model`, one query per mart for the
+whole cycle), draws the charts (:mod:`.charts`, SVG written as text) and renders the pages
+from the Jinja templates in ``templates/``, compiled once a run (:mod:`.render`)::
 
     <cycle>/index.html                      managers, team gaps, both cycle charts, all cycles,
                                             each manager's band beside the coaching effect

@@ -1,38 +1,78 @@
-"""The reports' charts: matplotlib figures as inline SVG, text kept as text."""
+"""The reports' charts as inline SVG, text kept as text.
+
+Each chart is written directly as SVG elements (a few hundred microseconds; thousands of
+scorecards a cycle carry two each). They keep the layout matplotlib gave them until issue
+31 (axes 6.4 x 0.775 inches wide, 9 pt sans-serif text, 3.5 pt ticks, the same colours,
+axes, ticks and labels), in points as matplotlib's SVG was. Each has a ``<title>`` and a
+``<desc>`` with its numbers for screen readers. Text widths are estimated from DejaVu
+Sans' advances (:func:`text_width`): a label in another font may end a few points off.
+"""
 
 from __future__ import annotations
 
-import io
 import math
+from functools import lru_cache
 
-from markupsafe import Markup
-from matplotlib import rc_context
-from matplotlib.figure import Figure
+from markupsafe import Markup, escape
 
 from salesassess.publishing.reporting.model import RepReport
 
 REP_COLOUR, TEAM_COLOUR, LOW_COLOUR = "#1f5f8b", "#b8c4ce", "#c0392b"
 TREND_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d")
 
-_RC = {
-    "svg.fonttype": "none",  # text stays text: searchable, no embedded glyphs
-    "svg.hashsalt": "assessment-reports",  # stable element ids: reproducible files
-    "text.parse_math": False,  # a '$' in a criterion name is a dollar sign
-    "font.family": "sans-serif",
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
+# Geometry of the hand-written charts, in points (matplotlib's: a 6.4-inch figure whose
+# axes take 77.5% of its width and 77% of its height, 3.5 pt ticks, a 0.1-inch margin)
+FONT = "'DejaVu Sans', Verdana, Arial, Helvetica, sans-serif"
+FONT_SIZE = 9.0
+AXES_WIDTH = 0.775 * 6.4 * 72
+MARGIN = 7.2
+TICK = 3.5
+LINE = 0.8
+# where matplotlib put the text: a tick label's baseline below the x axis, the axis label's,
+# the figure's edge; a y tick label's baseline below its tick; the legend's band above
+X_TICK_LABEL, X_LABEL, BELOW_AXES = 13.84, 26.84, 36.2
+CENTRE_TO_BASELINE = 3.42
+LEGEND_BAND = 27.9
+# a text's width in ems, per character: DejaVu Sans' advances, rounded into classes; a
+# character outside them counts 0.65 (1.0 for East Asian scripts)
+_WIDTHS = {
+    **dict.fromkeys(" fijlIJ!',.:;|`", 0.32),
+    **dict.fromkeys("rt()[]-/\\", 0.4),
+    **dict.fromkeys('acesovxyzkFLPTY"*_{}', 0.56),
+    **dict.fromkeys("0123456789bdghnpquACEKOQRSVX$?#", 0.64),
+    **dict.fromkeys("wBDGHNUZ&+<>=^~", 0.76),
+    **dict.fromkeys("M%mW@", 0.9),
 }
 
 
-def _svg(figure: Figure) -> Markup:
-    buffer = io.StringIO()
-    # no RDF block (creator, date): the file depends on its data only
-    empty = {"Creator": None, "Date": None, "Format": None, "Type": None}
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata=empty)
-    text = buffer.getvalue()
-    # inline: drop the XML prolog and doctype, keep the <svg> element
-    return Markup(text[text.index("<svg") :])
+@lru_cache(maxsize=4096)  # criterion labels repeat on every scorecard
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """The width of ``text`` in points, estimated (no font is read)."""
+    return size * sum(_WIDTHS.get(ch, 1.0 if ord(ch) >= 0x2E80 else 0.65) for ch in text)
+
+
+def _n(value: float) -> str:
+    """A coordinate or length: two decimals (a hundredth of a point)."""
+    return f"{value:.2f}"
+
+
+def _svg_open(width: float, height: float, title: str, desc: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{_n(width)}pt" '
+        f'height="{_n(height)}pt" viewBox="0 0 {_n(width)} {_n(height)}" role="img" '
+        f'font-family="{escape(FONT)}" font-size="{_n(FONT_SIZE)}" fill="#000000">',
+        f"<title>{escape(title)}</title>",
+        f"<desc>{escape(desc)}</desc>",
+        f'<rect width="{_n(width)}" height="{_n(height)}" fill="#ffffff"/>',
+    ]
+
+
+def _text(x: float, y: float, text: str, anchor: str = "start", extra: str = "") -> str:
+    return f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}"{extra}>{escape(text)}</text>'
+
+
+def _score(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _label(criterion: dict) -> str:
@@ -41,72 +81,304 @@ def _label(criterion: dict) -> str:
 
 def criterion_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None:
     """The rep's score on each criterion against the team benchmark, on the rubric's whole
-    scale."""
+    scale: a pair of horizontal bars per criterion (the rep's dark above the team's grey),
+    the legend above."""
     rows = [c for c in rep.criteria if c["rep_score"] is not None]
     if not rows:
         return None
-    with rc_context(_RC):
-        figure = Figure(figsize=(6.4, 0.55 * len(rows) + 0.9))
-        axes = figure.add_subplot()
-        labels = [f"{_label(c)} ({c['weight']}%)" for c in rows]
-        positions = range(len(rows))
-        axes.barh(
-            [p + 0.2 for p in positions],
-            # no benchmark when no rep of the team has a sufficient sample: no bar
-            [math.nan if c["team_benchmark"] is None else c["team_benchmark"] for c in rows],
-            height=0.38,
-            color=TEAM_COLOUR,
-            label="team benchmark",
+    labels = [f"{_label(c)} ({c['weight']}%)" for c in rows]
+    ticks = list(range(int(scale[0]), int(scale[1]) + 1))
+    # the axes: 0.77 of a figure 0.55 inch per criterion and 0.9 inch tall; rows at 0, 1,
+    # ... top down, the rep's bar at -0.2 and the team's at +0.2, 0.38 tall, 5% margins
+    height = 0.77 * (0.55 * len(rows) + 0.9) * 72
+    span = len(rows) - 0.22
+    first, last = -0.39 - 0.05 * span, len(rows) - 0.61 + 0.05 * span
+    left = MARGIN + max(text_width(label) for label in labels) + 2 * TICK
+    top = LEGEND_BAND
+    bottom = top + height
+    low, high = min(0, scale[0]), scale[1]
+
+    def x(value: float) -> float:
+        value = min(max(value, low), high)
+        return left + (value - low) / (high - low) * AXES_WIDTH
+
+    def y(row: float) -> float:
+        return top + (row - first) / (last - first) * height
+
+    legend = [(TEAM_COLOUR, "team benchmark"), (REP_COLOUR, rep.rep_name)]
+    legend_width = sum(2.0 * FONT_SIZE + 0.8 * FONT_SIZE + text_width(t) for _, t in legend)
+    legend_width += 2.0 * FONT_SIZE
+    legend_x = max(MARGIN, left + AXES_WIDTH / 2 - legend_width / 2)
+    width = max(
+        left + AXES_WIDTH + text_width(str(ticks[-1])) / 2 + MARGIN if ticks else 0,
+        left + AXES_WIDTH + MARGIN,
+        legend_x + legend_width + MARGIN,
+    )
+    total = bottom + BELOW_AXES
+    desc = "; ".join(
+        f"{label}: rep {_score(c['rep_score'])}, team {_score(c['team_benchmark'])}"
+        for label, c in zip(labels, rows, strict=True)
+    )
+    scale_text = f"rubric scale {scale[0]:g}-{scale[1]:g}"
+    parts = _svg_open(
+        width,
+        total,
+        f"{rep.rep_name}: mean score on each criterion against the team benchmark ({scale_text})",
+        desc,
+    )
+    zero = x(0)
+    for index, c in enumerate(rows):
+        # no benchmark when no rep of the team has a sufficient sample: no bar
+        for value, centre, colour in (
+            (c["team_benchmark"], index + 0.2, TEAM_COLOUR),
+            (c["rep_score"], index - 0.2, REP_COLOUR),
+        ):
+            if value is None:
+                continue
+            end = x(value)
+            parts.append(
+                f'<rect x="{_n(min(zero, end))}" y="{_n(y(centre - 0.19))}" '
+                f'width="{_n(abs(end - zero))}" height="{_n(y(centre + 0.19) - y(centre - 0.19))}" '
+                f'fill="{colour}"/>'
+            )
+    axis = f'stroke="#000000" stroke-width="{_n(LINE)}"'
+    parts.append(f'<g {axis} fill="none">')
+    parts.append(f'<path d="M{_n(left)} {_n(top)}V{_n(bottom)}H{_n(left + AXES_WIDTH)}"/>')
+    marks = "".join(f"M{_n(x(t))} {_n(bottom)}v{_n(TICK)}" for t in ticks)
+    marks += "".join(f"M{_n(left)} {_n(y(i))}h{_n(-TICK)}" for i in range(len(rows)))
+    parts.append(f'<path d="{marks}"/></g>')
+    for t in ticks:
+        parts.append(_text(x(t), bottom + X_TICK_LABEL, str(t), "middle"))
+    parts.append(
+        _text(
+            left + AXES_WIDTH / 2,
+            bottom + X_LABEL,
+            f"mean criterion score ({scale_text})",
+            "middle",
         )
-        axes.barh(
-            [p - 0.2 for p in positions],
-            [c["rep_score"] for c in rows],
-            height=0.38,
-            color=REP_COLOUR,
-            label=rep.rep_name,
+    )
+    for index, label in enumerate(labels):
+        parts.append(_text(left - 2 * TICK, y(index) + CENTRE_TO_BASELINE, label, "end"))
+    position = legend_x  # swatches 2 em x 0.7 em, 0.8 em before the text, 2 em between
+    for colour, label in legend:
+        parts.append(
+            f'<rect x="{_n(position)}" y="{_n(top - 16.4)}" width="{_n(2 * FONT_SIZE)}" '
+            f'height="{_n(0.7 * FONT_SIZE)}" fill="{colour}"/>'
         )
-        axes.set_yticks(list(positions), labels)
-        axes.set_xlim(min(0, scale[0]), scale[1])
-        axes.set_xticks(range(int(scale[0]), int(scale[1]) + 1))
-        axes.invert_yaxis()
-        axes.set_xlabel(f"mean criterion score (rubric scale {scale[0]:g}-{scale[1]:g})")
-        axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
-        return _svg(figure)
+        position += 2.8 * FONT_SIZE
+        parts.append(_text(position, top - 10.26, label))
+        position += text_width(label) + 2.0 * FONT_SIZE
+    parts.append("</svg>")
+    return Markup("\n".join(parts) + "\n")
+
+
+def _ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """An axis' ticks as matplotlib chose them: the smallest step of 1, 2, 2.5 or 5 times a
+    power of ten that puts at most 9 ticks in ``[low, high]`` (0.5 on a 1-5 scale, 20 on
+    0-100), each label with the step's decimals and a minus sign for negatives."""
+    span = (high - low) or 1.0
+    power = 10.0 ** math.floor(math.log10(span / 9))
+    step = next(power * m for m in (1, 2, 2.5, 5, 10, 20) if span / (power * m) <= 8 + 1e-9)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    if round(step * 10**decimals) != step * 10**decimals:  # 2.5, 0.25
+        decimals += 1
+    first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+    ticks = []
+    for index in range(first, last + 1):
+        value = round(index * step, 10) + 0.0
+        ticks.append((value, f"{value:.{decimals}f}".replace("-", "\u2212")))
+    return ticks
 
 
 def trend_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None:
-    """The rep's weighted score and each criterion over the last cycles."""
+    """The rep's weighted score and each criterion over the last cycles: one line each,
+    the weighted score thick, a gap where a cycle has no score; the legend on the right."""
     if len(rep.trend) < 2:
         return None
     cycles = [point["cycle"] for point in rep.trend]
     names = {c["criterion_id"]: _label(c) for c in rep.criteria}
     criterion_ids = list(names) or sorted({k for p in rep.trend for k in p["criteria"]})
-    with rc_context(_RC):
-        figure = Figure(figsize=(6.4, 3.4))
-        axes = figure.add_subplot()
-        positions = range(len(cycles))
-        axes.plot(
-            positions,
-            [p["weighted_score"] for p in rep.trend],
-            color=REP_COLOUR,
-            linewidth=2.6,
-            marker="o",
-            label="weighted score",
+    series = [
+        ("weighted score", REP_COLOUR, 2.6, 3.0, [p["weighted_score"] for p in rep.trend])
+    ] + [
+        (
+            names.get(criterion_id, criterion_id),
+            TREND_COLOURS[index % len(TREND_COLOURS)],
+            1.2,
+            1.5,
+            [p["criteria"].get(criterion_id) for p in rep.trend],
         )
-        for index, criterion_id in enumerate(criterion_ids):
-            axes.plot(
-                positions,
-                [p["criteria"].get(criterion_id) for p in rep.trend],
-                color=TREND_COLOURS[index % len(TREND_COLOURS)],
-                linewidth=1.2,
-                marker=".",
-                label=names.get(criterion_id, criterion_id),
-            )
-        axes.set_xticks(list(positions), cycles)
-        axes.set_ylim(scale[0], scale[1])
-        axes.set_ylabel(f"score (rubric scale {scale[0]:g}-{scale[1]:g})")
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        return _svg(figure)
+        for index, criterion_id in enumerate(criterion_ids)
+    ]
+    low, high = scale
+    ticks = _ticks(low, high)
+    height = 0.77 * 3.4 * 72
+    top = MARGIN + CENTRE_TO_BASELINE
+    bottom = top + height
+    left = MARGIN + 13 + max((text_width(t) for _, t in ticks), default=0) + 2 * TICK
+    right = left + AXES_WIDTH
+    last = len(cycles) - 1
+    first_x, last_x = -0.05 * last, 1.05 * last
+
+    def x(position: float) -> float:
+        return left + (position - first_x) / (last_x - first_x) * AXES_WIDTH
+
+    def y(value: float) -> float:
+        value = min(max(value, low), high)
+        return bottom - (value - low) / (high - low) * height
+
+    legend_x = right + 0.01 * AXES_WIDTH + 0.9 * FONT_SIZE
+    text_x = legend_x + 2.8 * FONT_SIZE
+    # the legend's rows: the first baseline 14.94 pt below the axes' top, 13.5 pt apart
+    legend_bottom = top + 14.94 + 13.5 * (len(series) - 1) + 2.3 + 0.4 * FONT_SIZE
+    width = max(
+        text_x + max(text_width(s[0]) for s in series) + 0.4 * FONT_SIZE + MARGIN,
+        x(last) + text_width(cycles[-1]) / 2 + MARGIN,
+    )
+    total = max(bottom + X_TICK_LABEL + 2.3 + MARGIN, legend_bottom + MARGIN)
+    scale_text = f"rubric scale {low:g}-{high:g}"
+    desc = "; ".join(
+        f"{name}: " + ", ".join(f"{c} {_score(v)}" for c, v in zip(cycles, values, strict=True))
+        for name, _, _, _, values in series
+    )
+    parts = _svg_open(
+        width,
+        total,
+        f"{rep.rep_name}: weighted score and criterion scores over cycles "
+        f"{cycles[0]} to {cycles[-1]} ({scale_text})",
+        desc,
+    )
+    for _, colour, line, radius, values in series:
+        parts.append(
+            f'<g stroke="{colour}" fill="{colour}" stroke-linejoin="round" stroke-linecap="square">'
+        )
+        # a line through each run of cycles with a score; a marker on every score
+        runs: list[list[str]] = [[]]
+        for position, value in enumerate(values):
+            if value is None:
+                runs.append([])
+            else:
+                runs[-1].append(f"{_n(x(position))} {_n(y(value))}")
+        for run in runs:
+            if len(run) > 1:
+                parts.append(
+                    f'<polyline points="{" ".join(run)}" fill="none" stroke-width="{_n(line)}"/>'
+                )
+        for position, value in enumerate(values):
+            if value is not None:
+                parts.append(
+                    f'<circle cx="{_n(x(position))}" cy="{_n(y(value))}" r="{_n(radius)}" '
+                    'stroke-width="1"/>'
+                )
+        parts.append("</g>")
+    axis = f'stroke="#000000" stroke-width="{_n(LINE)}"'
+    parts.append(f'<g {axis} fill="none">')
+    parts.append(f'<path d="M{_n(left)} {_n(top)}V{_n(bottom)}H{_n(right)}"/>')
+    marks = "".join(f"M{_n(x(p))} {_n(bottom)}v{_n(TICK)}" for p in range(len(cycles)))
+    marks += "".join(f"M{_n(left)} {_n(y(v))}h{_n(-TICK)}" for v, _ in ticks)
+    parts.append(f'<path d="{marks}"/></g>')
+    for position, cycle in enumerate(cycles):
+        parts.append(_text(x(position), bottom + X_TICK_LABEL, cycle, "middle"))
+    for value, label in ticks:
+        parts.append(_text(left - 2 * TICK, y(value) + CENTRE_TO_BASELINE, label, "end"))
+    middle = top + height / 2
+    parts.append(
+        _text(
+            MARGIN + 6.84,
+            middle,
+            f"score ({scale_text})",
+            "middle",
+            f' transform="rotate(-90 {_n(MARGIN + 6.84)} {_n(middle)})"',
+        )
+    )
+    for index, (name, colour, line, radius, _) in enumerate(series):
+        baseline = top + 14.94 + 13.5 * index
+        centre = baseline - 3.2
+        parts.append(
+            f'<g stroke="{colour}" fill="{colour}"><path d="M{_n(legend_x)} {_n(centre)}'
+            f'h{_n(2 * FONT_SIZE)}" stroke-width="{_n(line)}"/><circle '
+            f'cx="{_n(legend_x + FONT_SIZE)}" cy="{_n(centre)}" r="{_n(radius)}" '
+            'stroke-width="1"/></g>'
+        )
+        parts.append(_text(text_x, baseline, name))
+    parts.append("</svg>")
+    return Markup("\n".join(parts) + "\n")
+
+
+def _bar_chart(
+    labels: list[str],
+    bars: list[tuple[float, str]],
+    limits: tuple[float, float],
+    xlabel: str,
+    title: str,
+    desc: str,
+    *,
+    defs: str = "",
+    errors: list[tuple[float, float]] = (),
+    lines: list[tuple[float, str]] = (),
+    marks: list[tuple[float, str]] = (),
+) -> Markup:
+    """Horizontal bars, one per label top down (0.8 of a row, from 0 to the value), on an
+    axes 0.77 of a figure 0.5 inch per bar and 1 inch tall; ``errors``: an interval across
+    each bar (from, to), capped; ``lines``: vertical lines across the axes (x, style
+    attributes), drawn over the bars; ``marks``: the x axis' ticks (value, label)."""
+    height = 0.77 * (0.5 * len(bars) + 1.0) * 72
+    span = len(bars) - 0.2
+    first, last = -0.4 - 0.05 * span, len(bars) - 0.6 + 0.05 * span
+    left = MARGIN + max(text_width(label) for label in labels) + 2 * TICK
+    top = MARGIN
+    bottom = top + height
+    low, high = limits
+
+    def x(value: float) -> float:
+        return left + (min(max(value, low), high) - low) / (high - low) * AXES_WIDTH
+
+    def y(row: float) -> float:
+        return top + (row - first) / (last - first) * height
+
+    width = left + AXES_WIDTH + max(text_width(marks[-1][1]) / 2 if marks else 0, 2) + MARGIN
+    parts = _svg_open(width, bottom + BELOW_AXES, title, desc)
+    if defs:
+        parts.append(f"<defs>{defs}</defs>")
+    zero = x(0)
+    for index, (value, fill) in enumerate(bars):
+        end = x(value)
+        parts.append(
+            f'<rect x="{_n(min(zero, end))}" y="{_n(y(index - 0.4))}" '
+            f'width="{_n(abs(end - zero))}" height="{_n(y(index + 0.4) - y(index - 0.4))}" '
+            f'fill="{fill}"/>'
+        )
+    for index, (start, end) in enumerate(errors):
+        centre = y(index)
+        parts.append(
+            f'<path d="M{_n(x(start))} {_n(centre)}H{_n(x(end))}'
+            f'M{_n(x(start))} {_n(centre - 3)}v6M{_n(x(end))} {_n(centre - 3)}v6" '
+            'stroke="#333333" stroke-width="1.5" fill="none"/>'
+        )
+    for value, style in lines:
+        parts.append(f'<path d="M{_n(x(value))} {_n(top)}V{_n(bottom)}" {style}/>')
+    axis = f'stroke="#000000" stroke-width="{_n(LINE)}"'
+    parts.append(f'<g {axis} fill="none">')
+    parts.append(f'<path d="M{_n(left)} {_n(top)}V{_n(bottom)}H{_n(left + AXES_WIDTH)}"/>')
+    ticks = "".join(f"M{_n(x(value))} {_n(bottom)}v{_n(TICK)}" for value, _ in marks)
+    ticks += "".join(f"M{_n(left)} {_n(y(i))}h{_n(-TICK)}" for i in range(len(bars)))
+    parts.append(f'<path d="{ticks}"/></g>')
+    for value, label in marks:
+        parts.append(_text(x(value), bottom + X_TICK_LABEL, label, "middle"))
+    parts.append(_text(left + AXES_WIDTH / 2, bottom + X_LABEL, xlabel, "middle"))
+    for index, label in enumerate(labels):
+        parts.append(_text(left - 2 * TICK, y(index) + CENTRE_TO_BASELINE, label, "end"))
+    parts.append("</svg>")
+    return Markup("\n".join(parts) + "\n")
+
+
+# matplotlib's hatch "//" over the team colour: a provisional share
+_HATCH_ID = "provisional-share"
+_HATCH = (
+    f'<pattern id="{_HATCH_ID}" patternUnits="userSpaceOnUse" width="9" height="9">'
+    f'<rect width="9" height="9" fill="{TEAM_COLOUR}"/><path d="M-1 1l2-2M0 9l9-9M8 10l2-2" '
+    'stroke="#000000" stroke-width="1"/></pattern>'
+)
 
 
 def manager_chart(managers: list[dict]) -> Markup | None:
@@ -116,37 +388,30 @@ def manager_chart(managers: list[dict]) -> Markup | None:
     rows = [m for m in managers if (m["improved_share"], m["improved_share_all"]) != (None, None)]
     if not rows:
         return None
-    with rc_context(_RC):
-        figure = Figure(figsize=(6.4, 0.5 * len(rows) + 1.0))
-        axes = figure.add_subplot()
-        colours = {"working": "#2e8b57", "mixed": "#d4a017", "needs_adjustment": LOW_COLOUR}
-        confirmed = [m["improved_share"] is not None for m in rows]
-        labels = [
-            f"{m['manager_id']} ({m['n_improved']}/{m['n_coached']})"
-            if sure
-            else f"{m['manager_id']} (provisional {m['n_improved_all']}/{m['n_coached_all']})"
-            for m, sure in zip(rows, confirmed, strict=True)
-        ]
-        bars = axes.barh(
-            labels,
-            [
-                100 * (m["improved_share"] if sure else m["improved_share_all"])
-                for m, sure in zip(rows, confirmed, strict=True)
-            ],
-            color=[
-                colours.get(m["status"], TEAM_COLOUR) if sure else TEAM_COLOUR
-                for m, sure in zip(rows, confirmed, strict=True)
-            ],
-        )
-        for bar, sure in zip(bars, confirmed, strict=True):
-            if not sure:
-                bar.set_hatch("//")
-        for threshold in (30, 70):
-            axes.axvline(threshold, color="#555555", linestyle="--", linewidth=0.8)
-        axes.set_xlim(0, 100)
-        axes.invert_yaxis()
-        axes.set_xlabel("coached reps improved (%); <= 30 needs adjustment, >= 70 working")
-        return _svg(figure)
+    colours = {"working": "#2e8b57", "mixed": "#d4a017", "needs_adjustment": LOW_COLOUR}
+    labels, bars, lines = [], [], []
+    for m in rows:
+        if m["improved_share"] is not None:
+            labels.append(f"{m['manager_id']} ({m['n_improved']}/{m['n_coached']})")
+            bars.append((100 * m["improved_share"], colours.get(m["status"], TEAM_COLOUR)))
+        else:
+            labels.append(
+                f"{m['manager_id']} (provisional {m['n_improved_all']}/{m['n_coached_all']})"
+            )
+            bars.append((100 * m["improved_share_all"], f"url(#{_HATCH_ID})"))
+        lines.append(f"{labels[-1]}: {bars[-1][0]:.0f}% improved")
+    dashed = 'stroke="#555555" stroke-width="0.8" stroke-dasharray="2.96 1.28" fill="none"'
+    return _bar_chart(
+        labels,
+        bars,
+        (0, 100),
+        "coached reps improved (%); <= 30 needs adjustment, >= 70 working",
+        "Share of each manager's coached reps who improved, against the 30% and 70% bands",
+        "; ".join(lines),
+        defs=_HATCH if any(fill.startswith("url(") for _, fill in bars) else "",
+        lines=[(threshold, dashed) for threshold in (30, 70)],
+        marks=_ticks(0, 100),
+    )
 
 
 def validity_chart(correlations: list[dict]) -> Markup | None:
@@ -154,21 +419,32 @@ def validity_chart(correlations: list[dict]) -> Markup | None:
     rows = [c for c in correlations if c["r"] is not None]
     if not rows:
         return None
-    with rc_context(_RC):
-        figure = Figure(figsize=(6.4, 0.5 * len(rows) + 1.0))
-        axes = figure.add_subplot()
-        labels = [f"{c['criterion_name']} (n={c['n']})" for c in rows]
-        lows = [c["r"] - c["ci_low"] if c["ci_low"] is not None else 0 for c in rows]
-        highs = [c["ci_high"] - c["r"] if c["ci_high"] is not None else 0 for c in rows]
-        axes.barh(
-            labels,
-            [c["r"] for c in rows],
-            xerr=[lows, highs],
-            color=[REP_COLOUR if c["significant_positive"] else TEAM_COLOUR for c in rows],
-            ecolor="#333333",
-            capsize=3,
+    labels = [f"{c['criterion_name']} (n={c['n']})" for c in rows]
+    lows = [c["ci_low"] if c["ci_low"] is not None else c["r"] for c in rows]
+    highs = [c["ci_high"] if c["ci_high"] is not None else c["r"] for c in rows]
+    # matplotlib's limits: the bars (from 0) and the intervals with 5% margins, except
+    # where the data stops at the bars' 0
+    low, high = min(0, *lows, *(c["r"] for c in rows)), max(0, *highs, *(c["r"] for c in rows))
+    margin = 0.05 * ((high - low) or 1.0)
+    low = low if low == 0 else low - margin
+    high = high if high == 0 else high + margin
+    desc = "; ".join(
+        f"{label}: r {c['r']:+.3f}"
+        + (
+            f", 95% CI {c['ci_low']:+.3f} to {c['ci_high']:+.3f}"
+            if c["ci_low"] is not None and c["ci_high"] is not None
+            else ""
         )
-        axes.axvline(0, color="#333333", linewidth=0.8)
-        axes.invert_yaxis()
-        axes.set_xlabel("r with won deals (95% CI); dark = significant positive")
-        return _svg(figure)
+        for label, c in zip(labels, rows, strict=True)
+    )
+    return _bar_chart(
+        labels,
+        [(c["r"], REP_COLOUR if c["significant_positive"] else TEAM_COLOUR) for c in rows],
+        (low, high),
+        "r with won deals (95% CI); dark = significant positive",
+        "Point-biserial correlation of each criterion with won deals, with its 95% interval",
+        desc,
+        errors=list(zip(lows, highs, strict=True)),
+        lines=[(0, 'stroke="#333333" stroke-width="0.8" fill="none"')],
+        marks=_ticks(low, high),
+    )

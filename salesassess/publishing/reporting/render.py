@@ -60,6 +60,7 @@ def _environment() -> Environment:
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # compiled once a run: no file check per page
     )
     environment.globals.update(
         num=_num,
@@ -91,6 +92,8 @@ def render_cycle(report: CycleReport, reports_dir: Path) -> RenderResult:
             "move it away or set ASSESSMENT_REPORTS_DIR to another folder"
         )
     environment = _environment()
+    rep_template = environment.get_template("rep.html")
+    manager_template = environment.get_template("manager.html")
     generated_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     common = {"report": report, "generated_at": generated_at}
     # written under a version name of this run's, then switched in with one atomic rename
@@ -103,7 +106,7 @@ def render_cycle(report: CycleReport, reports_dir: Path) -> RenderResult:
         folder = staging / safe_name(manager_id)
         folder.mkdir()
         for rep in reps:
-            page = environment.get_template("rep.html").render(
+            page = rep_template.render(
                 rep=rep,
                 chart=criterion_chart(rep, report.scale),
                 trend_chart=trend_chart(rep, report.scale),
@@ -111,7 +114,7 @@ def render_cycle(report: CycleReport, reports_dir: Path) -> RenderResult:
             )
             (folder / rep.file_name).write_text(page, encoding="utf-8")
             rep_pages += 1
-        page = environment.get_template("manager.html").render(
+        page = manager_template.render(
             manager_id=manager_id, reps=reps, effectiveness=effectiveness.get(manager_id), **common
         )
         (folder / "index.html").write_text(page, encoding="utf-8")
