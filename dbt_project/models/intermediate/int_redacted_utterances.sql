@@ -41,12 +41,42 @@ name_words as (
     where length(name_word) >= 2
 ),
 
+-- each utterance is split into words once (unnesting the split twice, for the words and
+-- for their positions, ran the regular expression twice per utterance)
+token_lists as (
+    select
+        call_id,
+        seq,
+        {{ word_tokens('utterance_text') }} as utterance_tokens
+    from utterances
+),
+
 tokens as (
     select
         call_id,
         seq,
-        {{ unnest_with_position(word_tokens('utterance_text'), 'token', 'token_position') }}
-    from utterances
+        {{ unnest_with_position('utterance_tokens', 'token', 'token_position') }}
+    from token_lists
+),
+
+-- the words to hide: a known name, written capitalised
+hidden as (
+    select
+        tokens.call_id,
+        tokens.seq,
+        tokens.token_position
+    from tokens
+    inner join name_words on lower(tokens.token) = name_words.name_word
+    where substr(tokens.token, 1, 1) != lower(substr(tokens.token, 1, 1))
+),
+
+-- only the utterances with a word to hide are joined again: the words of any other
+-- utterance join back to its own text
+utterances_with_names as (
+    select distinct
+        call_id,
+        seq
+    from hidden
 ),
 
 redacted as (
@@ -54,14 +84,18 @@ redacted as (
         tokens.call_id,
         tokens.seq,
         {{ ordered_string_agg(
-            "case when name_words.name_word is not null"
-            " and substr(tokens.token, 1, 1) != lower(substr(tokens.token, 1, 1))"
-            " then '[name]' else tokens.token end",
+            "case when hidden_words.token_position is not null then '[name]' else tokens.token end",
             "tokens.token_position",
             ""
         ) }} as utterance_text
     from tokens
-    left join name_words on lower(tokens.token) = name_words.name_word
+    inner join utterances_with_names as with_names
+        on tokens.call_id = with_names.call_id and tokens.seq = with_names.seq
+    left join hidden as hidden_words
+        on
+            tokens.call_id = hidden_words.call_id
+            and tokens.seq = hidden_words.seq
+            and tokens.token_position = hidden_words.token_position
     group by tokens.call_id, tokens.seq
 )
 
