@@ -877,7 +877,14 @@ def main() -> None:
             mismatched += differ
             print(f"compare {what}: {matched} matched, {differ} mismatched")
     floor.con.close()
-    print("FLOOR_STAGES " + json.dumps({"seconds": seconds, "mismatched": mismatched}))
+    learned = {
+        "enabled": bool(floor.method.get("learned_scorer_enabled")),
+        "copied": floor.learned,
+    }
+    print(
+        "FLOOR_STAGES "
+        + json.dumps({"seconds": seconds, "mismatched": mismatched, "learned": learned})
+    )
 
 
 if __name__ == "__main__":

@@ -304,6 +304,13 @@ def beside_floor(
         f"product's marts: {mismatched} mismatched rows"
     )
     missed = 0 if mismatched == 0 else 1
+    learned = floors[0].get("learned") or {}
+    if learned.get("enabled"):
+        copied = ", ".join(learned.get("copied") or []) or "none"
+        print(
+            "auto_scores: the product's step also trains the learned scorer, which the floor "
+            f"does not redo (criteria it took over, their scores copied: {copied})"
+        )
     if startup is not None:
         marts = product.get("marts", 0.0)
         print(
