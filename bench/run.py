@@ -393,11 +393,16 @@ def scale(sizes: Sequence[str], workdir: Path) -> int:
             f"{shown:>10} {'ok' if ok else 'MISSED':>5}"
         )
     for result in measured:
-        if result.get("floor"):
-            missed += result["floor"]["missed"]
+        floor = result.get("floor")
+        if floor:
+            missed += floor["missed"]
+            ratios = {step: ratio for step, ratio in floor["ratios"].items() if ratio}
+            worst = max(ratios, key=ratios.get)
             print(
-                f"{result['calls']:>10,} calls: the floor's targets "
-                f"{'ok' if not result['floor']['missed'] else 'MISSED'} (above)"
+                f"{result['calls']:>10,} calls: whole job {result['seconds']:.1f} s, "
+                f"{result['seconds'] / floor['floor_seconds']:.1f}x its floor; highest step "
+                f"{worst} {ratios[worst]:.1f}x; the floor's targets "
+                f"{'MISSED' if floor['missed'] else 'ok'} (above)"
             )
     smallest, largest = measured[0], measured[-1]
     if len(measured) > 1:
