@@ -616,3 +616,25 @@ def test_cycle_charts_bars_are_the_shares_and_the_correlations():
     assert bar.get("width") == "219.66"
     assert [t.text for t in _all(root, "text")][:6] == ["0.0", "0.1", "0.2", "0.3", "0.4", "0.5"]
     assert _all(root, "desc")[0].text == "Criterion A (n=40): r +0.310, 95% CI +0.120 to +0.480"
+
+
+def test_axis_ticks_are_the_ones_matplotlib_chose():
+    """9 bins at most, the step 1, 2, 2.5 or 5 times a power of ten: what matplotlib drew
+    on these axes before the charts were written as text (the demo's 2026-Q2 validity axis
+    from -0.057 to 0.366 has steps of 0.05, not 0.1)."""
+    from salesassess.publishing.reporting.charts import _ticks
+
+    assert [label for _, label in _ticks(1, 5)] == [f"{v / 2:.1f}" for v in range(2, 11)]
+    assert [label for _, label in _ticks(0, 100)] == ["0", "20", "40", "60", "80", "100"]
+    assert [label for _, label in _ticks(-0.0569, 0.3655)] == [
+        "\u22120.05",
+        "0.00",
+        "0.05",
+        "0.10",
+        "0.15",
+        "0.20",
+        "0.25",
+        "0.30",
+        "0.35",
+    ]
+    assert [label for _, label in _ticks(-1, 1)][:2] == ["\u22121.00", "\u22120.75"]

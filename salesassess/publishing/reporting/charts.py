@@ -173,12 +173,13 @@ def criterion_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None
 
 
 def _ticks(low: float, high: float) -> list[tuple[float, str]]:
-    """An axis' ticks as matplotlib chose them: the smallest step of 1, 2, 2.5 or 5 times a
-    power of ten that puts at most 9 ticks in ``[low, high]`` (0.5 on a 1-5 scale, 20 on
-    0-100), each label with the step's decimals and a minus sign for negatives."""
+    """An axis' ticks as matplotlib's MaxNLocator chose them on these axes (9 bins): the
+    smallest step of 1, 2, 2.5, 5 or 10 times a power of ten at least a ninth of the span
+    (0.5 on a 1-5 scale, 20 on 0-100), each label with the step's decimals and a minus sign
+    for negatives."""
     span = (high - low) or 1.0
     power = 10.0 ** math.floor(math.log10(span / 9))
-    step = next(power * m for m in (1, 2, 2.5, 5, 10, 20) if span / (power * m) <= 8 + 1e-9)
+    step = next(power * m for m in (1, 2, 2.5, 5, 10) if power * m >= span / 9 * (1 - 1e-9))
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
     if round(step * 10**decimals) != step * 10**decimals:  # 2.5, 0.25
         decimals += 1
