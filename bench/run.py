@@ -27,7 +27,7 @@ and under 240 s at 1,000,000 calls, no step above 5x its floor except dbt's star
 `--scale 400x250,2000x250,4000x250` (the last line of `make bench`): the steps once per
 size, 100,000, 500,000 and 1,000,000 calls in the quarter, then the scale targets: the
 highest peak of any step under 4 GB at 500,000 calls and under 6 GB at 1,000,000, and ten
-times the calls in no more than twelve times the time, and the floor's targets. Exits 1
+times the calls in no more than ten times the time, and the floor's targets. Exits 1
 when a target is missed.
 """
 
@@ -363,9 +363,9 @@ def quarter_calls(warehouse: Path, counts: dict[str, int]) -> int:
 
 
 #: (calls in the quarter, highest peak of a step) the scale targets name, and the growth
-#: allowed: ten times the calls in at most twelve times the time
+#: allowed: ten times the calls in at most ten times the time (issue 31; it was twelve)
 PEAK_TARGETS = ((500_000, 4 * 2**30), (1_000_000, 6 * 2**30))
-GROWTH_ALLOWED = 1.2
+GROWTH_ALLOWED = 1.0
 
 
 def scale(sizes: Sequence[str], workdir: Path) -> int:
