@@ -191,27 +191,20 @@ def _ticks(low: float, high: float) -> list[tuple[float, str]]:
     return ticks
 
 
-def trend_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None:
-    """The rep's weighted score and each criterion over the last cycles: one line each,
-    the weighted score thick, a gap where a cycle has no score; the legend on the right."""
-    if len(rep.trend) < 2:
-        return None
-    cycles = [point["cycle"] for point in rep.trend]
-    names = {c["criterion_id"]: _label(c) for c in rep.criteria}
-    criterion_ids = list(names) or sorted({k for p in rep.trend for k in p["criteria"]})
-    series = [
-        ("weighted score", REP_COLOUR, 2.6, 3.0, [p["weighted_score"] for p in rep.trend])
-    ] + [
-        (
-            names.get(criterion_id, criterion_id),
-            TREND_COLOURS[index % len(TREND_COLOURS)],
-            1.2,
-            1.5,
-            [p["criteria"].get(criterion_id) for p in rep.trend],
-        )
-        for index, criterion_id in enumerate(criterion_ids)
-    ]
-    low, high = scale
+def _series_style(index: int) -> tuple[str, float, float]:
+    """Colour, line width and marker radius of the trend's series ``index`` (0: the
+    weighted score)."""
+    if index == 0:
+        return REP_COLOUR, 2.6, 3.0
+    return TREND_COLOURS[(index - 1) % len(TREND_COLOURS)], 1.2, 1.5
+
+
+@lru_cache(maxsize=256)  # one frame for every rep of a cycle with the same criteria
+def _trend_frame(
+    low: float, high: float, cycles: tuple[str, ...], names: tuple[str, ...]
+) -> tuple[tuple[str, ...], float, float, float, float, str]:
+    """What a trend chart shares with every rep of the cycle: each cycle's x, the y axis'
+    bottom and height, the figure's size, and its axes, ticks, labels and legend as SVG."""
     ticks = _ticks(low, high)
     height = 0.77 * 3.4 * 72
     top = MARGIN + CENTRE_TO_BASELINE
@@ -220,66 +213,27 @@ def trend_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None:
     right = left + AXES_WIDTH
     last = len(cycles) - 1
     first_x, last_x = -0.05 * last, 1.05 * last
-
-    def x(position: float) -> float:
-        return left + (position - first_x) / (last_x - first_x) * AXES_WIDTH
+    xs = [left + (p - first_x) / (last_x - first_x) * AXES_WIDTH for p in range(len(cycles))]
 
     def y(value: float) -> float:
-        value = min(max(value, low), high)
         return bottom - (value - low) / (high - low) * height
 
     legend_x = right + 0.01 * AXES_WIDTH + 0.9 * FONT_SIZE
     text_x = legend_x + 2.8 * FONT_SIZE
     # the legend's rows: the first baseline 14.94 pt below the axes' top, 13.5 pt apart
-    legend_bottom = top + 14.94 + 13.5 * (len(series) - 1) + 2.3 + 0.4 * FONT_SIZE
+    legend_bottom = top + 14.94 + 13.5 * (len(names) - 1) + 2.3 + 0.4 * FONT_SIZE
     width = max(
-        text_x + max(text_width(s[0]) for s in series) + 0.4 * FONT_SIZE + MARGIN,
-        x(last) + text_width(cycles[-1]) / 2 + MARGIN,
+        text_x + max(text_width(name) for name in names) + 0.4 * FONT_SIZE + MARGIN,
+        xs[-1] + text_width(cycles[-1]) / 2 + MARGIN,
     )
     total = max(bottom + X_TICK_LABEL + 2.3 + MARGIN, legend_bottom + MARGIN)
-    scale_text = f"rubric scale {low:g}-{high:g}"
-    desc = "; ".join(
-        f"{name}: " + ", ".join(f"{c} {_score(v)}" for c, v in zip(cycles, values, strict=True))
-        for name, _, _, _, values in series
-    )
-    parts = _svg_open(
-        width,
-        total,
-        f"{rep.rep_name}: weighted score and criterion scores over cycles "
-        f"{cycles[0]} to {cycles[-1]} ({scale_text})",
-        desc,
-    )
-    for _, colour, line, radius, values in series:
-        parts.append(
-            f'<g stroke="{colour}" fill="{colour}" stroke-linejoin="round" stroke-linecap="square">'
-        )
-        # a line through each run of cycles with a score; a marker on every score
-        runs: list[list[str]] = [[]]
-        for position, value in enumerate(values):
-            if value is None:
-                runs.append([])
-            else:
-                runs[-1].append(f"{_n(x(position))} {_n(y(value))}")
-        for run in runs:
-            if len(run) > 1:
-                parts.append(
-                    f'<polyline points="{" ".join(run)}" fill="none" stroke-width="{_n(line)}"/>'
-                )
-        for position, value in enumerate(values):
-            if value is not None:
-                parts.append(
-                    f'<circle cx="{_n(x(position))}" cy="{_n(y(value))}" r="{_n(radius)}" '
-                    'stroke-width="1"/>'
-                )
-        parts.append("</g>")
-    axis = f'stroke="#000000" stroke-width="{_n(LINE)}"'
-    parts.append(f'<g {axis} fill="none">')
+    parts = [f'<g stroke="#000000" stroke-width="{_n(LINE)}" fill="none">']
     parts.append(f'<path d="M{_n(left)} {_n(top)}V{_n(bottom)}H{_n(right)}"/>')
-    marks = "".join(f"M{_n(x(p))} {_n(bottom)}v{_n(TICK)}" for p in range(len(cycles)))
+    marks = "".join(f"M{_n(x)} {_n(bottom)}v{_n(TICK)}" for x in xs)
     marks += "".join(f"M{_n(left)} {_n(y(v))}h{_n(-TICK)}" for v, _ in ticks)
     parts.append(f'<path d="{marks}"/></g>')
-    for position, cycle in enumerate(cycles):
-        parts.append(_text(x(position), bottom + X_TICK_LABEL, cycle, "middle"))
+    for x, cycle in zip(xs, cycles, strict=True):
+        parts.append(_text(x, bottom + X_TICK_LABEL, cycle, "middle"))
     for value, label in ticks:
         parts.append(_text(left - 2 * TICK, y(value) + CENTRE_TO_BASELINE, label, "end"))
     middle = top + height / 2
@@ -287,12 +241,13 @@ def trend_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None:
         _text(
             MARGIN + 6.84,
             middle,
-            f"score ({scale_text})",
+            f"score (rubric scale {low:g}-{high:g})",
             "middle",
             f' transform="rotate(-90 {_n(MARGIN + 6.84)} {_n(middle)})"',
         )
     )
-    for index, (name, colour, line, radius, _) in enumerate(series):
+    for index, name in enumerate(names):
+        colour, line, radius = _series_style(index)
         baseline = top + 14.94 + 13.5 * index
         centre = baseline - 3.2
         parts.append(
@@ -302,6 +257,65 @@ def trend_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None:
             'stroke-width="1"/></g>'
         )
         parts.append(_text(text_x, baseline, name))
+    return tuple(_n(x) for x in xs), bottom, height, width, total, "\n".join(parts)
+
+
+def trend_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None:
+    """The rep's weighted score and each criterion over the last cycles: one line each,
+    the weighted score thick, a gap where a cycle has no score; the legend on the right."""
+    if len(rep.trend) < 2:
+        return None
+    cycles = tuple(point["cycle"] for point in rep.trend)
+    names = {c["criterion_id"]: _label(c) for c in rep.criteria}
+    criterion_ids = list(names) or sorted({k for p in rep.trend for k in p["criteria"]})
+    series = [("weighted score", [p["weighted_score"] for p in rep.trend])] + [
+        (names.get(cid, cid), [p["criteria"].get(cid) for p in rep.trend]) for cid in criterion_ids
+    ]
+    low, high = scale
+    xs, bottom, height, width, total, frame = _trend_frame(
+        low, high, cycles, tuple(name for name, _ in series)
+    )
+    desc = "; ".join(
+        f"{name}: " + ", ".join(f"{c} {_score(v)}" for c, v in zip(cycles, values, strict=True))
+        for name, values in series
+    )
+    parts = _svg_open(
+        width,
+        total,
+        f"{rep.rep_name}: weighted score and criterion scores over cycles "
+        f"{cycles[0]} to {cycles[-1]} (rubric scale {low:g}-{high:g})",
+        desc,
+    )
+    for index, (_, values) in enumerate(series):
+        colour, line, radius = _series_style(index)
+        parts.append(
+            f'<g stroke="{colour}" fill="{colour}" stroke-linejoin="round" stroke-linecap="square">'
+        )
+        # each score's point, clipped to the scale as matplotlib's axes clipped it
+        points = [
+            None
+            if v is None
+            else (xs[i], _n(bottom - (min(max(v, low), high) - low) / (high - low) * height))
+            for i, v in enumerate(values)
+        ]
+        # a line through each run of cycles with a score; a marker on every score
+        run: list[str] = []
+        for point in [*points, None]:
+            if point is not None:
+                run.append(f"{point[0]} {point[1]}")
+                continue
+            if len(run) > 1:
+                parts.append(
+                    f'<polyline points="{" ".join(run)}" fill="none" stroke-width="{_n(line)}"/>'
+                )
+            run = []
+        radius_text = _n(radius)
+        parts.extend(
+            f'<circle cx="{cx}" cy="{cy}" r="{radius_text}" stroke-width="1"/>'
+            for cx, cy in filter(None, points)
+        )
+        parts.append("</g>")
+    parts.append(frame)
     parts.append("</svg>")
     return Markup("\n".join(parts) + "\n")
 
