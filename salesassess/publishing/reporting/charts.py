@@ -79,73 +79,35 @@ def _label(criterion: dict) -> str:
     return criterion["criterion_name"] or criterion["criterion_id"]
 
 
-def criterion_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None:
-    """The rep's score on each criterion against the team benchmark, on the rubric's whole
-    scale: a pair of horizontal bars per criterion (the rep's dark above the team's grey),
-    the legend above."""
-    rows = [c for c in rep.criteria if c["rep_score"] is not None]
-    if not rows:
-        return None
-    labels = [f"{_label(c)} ({c['weight']}%)" for c in rows]
-    ticks = list(range(int(scale[0]), int(scale[1]) + 1))
+@lru_cache(maxsize=256)  # one frame for every rep of a cycle with the same criteria
+def _criterion_frame(labels: tuple[str, ...], low: float, high: float):
+    """What a criterion chart shares with every rep of the cycle: the bars' x at 0 and the
+    scale per point, each row's bar tops and height, the left edge and bottom, the figure's
+    height, and its axes, ticks and labels as SVG."""
+    ticks = list(range(int(low), int(high) + 1))
     # the axes: 0.77 of a figure 0.55 inch per criterion and 0.9 inch tall; rows at 0, 1,
     # ... top down, the rep's bar at -0.2 and the team's at +0.2, 0.38 tall, 5% margins
-    height = 0.77 * (0.55 * len(rows) + 0.9) * 72
-    span = len(rows) - 0.22
-    first, last = -0.39 - 0.05 * span, len(rows) - 0.61 + 0.05 * span
+    height = 0.77 * (0.55 * len(labels) + 0.9) * 72
+    span = len(labels) - 0.22
+    first, last = -0.39 - 0.05 * span, len(labels) - 0.61 + 0.05 * span
     left = MARGIN + max(text_width(label) for label in labels) + 2 * TICK
     top = LEGEND_BAND
     bottom = top + height
-    low, high = min(0, scale[0]), scale[1]
+    axis_low = min(0, low)
 
     def x(value: float) -> float:
-        value = min(max(value, low), high)
-        return left + (value - low) / (high - low) * AXES_WIDTH
+        return left + (min(max(value, axis_low), high) - axis_low) / (high - axis_low) * AXES_WIDTH
 
     def y(row: float) -> float:
         return top + (row - first) / (last - first) * height
 
-    legend = [(TEAM_COLOUR, "team benchmark"), (REP_COLOUR, rep.rep_name)]
-    legend_width = sum(2.0 * FONT_SIZE + 0.8 * FONT_SIZE + text_width(t) for _, t in legend)
-    legend_width += 2.0 * FONT_SIZE
-    legend_x = max(MARGIN, left + AXES_WIDTH / 2 - legend_width / 2)
-    width = max(
-        left + AXES_WIDTH + text_width(str(ticks[-1])) / 2 + MARGIN if ticks else 0,
-        left + AXES_WIDTH + MARGIN,
-        legend_x + legend_width + MARGIN,
-    )
-    total = bottom + BELOW_AXES
-    desc = "; ".join(
-        f"{label}: rep {_score(c['rep_score'])}, team {_score(c['team_benchmark'])}"
-        for label, c in zip(labels, rows, strict=True)
-    )
-    scale_text = f"rubric scale {scale[0]:g}-{scale[1]:g}"
-    parts = _svg_open(
-        width,
-        total,
-        f"{rep.rep_name}: mean score on each criterion against the team benchmark ({scale_text})",
-        desc,
-    )
-    zero = x(0)
-    for index, c in enumerate(rows):
-        # no benchmark when no rep of the team has a sufficient sample: no bar
-        for value, centre, colour in (
-            (c["team_benchmark"], index + 0.2, TEAM_COLOUR),
-            (c["rep_score"], index - 0.2, REP_COLOUR),
-        ):
-            if value is None:
-                continue
-            end = x(value)
-            parts.append(
-                f'<rect x="{_n(min(zero, end))}" y="{_n(y(centre - 0.19))}" '
-                f'width="{_n(abs(end - zero))}" height="{_n(y(centre + 0.19) - y(centre - 0.19))}" '
-                f'fill="{colour}"/>'
-            )
-    axis = f'stroke="#000000" stroke-width="{_n(LINE)}"'
-    parts.append(f'<g {axis} fill="none">')
+    # each row's bar tops: the team's (+0.2) and the rep's (-0.2), 0.38 of a row tall
+    tops = tuple((_n(y(i + 0.01)), _n(y(i - 0.39))) for i in range(len(labels)))
+    bar = _n(y(0.39) - y(0.01))
+    parts = [f'<g stroke="#000000" stroke-width="{_n(LINE)}" fill="none">']
     parts.append(f'<path d="M{_n(left)} {_n(top)}V{_n(bottom)}H{_n(left + AXES_WIDTH)}"/>')
     marks = "".join(f"M{_n(x(t))} {_n(bottom)}v{_n(TICK)}" for t in ticks)
-    marks += "".join(f"M{_n(left)} {_n(y(i))}h{_n(-TICK)}" for i in range(len(rows)))
+    marks += "".join(f"M{_n(left)} {_n(y(i))}h{_n(-TICK)}" for i in range(len(labels)))
     parts.append(f'<path d="{marks}"/></g>')
     for t in ticks:
         parts.append(_text(x(t), bottom + X_TICK_LABEL, str(t), "middle"))
@@ -153,20 +115,65 @@ def criterion_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None
         _text(
             left + AXES_WIDTH / 2,
             bottom + X_LABEL,
-            f"mean criterion score ({scale_text})",
+            f"mean criterion score (rubric scale {low:g}-{high:g})",
             "middle",
         )
     )
     for index, label in enumerate(labels):
         parts.append(_text(left - 2 * TICK, y(index) + CENTRE_TO_BASELINE, label, "end"))
+    right = left + AXES_WIDTH + (text_width(str(ticks[-1])) / 2 if ticks else 0) + MARGIN
+    return x, tops, bar, left, right, bottom + BELOW_AXES, "\n".join(parts)
+
+
+def criterion_chart(rep: RepReport, scale: tuple[float, float]) -> Markup | None:
+    """The rep's score on each criterion against the team benchmark, on the rubric's whole
+    scale: a pair of horizontal bars per criterion (the rep's dark above the team's grey),
+    the legend above."""
+    rows = [c for c in rep.criteria if c["rep_score"] is not None]
+    if not rows:
+        return None
+    labels = tuple(f"{_label(c)} ({c['weight']}%)" for c in rows)
+    low, high = scale
+    x, tops, bar, left, right, total, frame = _criterion_frame(labels, low, high)
+    legend = [(TEAM_COLOUR, "team benchmark"), (REP_COLOUR, rep.rep_name)]
+    legend_width = sum(2.0 * FONT_SIZE + 0.8 * FONT_SIZE + text_width(t) for _, t in legend)
+    legend_width += 2.0 * FONT_SIZE
+    legend_x = max(MARGIN, left + AXES_WIDTH / 2 - legend_width / 2)
+    width = max(right, legend_x + legend_width + MARGIN)
+    desc = "; ".join(
+        f"{label}: rep {_score(c['rep_score'])}, team {_score(c['team_benchmark'])}"
+        for label, c in zip(labels, rows, strict=True)
+    )
+    parts = _svg_open(
+        width,
+        total,
+        f"{rep.rep_name}: mean score on each criterion against the team benchmark "
+        f"(rubric scale {low:g}-{high:g})",
+        desc,
+    )
+    zero = x(0)
+    for (team_top, rep_top), c in zip(tops, rows, strict=True):
+        # no benchmark when no rep of the team has a sufficient sample: no bar
+        for value, top, colour in (
+            (c["team_benchmark"], team_top, TEAM_COLOUR),
+            (c["rep_score"], rep_top, REP_COLOUR),
+        ):
+            if value is None:
+                continue
+            end = x(value)
+            parts.append(
+                f'<rect x="{_n(min(zero, end))}" y="{top}" width="{_n(abs(end - zero))}" '
+                f'height="{bar}" fill="{colour}"/>'
+            )
+    parts.append(frame)
     position = legend_x  # swatches 2 em x 0.7 em, 0.8 em before the text, 2 em between
     for colour, label in legend:
         parts.append(
-            f'<rect x="{_n(position)}" y="{_n(top - 16.4)}" width="{_n(2 * FONT_SIZE)}" '
+            f'<rect x="{_n(position)}" y="{_n(LEGEND_BAND - 16.4)}" width="{_n(2 * FONT_SIZE)}" '
             f'height="{_n(0.7 * FONT_SIZE)}" fill="{colour}"/>'
         )
         position += 2.8 * FONT_SIZE
-        parts.append(_text(position, top - 10.26, label))
+        parts.append(_text(position, LEGEND_BAND - 10.26, label))
         position += text_width(label) + 2.0 * FONT_SIZE
     parts.append("</svg>")
     return Markup("\n".join(parts) + "\n")
