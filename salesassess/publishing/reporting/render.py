@@ -62,9 +62,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,  # compiled once a run: no file check per page
     )
+    # filters, not globals: a filter is called directly, a global through the context
+    environment.filters.update(num=_num, pct=_pct)
     environment.globals.update(
-        num=_num,
-        pct=_pct,
         effect=effect_text,
         safe_name=safe_name,
         style=Markup((TEMPLATES / "style.css").read_text(encoding="utf-8")),
