@@ -8,7 +8,7 @@ import time
 import dagster as dg
 import psutil
 
-from orchestration.checks import TARGETS, check_result
+from orchestration.checks import CHECK_NAME, TARGETS, check_result
 from orchestration.definitions import build_definitions
 from orchestration.jobs import FOLLOWUP, REPORTS
 from orchestration.settings import AssessmentSettings
@@ -18,20 +18,27 @@ from salesassess.quality.validation import run_quality
 BACKBONE_MARTS = dg.AssetSelection.assets(
     *(dg.AssetKey(["marts", name]) for name in ("fct_call_scores", "fct_rep_scorecards"))
 )
+AUTO_SCORES = dg.AssetSelection.assets(dg.AssetKey(["raw", "auto_scores"]))
 PHASES = {
     # landing files -> raw tables (no checks)
     "ingest": dg.AssetSelection.groups("ingest").without_checks(),
-    # raw -> every dbt model of the assessment (one dbt build, its dbt tests included)
+    # raw -> every dbt model of the assessment: one dbt build with its dbt tests (as in
+    # make assess), without the automated scorer (a step of its own) or the GX checks
     "marts": (
-        dg.AssetSelection.groups("score", "assess") - dg.AssetSelection.kind("python")
-    ).without_checks(),
+        dg.AssetSelection.groups("score", "assess")
+        - dg.AssetSelection.kind("python")
+        - AUTO_SCORES
+        - dg.AssetSelection.checks(
+            *(dg.AssetCheckKey(target.asset, CHECK_NAME) for target in TARGETS)
+        )
+    ),
     # raw -> the backbone marts only (fct_call_scores, fct_rep_scorecards and upstream)
     "backbone_marts": BACKBONE_MARTS.upstream().without_checks()
     - dg.AssetSelection.groups("ingest"),
     # the Python statistics over the marts (criterion validity, reliability)
     "statistics": dg.AssetSelection.kind("python") - dg.AssetSelection.groups("follow_up"),
     # the automated scorer alone (every call of the cycle scored again)
-    "auto_scores": dg.AssetSelection.assets(dg.AssetKey(["raw", "auto_scores"])).without_checks(),
+    "auto_scores": AUTO_SCORES.without_checks(),
     # the whole assess_cycle job: ingest, auto-score, marts, statistics, checks, publish,
     # reports (what `make assess` runs for a quarter before its follow-up)
     "cycle": dg.AssetSelection.all() - FOLLOWUP,
