@@ -15,7 +15,7 @@ without a rubric version gets the version in force on its call's date
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -135,14 +135,10 @@ def resolved_rubric_version_sql() -> str:
     )
 
 
-def judge(
-    con: duckdb.DuckDBPyConnection,
-    kind: LandingKind,
-    sources: Sequence[LandedFile],
-    params: dict[str, object],
-) -> None:
-    """The temp table ``verdict``: every row that is not accepted, with its rule (NULL for a
-    row of another partition). Only these rows are kept, so it stays small."""
+def _scoped_sql(kind: LandingKind, sources: Sequence[LandedFile]) -> str:
+    """CTEs ending in ``scoped``: the landed rows with their file, record and row, whether
+    they belong to this partition (``in_partition``, NULL: cannot tell), their typed key and
+    the first rule they break (``violation``, NULL for a row of another partition)."""
     typed_columns = ", ".join(
         f"{column.typed('l.' + quote_identifier(column.name))} as {quote_identifier(column.name)}"
         for column in kind.columns
@@ -170,25 +166,137 @@ def judge(
         if kind.name == "scores"
         else ""
     )
-    key = ", ".join(quote_identifier(name) for name in kind.key)
     key_columns = ", ".join(f"t.{quote_identifier(name)}" for name in kind.key)
-    execute_named(
-        con,
-        "create or replace temp table verdict as "
+    return (
         f"with landed as ({landed_sql(kind, sources)}), "
         f"typed as (select l._file_index, l._rec, l._row, {typed_columns}, "
         f"{field_case} as field_violation from landed l), "
         f"placed as (select t.*{version_column}, ({partition_condition(kind)}) as in_partition "
         "from typed t), "
-        # only what the ranking needs goes on (never the text columns: the window sorts it)
+        # only what the verdict needs goes on (never the text columns)
         f"scoped as (select t._file_index, t._rec, t._row, t.in_partition, {key_columns}, "
         "case when t.in_partition is not false then "
-        f"coalesce(t.field_violation, {reference_case}) end as violation from placed t), "
-        "ranked as (select *, case when in_partition is not false and violation is null "
-        "then row_number() over (partition by in_partition is not false and violation is null, "
-        f"{key} order by _file_index, _rec) end as key_rank from scoped) "
-        "select _file_index, _rec, _row, case when in_partition is not false then "
-        "coalesce(violation, 'duplicate_key') end as rule from ranked "
-        "where in_partition is false or violation is not null or key_rank > 1",
+        f"coalesce(t.field_violation, {reference_case}) end as violation from placed t)"
+    )
+
+
+def _landed_column(name: str) -> str:
+    return f"l.{quote_identifier(name)}"
+
+
+def _typed_key(kind: LandingKind, text: Callable[[str], str]) -> list[str]:
+    """SQL of the typed key columns, ``text(name)`` giving a column's landed text."""
+    return [kind.column(name).typed(text(name)) for name in kind.key]
+
+
+def _increases(current: Sequence[str], before: Sequence[str]) -> str:
+    """SQL: the columns ``current`` strictly above ``before``, in order (NULL decides not)."""
+    if not current:
+        return "false"
+    terms = []
+    for position, (value, previous) in enumerate(zip(current, before, strict=True)):
+        equal = [f"{v} = {p}" for v, p in zip(current[:position], before[:position], strict=True)]
+        terms.append("(" + " and ".join([*equal, f"{value} > {previous}"]) + ")")
+    return f"coalesce({' or '.join(terms)}, false)"
+
+
+def duplicate_suspects(
+    con: duckdb.DuckDBPyConnection, kind: LandingKind, sources: Sequence[LandedFile]
+) -> str | None:
+    """Which landed rows may repeat an earlier row's typed key, found in one streamed pass
+    (no sort; memory for the values of the key's first column that start a block).
+
+    Each file is read in its order (the row before each row is checked to be the one at
+    rowid - 1). Its rows form blocks of one value of the key's first column; within a block
+    the other key columns strictly increase (a NULL never does), except at a "broken" row.
+    Two rows with equal keys are then either in two blocks of the same first value (in one
+    file or two) or in one block with a broken row. So only the first values that start
+    two blocks or have a broken row (the temp table ``duplicate_suspects``, by hash: a
+    collision only adds a suspect) can repeat a key.
+
+    Returns None when no key can repeat, else SQL over a landed row ``l`` (see
+    :func:`landed_sql`) selecting the rows to rank: those of the suspected first values,
+    or all rows when a file was not read in its order.
+    """
+    if not sources:
+        return None
+    per_file = []
+    for source in sources:
+
+        def text(name: str, source: LandedFile = source) -> str:
+            if name not in source.columns:
+                return "cast(null as varchar)"
+            return f"cast(l.{source.columns[name]} as varchar)"
+
+        keys = _typed_key(kind, text)
+        names = [f"k{position}" for position in range(len(keys))]
+        values = ", ".join(f"{key} as {name}" for key, name in zip(keys, names, strict=True))
+        lagged = ", ".join(f"lag({name}) over () as p{name}" for name in names)
+        continues = "pr is not null and k0 is not distinct from pk0"
+        rising = _increases(names[1:], [f"p{name}" for name in names[1:]])
+        per_file.append(
+            f"select k0, pr is not null and pr <> r - 1 as disordered, "
+            f"{continues} as continues, {continues} and not {rising} as broken from ("
+            f"select r, {', '.join(names)}, lag(r) over () as pr, {lagged} from ("
+            f"select l.rowid as r, {values} from {source.table} l))"
+        )
+    con.execute(
+        "create or replace temp table duplicate_suspects as select h, disordered from ("
+        "select hash(k0) as h, bool_or(disordered) as disordered, bool_or(broken) as broken, "
+        "count(*) filter (where not continues) as starts from ("
+        + " union all ".join(per_file)
+        + ") where disordered or broken or not continues group by 1) "
+        "where disordered or broken or starts > 1"
+    )
+    disordered, suspects = con.execute(
+        "select coalesce(bool_or(disordered), false), count(*) from duplicate_suspects"
+    ).fetchone()
+    if disordered:
+        return "true"
+    if not suspects:
+        return None
+    first = _typed_key(kind, _landed_column)[0]
+    return f"hash({first}) in (select h from duplicate_suspects)"
+
+
+def judge(
+    con: duckdb.DuckDBPyConnection,
+    kind: LandingKind,
+    sources: Sequence[LandedFile],
+    params: dict[str, object],
+) -> None:
+    """The temp table ``verdict``: every row that is not accepted, with its rule (NULL for a
+    row of another partition). Only these rows are kept, so it stays small.
+
+    A row is ``duplicate_key`` when an earlier row (file order) of this partition that
+    breaks no rule has its typed key. The keys are not sorted for that: only the rows that
+    :func:`duplicate_suspects` cannot prove unique are ranked, most often none.
+    """
+    execute_named(
+        con,
+        f"create or replace temp table verdict as {_scoped_sql(kind, sources)} "
+        "select _file_index, _rec, _row, violation as rule from scoped "
+        "where in_partition is false or violation is not null",
         params,
     )
+    try:
+        suspects = duplicate_suspects(con, kind, sources)
+        if suspects is None:
+            return
+        # the suspects that break no rule and belong to this partition: not in the verdict
+        key = ", ".join(quote_identifier(name) for name in kind.key)
+        typed_key = ", ".join(
+            f"{typed} as {quote_identifier(name)}"
+            for typed, name in zip(_typed_key(kind, _landed_column), kind.key, strict=True)
+        )
+        con.execute(
+            "insert into verdict with suspected as (select l._file_index, l._rec, l._row, "
+            f"{typed_key} from ({landed_sql(kind, sources)}) l where {suspects}), "
+            "candidates as (select s.* from suspected s anti join verdict v "
+            "on v._file_index = s._file_index and v._rec = s._rec), "
+            "ranked as (select _file_index, _rec, _row, row_number() over ("
+            f"partition by {key} order by _file_index, _rec) as key_rank from candidates) "
+            "select _file_index, _rec, _row, 'duplicate_key' from ranked where key_rank > 1"
+        )
+    finally:
+        con.execute("drop table if exists duplicate_suspects")

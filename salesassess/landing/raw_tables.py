@@ -79,7 +79,7 @@ def store(
             ).fetchone()
             if low is None:
                 continue
-            for first in range(low, high + 1, STORE_SLICE_ROWS):
+            for first in _slices_with_accepted_rows(con, source, index, low, high):
                 where = f"{source.rec} >= {first} and {source.rec} < {first + STORE_SLICE_ROWS}"
                 # the verdict's rows of this slice only: a join over the whole verdict (the
                 # rows of other partitions among them) would cost every slice its size
@@ -137,6 +137,28 @@ def store(
     except BaseException:
         rollback(con)
         raise
+
+
+def _slices_with_accepted_rows(
+    con: duckdb.DuckDBPyConnection, source: LandedFile, index: int, low: int, high: int
+) -> list[int]:
+    """The first record of each slice of ``source`` holding an accepted row: a slice whose
+    every row is in the verdict (rows of another partition, most often) is not read."""
+    slice_of = f"({source.rec} - {low}) // {STORE_SLICE_ROWS}"
+    landed = dict(
+        con.execute(f"select {slice_of}, count(*) from {source.table} l group by 1").fetchall()
+    )
+    judged = dict(
+        con.execute(
+            f"select (_rec - {low}) // {STORE_SLICE_ROWS}, count(*) from verdict "
+            f"where _file_index = {index} group by 1"
+        ).fetchall()
+    )
+    return [
+        low + number * STORE_SLICE_ROWS
+        for number in range((high - low) // STORE_SLICE_ROWS + 1)
+        if landed.get(number, 0) > judged.get(number, 0)
+    ]
 
 
 def file_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[LandedFile]) -> list[FileCounts]:
