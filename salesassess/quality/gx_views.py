@@ -36,17 +36,17 @@ class ProcessBytecodeCache(BytecodeCache):
 _CACHE = ProcessBytecodeCache()
 
 
-class CompiledOncePageView(DefaultJinjaPageView):
-    """GX's page view (validation results, suites) sharing the process's compiled templates."""
+class _CompiledOnce:
+    """A GX view whose template environment shares the process's compiled templates."""
 
     def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
         super().__init__(custom_styles_directory, custom_views_directory)
         self.env.bytecode_cache = _CACHE
 
 
-class CompiledOnceIndexPageView(DefaultJinjaIndexPageView):
-    """GX's index page view sharing the process's compiled templates."""
+class CompiledOncePageView(_CompiledOnce, DefaultJinjaPageView):
+    """GX's page view (validation results, suites), templates compiled once."""
 
-    def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
-        super().__init__(custom_styles_directory, custom_views_directory)
-        self.env.bytecode_cache = _CACHE
+
+class CompiledOnceIndexPageView(_CompiledOnce, DefaultJinjaIndexPageView):
+    """GX's index page view, templates compiled once."""
