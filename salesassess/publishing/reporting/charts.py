@@ -79,48 +79,73 @@ def _label(criterion: dict) -> str:
     return criterion["criterion_name"] or criterion["criterion_id"]
 
 
+class _BarAxes:
+    """The axes of a horizontal bar chart, in points: ``labels`` top down, one row each
+    (rows at 0, 1, ... with 5% margins beyond the bars, which reach ``half`` a row each side
+    of the first and last rows), 0.77 of a figure ``inches_per_row`` inch per row and
+    ``inches_extra`` inch taller, from ``top``; x from ``low`` to ``high`` (values outside
+    clamped to the axis)."""
+
+    def __init__(
+        self,
+        labels,
+        top: float,
+        low: float,
+        high: float,
+        inches_per_row: float,
+        inches_extra: float,
+        half: float,
+    ) -> None:
+        rows = len(labels)
+        self.labels, self.top, self.low, self.high = labels, top, low, high
+        self.height = 0.77 * (inches_per_row * rows + inches_extra) * 72
+        span = rows - (1 - 2 * half)
+        self.first, self.last = -half - 0.05 * span, rows - 1 + half + 0.05 * span
+        self.left = MARGIN + max(text_width(label) for label in labels) + 2 * TICK
+        self.bottom = top + self.height
+
+    def x(self, value: float) -> float:
+        clamped = min(max(value, self.low), self.high)
+        return self.left + (clamped - self.low) / (self.high - self.low) * AXES_WIDTH
+
+    def y(self, row: float) -> float:
+        return self.top + (row - self.first) / (self.last - self.first) * self.height
+
+    def svg(self, marks: list[tuple[float, str]], xlabel: str) -> list[str]:
+        """The left and bottom spines with their ticks, the x ticks' labels (``marks``:
+        value, label), the x axis' label and the rows' labels."""
+        parts = [f'<g stroke="#000000" stroke-width="{_n(LINE)}" fill="none">']
+        left, bottom = self.left, self.bottom
+        parts.append(f'<path d="M{_n(left)} {_n(self.top)}V{_n(bottom)}H{_n(left + AXES_WIDTH)}"/>')
+        ticks = "".join(f"M{_n(self.x(value))} {_n(bottom)}v{_n(TICK)}" for value, _ in marks)
+        ticks += "".join(
+            f"M{_n(left)} {_n(self.y(i))}h{_n(-TICK)}" for i in range(len(self.labels))
+        )
+        parts.append(f'<path d="{ticks}"/></g>')
+        for value, label in marks:
+            parts.append(_text(self.x(value), bottom + X_TICK_LABEL, label, "middle"))
+        parts.append(_text(left + AXES_WIDTH / 2, bottom + X_LABEL, xlabel, "middle"))
+        for index, label in enumerate(self.labels):
+            parts.append(_text(left - 2 * TICK, self.y(index) + CENTRE_TO_BASELINE, label, "end"))
+        return parts
+
+
 @lru_cache(maxsize=256)  # one frame for every rep of a cycle with the same criteria
 def _criterion_frame(labels: tuple[str, ...], low: float, high: float):
     """What a criterion chart shares with every rep of the cycle: the bars' x at 0 and the
     scale per point, each row's bar tops and height, the left edge and bottom, the figure's
     height, and its axes, ticks and labels as SVG."""
     ticks = list(range(int(low), int(high) + 1))
-    # the axes: 0.77 of a figure 0.55 inch per criterion and 0.9 inch tall; rows at 0, 1,
-    # ... top down, the rep's bar at -0.2 and the team's at +0.2, 0.38 tall, 5% margins
-    height = 0.77 * (0.55 * len(labels) + 0.9) * 72
-    span = len(labels) - 0.22
-    first, last = -0.39 - 0.05 * span, len(labels) - 0.61 + 0.05 * span
-    left = MARGIN + max(text_width(label) for label in labels) + 2 * TICK
-    top = LEGEND_BAND
-    bottom = top + height
-    axis_low = min(0, low)
-
-    def x(value: float) -> float:
-        return left + (min(max(value, axis_low), high) - axis_low) / (high - axis_low) * AXES_WIDTH
-
-    def y(row: float) -> float:
-        return top + (row - first) / (last - first) * height
-
+    # 0.55 inch per criterion, 0.9 inch more; the rep's bar at -0.2 and the team's at +0.2
+    # of a row, 0.38 tall
+    axes = _BarAxes(labels, LEGEND_BAND, min(0, low), high, 0.55, 0.9, 0.39)
+    x, y, left, bottom = axes.x, axes.y, axes.left, axes.bottom
     # each row's bar tops: the team's (+0.2) and the rep's (-0.2), 0.38 of a row tall
     tops = tuple((_n(y(i + 0.01)), _n(y(i - 0.39))) for i in range(len(labels)))
     bar = _n(y(0.39) - y(0.01))
-    parts = [f'<g stroke="#000000" stroke-width="{_n(LINE)}" fill="none">']
-    parts.append(f'<path d="M{_n(left)} {_n(top)}V{_n(bottom)}H{_n(left + AXES_WIDTH)}"/>')
-    marks = "".join(f"M{_n(x(t))} {_n(bottom)}v{_n(TICK)}" for t in ticks)
-    marks += "".join(f"M{_n(left)} {_n(y(i))}h{_n(-TICK)}" for i in range(len(labels)))
-    parts.append(f'<path d="{marks}"/></g>')
-    for t in ticks:
-        parts.append(_text(x(t), bottom + X_TICK_LABEL, str(t), "middle"))
-    parts.append(
-        _text(
-            left + AXES_WIDTH / 2,
-            bottom + X_LABEL,
-            f"mean criterion score (rubric scale {low:g}-{high:g})",
-            "middle",
-        )
+    parts = axes.svg(
+        [(t, str(t)) for t in ticks], f"mean criterion score (rubric scale {low:g}-{high:g})"
     )
-    for index, label in enumerate(labels):
-        parts.append(_text(left - 2 * TICK, y(index) + CENTRE_TO_BASELINE, label, "end"))
     right = left + AXES_WIDTH + (text_width(str(ticks[-1])) / 2 if ticks else 0) + MARGIN
     return x, tops, bar, left, right, bottom + BELOW_AXES, "\n".join(parts)
 
@@ -344,19 +369,8 @@ def _bar_chart(
     axes 0.77 of a figure 0.5 inch per bar and 1 inch tall; ``errors``: an interval across
     each bar (from, to), capped; ``lines``: vertical lines across the axes (x, style
     attributes), drawn over the bars; ``marks``: the x axis' ticks (value, label)."""
-    height = 0.77 * (0.5 * len(bars) + 1.0) * 72
-    span = len(bars) - 0.2
-    first, last = -0.4 - 0.05 * span, len(bars) - 0.6 + 0.05 * span
-    left = MARGIN + max(text_width(label) for label in labels) + 2 * TICK
-    top = MARGIN
-    bottom = top + height
-    low, high = limits
-
-    def x(value: float) -> float:
-        return left + (min(max(value, low), high) - low) / (high - low) * AXES_WIDTH
-
-    def y(row: float) -> float:
-        return top + (row - first) / (last - first) * height
+    axes = _BarAxes(labels, MARGIN, *limits, 0.5, 1.0, 0.4)
+    x, y, left, top, bottom = axes.x, axes.y, axes.left, axes.top, axes.bottom
 
     width = left + AXES_WIDTH + max(text_width(marks[-1][1]) / 2 if marks else 0, 2) + MARGIN
     parts = _svg_open(width, bottom + BELOW_AXES, title, desc)
@@ -379,17 +393,7 @@ def _bar_chart(
         )
     for value, style in lines:
         parts.append(f'<path d="M{_n(x(value))} {_n(top)}V{_n(bottom)}" {style}/>')
-    axis = f'stroke="#000000" stroke-width="{_n(LINE)}"'
-    parts.append(f'<g {axis} fill="none">')
-    parts.append(f'<path d="M{_n(left)} {_n(top)}V{_n(bottom)}H{_n(left + AXES_WIDTH)}"/>')
-    ticks = "".join(f"M{_n(x(value))} {_n(bottom)}v{_n(TICK)}" for value, _ in marks)
-    ticks += "".join(f"M{_n(left)} {_n(y(i))}h{_n(-TICK)}" for i in range(len(bars)))
-    parts.append(f'<path d="{ticks}"/></g>')
-    for value, label in marks:
-        parts.append(_text(x(value), bottom + X_TICK_LABEL, label, "middle"))
-    parts.append(_text(left + AXES_WIDTH / 2, bottom + X_LABEL, xlabel, "middle"))
-    for index, label in enumerate(labels):
-        parts.append(_text(left - 2 * TICK, y(index) + CENTRE_TO_BASELINE, label, "end"))
+    parts += axes.svg(marks, xlabel)
     parts.append("</svg>")
     return Markup("\n".join(parts) + "\n")
 
