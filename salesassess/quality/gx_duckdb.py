@@ -9,6 +9,12 @@ Upstream: great_expectations issues 10738 and 11579 and pull request 12084 (a na
 engine, open); duckdb_engine issues 734 and 1087. The fix buffers the rows first. GX reads a
 row-returning result only for example values (``LIMIT`` 20) and an
 ``UnexpectedRowsExpectation``'s failing rows; every other query it sends is an aggregate.
+
+On the same engine, ``expect_compound_columns_to_be_unique`` counts a key's rows with
+:class:`DuckDBCompoundColumnsCount`: GX's SQL joins every row of the batch to its key's
+count (a hash join of the whole partition against a table as large, about three times the
+cost of grouping the key on a partition of 6 M transcript lines); here only the keys that
+repeat are joined, and every other row counts one.
 """
 
 from __future__ import annotations
@@ -18,8 +24,14 @@ from typing import Literal
 import sqlalchemy as sa
 from great_expectations.datasource.fluent import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+from great_expectations.expectations.metrics.map_metric_provider.multicolumn_function_partial import (  # noqa: E501
+    multicolumn_function_partial,
+)
+from great_expectations.expectations.metrics.multicolumn_map_metrics.compound_columns_unique import (  # noqa: E501
+    CompoundColumnsUnique,
+)
 
-__all__ = ["DuckDBDatasource", "DuckDBExecutionEngine"]
+__all__ = ["DuckDBCompoundColumnsCount", "DuckDBDatasource", "DuckDBExecutionEngine"]
 
 
 class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
@@ -39,3 +51,30 @@ class DuckDBDatasource(SQLDatasource):
     @property
     def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
         return DuckDBExecutionEngine
+
+
+class DuckDBCompoundColumnsCount(CompoundColumnsUnique):
+    """GX's ``compound_columns.count`` map on DuckDB: each row of the batch with the number
+    of rows of its key, as GX's own, but joined only to the keys that repeat (a left join;
+    the rows of a key that does not repeat count one). ``compound_columns.unique`` (GX's
+    condition, ``_num_rows < 2``) and every count and example GX derives from it are
+    unchanged; a row with a missing key value counts one, where GX's inner join leaves it
+    out of the map: neither makes it unexpected."""
+
+    @multicolumn_function_partial(engine=DuckDBExecutionEngine)
+    def _duckdb_function(cls, column_list, **kwargs):
+        table_columns = [sa.column(name) for name in kwargs["_table_columns"]]
+        rows = sa.select(*table_columns).select_from(kwargs["_table"]).alias("rows")
+        repeated = (
+            sa.select(*column_list, sa.func.count().label("_num_rows"))
+            .select_from(rows)
+            .group_by(*column_list)
+            .having(sa.func.count() >= 2)  # noqa: PLR2004
+            .alias("repeated_keys")
+        )
+        same_key = sa.and_(*(repeated.c[name] == rows.c[name] for name in kwargs["_column_names"]))
+        return (
+            sa.select(rows, sa.func.coalesce(repeated.c._num_rows, 1).label("_num_rows"))
+            .select_from(rows.join(repeated, onclause=same_key, isouter=True))
+            .alias("rows_with_key_counts")
+        )

@@ -12,6 +12,7 @@ from pathlib import Path
 import great_expectations as gx
 import pytest
 import sqlalchemy as sa
+from great_expectations.expectations.registry import get_metric_provider
 from PIL import Image
 
 from salesassess.demo import planted_fault
@@ -19,7 +20,7 @@ from salesassess.engines.warehouse import connect
 from salesassess.landing.ingest import ingest_kind
 from salesassess.method.calendar import cycle_window
 from salesassess.quality.data_docs import data_docs_dir, data_docs_index
-from salesassess.quality.gx_duckdb import DuckDBExecutionEngine
+from salesassess.quality.gx_duckdb import DuckDBCompoundColumnsCount, DuckDBExecutionEngine
 from salesassess.quality.validation import run_quality
 from tests.helpers import FIXTURE_PARTITION, SMALL_LANDING
 from tests.publishing.test_browser import chromium
@@ -186,3 +187,37 @@ def test_data_docs_views_compile_gx_templates_once_and_render_as_gx_does(warehou
     # the pages differ only in their build time and the random ids of collapsible blocks
     varying = re.compile(r"\d{8}T\d{6}\.\d{6}Z|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
     assert varying.sub("-", cached_page) == varying.sub("-", gx_page)
+
+
+def test_compound_key_uniqueness_counts_every_row_of_a_repeated_key(tmp_path):
+    """expect_compound_columns_to_be_unique on DuckDB (DuckDBCompoundColumnsCount): by hand,
+    keys (a,1) x3, (a,2), (b,1) x2, (b,NULL) x2, (NULL,NULL): the five rows of the two
+    repeated keys fail; a key with a missing value never does (as in GX's own SQL)."""
+    path = tmp_path / "keys.duckdb"
+    with connect(path) as con:
+        con.execute("create table t (k varchar, n integer, v integer)")
+        con.execute(
+            "insert into t values ('a', 1, 1), ('a', 1, 2), ('a', 1, 3), ('a', 2, 4), "
+            "('b', 1, 5), ('b', 1, 6), ('b', null, 7), ('b', null, 8), (null, null, 9)"
+        )
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_duckdb(name="w", connection_string=f"duckdb:///{path}")
+    batch = source.add_query_asset("t", query="select * from t").add_batch_definition_whole_table(
+        "all"
+    )
+    suite = context.suites.add(
+        gx.ExpectationSuite(
+            name="keys",
+            expectations=[gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["k", "n"])],
+        )
+    )
+    definition = gx.ValidationDefinition(name="keys", data=batch, suite=suite)
+    validation = definition.run(result_format={"result_format": "COMPLETE"})
+    ((result,),) = [validation.results]
+    source.get_execution_engine().engine.dispose()
+    assert not result.success
+    assert result.result["unexpected_count"] == 5
+    keys = sorted((row["k"], row["n"]) for row in result.result["unexpected_list"])
+    assert keys == [("a", 1)] * 3 + [("b", 1)] * 2
+    provider, _ = get_metric_provider("compound_columns.count.map", source.get_execution_engine())
+    assert provider is DuckDBCompoundColumnsCount
