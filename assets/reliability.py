@@ -25,8 +25,6 @@ beside it from ``raw.auto_scorer_candidates``, with its held-out within-1 share,
 ordinal alpha.
 """
 
-from collections import defaultdict
-
 import dagster as dg
 import numpy as np
 
@@ -36,6 +34,7 @@ from orchestration.settings import AssessmentSettings
 from salesassess.engines.warehouse import connect
 from salesassess.method.calendar import cycle_window
 from salesassess.method.statistics import (
+    group_means,
     icc_1_1,
     icc_2_1,
     krippendorff_alpha,
@@ -47,79 +46,161 @@ RELIABILITY_KEY = dg.AssetKey(["marts", "fct_rubric_reliability"])
 #: the scorer kind each comparison sets against the humans (None: humans among themselves)
 SCORER_KIND = {"human": None, "auto_vs_human": "auto", "external_vs_human": "external"}
 
-Unit = tuple[str, str]  # (call_id, criterion_id)
+#: every score of a unit (a call's criterion under a rubric version) some human scored, one
+#: per scorer (its highest where it scored a unit twice: the score a mapping from scorer to
+#: score kept when it read them in score order), in the order of the units and, within a
+#: unit, of the kinds and the scorers
+SCORES_QUERY = (
+    "select rubric_version, call_id, criterion_id, scorer_kind, scorer_id, max(score) as score "
+    "from intermediate.int_reliability_scores s where exists (select 1 "
+    "from intermediate.int_reliability_scores h where h.scorer_kind = 'human' "
+    "and h.rubric_version = s.rubric_version and h.call_id = s.call_id "
+    "and h.criterion_id = s.criterion_id) group by all "
+    "order by rubric_version, call_id, criterion_id, scorer_kind, scorer_id"
+)
+#: the scorer pairs counted per comparison and pair of scores (kappa needs only the counts)
+PAIRS_QUERY = (
+    "select rubric_version, criterion_id, comparison, score_a, score_b, count(*) as n "
+    "from intermediate.int_scorer_pairs where comparison is not null group by all"
+)
 
 
-def reliability_units(
-    scores, version: str, criterion: str, comparison: str
-) -> dict[Unit, dict[str, float]]:
-    """Per call and criterion, the ratings the comparison compares: every human's score
-    (comparison human, units with two or more humans), or the scorer's score (the mean of
-    that kind's scorers) beside the humans' mean (units where both scored)."""
-    kind = SCORER_KIND[comparison]
-    by_unit: dict[Unit, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
-    for v, c, call, scorer, scorer_kind, score in scores:
-        if v == version and criterion in ("overall", c) and scorer_kind in ("human", kind):
-            by_unit[(call, c)][scorer_kind][scorer] = score
-    units: dict[Unit, dict[str, float]] = {}
-    for unit, kinds in sorted(by_unit.items()):
-        humans = kinds.get("human", {})
+def _column(data: dict, name: str, missing=None) -> np.ndarray:
+    """A column of ``fetchnumpy``, its nulls as ``missing``."""
+    return np.ma.filled(data[name], missing)
+
+
+class _Matches:
+    """Which entries of a column equal a value, compared once per value."""
+
+    def __init__(self, column: np.ndarray):
+        self.column = column
+        self.found: dict[object, np.ndarray] = {}
+
+    def __call__(self, value) -> np.ndarray:
+        if value not in self.found:
+            self.found[value] = self.column == value
+        return self.found[value]
+
+
+class ReliabilityScores:
+    """The scores the comparisons compare, unit by unit: per unit, how many scorers of
+    each kind scored it and their mean (``np.mean`` of their scores in scorer order)."""
+
+    def __init__(self, con):
+        data = con.execute(SCORES_QUERY).fetchnumpy()
+        version = _column(data, "rubric_version")
+        call = _column(data, "call_id")
+        criterion = _column(data, "criterion_id")
+        kind = _column(data, "scorer_kind")
+        self.scorer = _column(data, "scorer_id")
+        self.score = _column(data, "score", np.nan).astype(float)
+        first = np.ones(len(version), dtype=bool)
+        first[1:] = (
+            (version[1:] != version[:-1])
+            | (call[1:] != call[:-1])
+            | (criterion[1:] != criterion[:-1])
+        )
+        self.unit = np.cumsum(first) - 1  # each score's unit
+        self.version = _Matches(version[first])
+        self.criterion = _Matches(criterion[first])
+        self.of_kind: dict[str, np.ndarray] = {}
+        self.counts: dict[str, np.ndarray] = {}
+        self.means: dict[str, np.ndarray] = {}
+        for name in ("human", *filter(None, SCORER_KIND.values())):
+            rows = self.of_kind[name] = kind == name
+            counts = np.bincount(self.unit[rows], minlength=int(first.sum()))
+            means = np.full(len(counts), np.nan)
+            means[counts > 0] = group_means(self.score[rows], counts[counts > 0])
+            self.counts[name], self.means[name] = counts, means
+
+    def units(self, version: str, criterion: str, comparison: str) -> np.ndarray:
+        """Whether each unit counts in the comparison: the version's units of the criterion
+        (all its criteria for ``overall``) scored by two or more humans (comparison human),
+        or by humans and the comparison's kind of scorer."""
+        chosen = self.version(version)
+        if criterion != "overall":
+            chosen = chosen & self.criterion(criterion)
+        kind = SCORER_KIND[comparison]
         if kind is None:
-            if len(humans) >= 2:
-                units[unit] = dict(humans)
-        elif kinds.get(kind) and humans:
-            units[unit] = {
-                "scorer": float(np.mean(list(kinds[kind].values()))),
-                "humans": float(np.mean(list(humans.values()))),
-            }
-    return units
+            return chosen & (self.counts["human"] >= 2)
+        return chosen & (self.counts["human"] > 0) & (self.counts[kind] > 0)
+
+    def ratings(self, units: np.ndarray, comparison: str) -> np.ndarray:
+        """units x rating slots, NaN-padded: every human's score in scorer order (comparison
+        human), or the humans' mean beside the scorer's (the mean of that kind's scorers)."""
+        kind = SCORER_KIND[comparison]
+        if kind is not None:
+            return np.column_stack((self.means["human"][units], self.means[kind][units]))
+        rows = np.flatnonzero(self.of_kind["human"] & units[self.unit])
+        unit = self.unit[rows]
+        starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
+        slot = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        position = np.cumsum(units) - 1
+        slots = np.full((int(units.sum()), int(slot.max(initial=-1)) + 1), np.nan)
+        slots[position[unit], slot] = self.score[rows]
+        return slots
+
+    def same_raters(self, units: np.ndarray, comparison: str) -> bool:
+        """Whether two or more units and the same raters (humans and the comparison's kind
+        of scorer) on every unit."""
+        kinds = [kind for kind in ("human", SCORER_KIND[comparison]) if kind]
+        raters = sum(self.counts[kind][units] for kind in kinds)
+        if len(raters) < 2 or np.any(raters != raters[0]):
+            return False
+        scorers = {
+            (kind, scorer)
+            for kind in kinds
+            for scorer in self.scorer[self.of_kind[kind] & units[self.unit]].tolist()
+        }
+        return len(scorers) == raters[0]
 
 
-def _raters_by_units(units: dict[Unit, dict[str, float]]) -> np.ndarray:
-    """raters x units, NaN where a rater did not score a unit (Krippendorff's layout)."""
-    raters = sorted({rater for by_rater in units.values() for rater in by_rater})
-    matrix = np.full((len(raters), len(units)), np.nan)
-    for j, by_rater in enumerate(units.values()):
-        for i, rater in enumerate(raters):
-            if rater in by_rater:
-                matrix[i, j] = by_rater[rater]
-    return matrix
+class ScorerPairs:
+    """The scorer pairs of each comparison, counted per pair of scores."""
 
+    def __init__(self, con):
+        data = con.execute(PAIRS_QUERY).fetchnumpy()
+        self.version = _Matches(_column(data, "rubric_version"))
+        self.criterion = _Matches(_column(data, "criterion_id"))
+        self.comparison = _Matches(_column(data, "comparison"))
+        self.score_a = _column(data, "score_a", np.nan)
+        self.score_b = _column(data, "score_b", np.nan)
+        self.count = _column(data, "n")
 
-def _ratings_by_unit(units: dict[Unit, dict[str, float]]) -> np.ndarray:
-    """units x rating slots, NaN-padded (the one-way ICC's layout: slots carry no rater)."""
-    width = max((len(by_rater) for by_rater in units.values()), default=0)
-    matrix = np.full((len(units), width), np.nan)
-    for i, by_rater in enumerate(units.values()):
-        values = [by_rater[rater] for rater in sorted(by_rater)]
-        matrix[i, : len(values)] = values
-    return matrix
-
-
-def _same_raters(units: dict[Unit, dict[str, float]], raters_of: dict[Unit, frozenset]) -> bool:
-    return len(units) >= 2 and len({raters_of[unit] for unit in units}) == 1
+    def scores(self, version: str, criterion: str, comparison: str) -> tuple[np.ndarray, ...]:
+        """The comparison's pairs as two arrays of scores (all criteria for ``overall``)."""
+        chosen = self.version(version) & self.comparison(comparison)
+        if criterion != "overall":
+            chosen = chosen & self.criterion(criterion)
+        count = self.count[chosen]
+        return np.repeat(self.score_a[chosen], count), np.repeat(self.score_b[chosen], count)
 
 
 def reliability_statistics(
-    pairs, units: dict[Unit, dict[str, float]], categories, same_raters: bool
+    score_a: np.ndarray,
+    score_b: np.ndarray,
+    ratings: np.ndarray,
+    categories,
+    same_raters: bool,
 ) -> dict[str, float | None]:
-    """Chance-corrected statistics of one comparison: kappa over its scorer pairs, alpha and
-    the ICCs over its units. ICC(2,1) only when the same raters scored every unit."""
-    if pairs:
-        labels = sorted({score for pair in pairs for score in pair} | set(categories or []))
-        kappa = quadratic_weighted_kappa(
-            [a for a, _ in pairs], [b for _, b in pairs], labels, by_value=True
-        )
+    """Chance-corrected statistics of one comparison: kappa over its scorer pairs
+    (``score_a``, ``score_b``), alpha and the ICCs over its units' ``ratings`` (units x
+    slots; with the same raters on every unit, a slot is a rater). ICC(2,1) only when the
+    same raters scored every unit. Alpha depends on how often each value is given to each
+    unit, not on who gave it, so the slots stand in for the raters."""
+    if score_a.size:
+        labels = sorted(set(np.unique(np.r_[score_a, score_b]).tolist()) | set(categories or []))
+        kappa = quadratic_weighted_kappa(score_a, score_b, labels, by_value=True)
     else:
         kappa = None
-    raters = _raters_by_units(units)
-    slots = _ratings_by_unit(units)
+    raters = np.ascontiguousarray(ratings.T)  # raters x units (Krippendorff's layout)
     return {
         "kappa": kappa,
         "alpha_ordinal": krippendorff_alpha(raters, "ordinal") if raters.size else None,
         "alpha_interval": krippendorff_alpha(raters, "interval") if raters.size else None,
-        "icc_1_1": icc_1_1(slots) if slots.size else None,
-        "icc_2_1": icc_2_1(_raters_by_units(units).T) if same_raters else None,
+        "icc_1_1": icc_1_1(ratings) if ratings.size else None,
+        "icc_2_1": icc_2_1(raters.T) if same_raters else None,
     }
 
 
@@ -136,27 +217,15 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
             "from intermediate.int_rubric_calibration"
         ).fetchall()
     }
-    pairs: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
-    paired_calls: dict[tuple, set[str]] = defaultdict(set)
-    for version, criterion, comparison, call, a, b in con.execute(
-        "select rubric_version, criterion_id, comparison, call_id, score_a, score_b "
-        "from intermediate.int_scorer_pairs where comparison is not null order by all"
-    ).fetchall():
-        pairs[(version, criterion, comparison)].append((a, b))
-        pairs[(version, "overall", comparison)].append((a, b))
-        paired_calls[(version, comparison)].add(call)
-    # every comparison's unit holds a human score: only those units leave the warehouse
-    # (not the automated score of every call)
-    scores = con.execute(
-        "select rubric_version, criterion_id, call_id, scorer_id, scorer_kind, score "
-        "from intermediate.int_reliability_scores s where exists (select 1 "
-        "from intermediate.int_reliability_scores h where h.scorer_kind = 'human' "
-        "and h.rubric_version = s.rubric_version and h.call_id = s.call_id "
-        "and h.criterion_id = s.criterion_id) order by all"
-    ).fetchall()
-    raters_of: dict[tuple, set[str]] = defaultdict(set)
-    for version, criterion, call, scorer, kind, _ in scores:
-        raters_of[(version, call, criterion)].add(f"{kind}:{scorer}")
+    pairs = ScorerPairs(con)
+    paired_calls = {
+        (version, comparison): n_calls
+        for version, comparison, n_calls in con.execute(
+            "select rubric_version, comparison, count(distinct call_id) "
+            "from intermediate.int_scorer_pairs where comparison is not null group by all"
+        ).fetchall()
+    }
+    scores = ReliabilityScores(con)
     scales = dict(
         con.execute(
             "select rubric_version, any_value([scale_min, scale_max]) "
@@ -175,7 +244,7 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         total[4] = total[4] or vague
         rows.append([version, criterion, comparison, n_calls, n_pairs, rate, worst, vague, meets])
     for (version, comparison), (_, n_pairs, agreeing, worst, vague) in totals.items():
-        n_calls = len(paired_calls[(version, comparison)])
+        n_calls = paired_calls.get((version, comparison), 0)
         rows.append(
             [
                 version,
@@ -195,20 +264,12 @@ def build_reliability_rows(con, cycle: str) -> list[tuple]:
         version, criterion, comparison = row[0], row[1], row[2]
         low, high = scales.get(version, [None, None])
         categories = list(range(int(low), int(high) + 1)) if low is not None else None
-        units = reliability_units(scores, version, criterion, comparison)
-        unit_raters = {
-            unit: frozenset(
-                rater
-                for rater in raters_of[(version, *unit)]
-                if rater.split(":", 1)[0] in ("human", SCORER_KIND[comparison])
-            )
-            for unit in units
-        }
+        units = scores.units(version, criterion, comparison)
         stats = reliability_statistics(
-            pairs[(version, criterion, comparison)],
-            units,
+            *pairs.scores(version, criterion, comparison),
+            scores.ratings(units, comparison),
             categories,
-            _same_raters(units, unit_raters),
+            scores.same_raters(units, comparison),
         )
         status, reason = calibration.get(
             (version, comparison), ("insufficient_double_scoring", None)

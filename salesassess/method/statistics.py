@@ -12,6 +12,7 @@ Pure functions over numpy arrays (numpy and scipy only, no pandas, no I/O):
   rater, for units rated by different raters (any number per unit).
 * :func:`icc_2_1` - Shrout & Fleiss (1979) ICC(2,1): two-way random effects,
   absolute agreement, single rater.
+* :func:`group_means` - the mean of each group of consecutive values, as ``np.mean`` of each.
 * :func:`paired_change` - paired t-test and Wilcoxon signed-rank test on
   before/after measurements.
 
@@ -34,6 +35,7 @@ reference values (papers, textbooks, and reference implementations' own tests).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,6 +47,7 @@ __all__ = [
     "CorrelationResult",
     "PairedChangeResult",
     "fisher_z_interval",
+    "group_means",
     "icc_1_1",
     "icc_2_1",
     "krippendorff_alpha",
@@ -198,6 +201,30 @@ def point_biserial(
     return CorrelationResult(r, p_value, interval[0], interval[1], n, None)
 
 
+def _groups_by_size(
+    values: npt.NDArray[np.float64], sizes: npt.NDArray[np.intp]
+) -> Iterator[tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]:
+    """The groups of consecutive ``values`` (``sizes[i]`` of them in group ``i``), those of
+    one size at a time: their positions among the groups, and their values as the rows of
+    one matrix. numpy sums a row of a matrix as it sums the same values alone (pairwise
+    from 8 values on), so a row's mean or sum is that of its group to the last bit."""
+    starts = np.cumsum(sizes) - sizes
+    for size in np.unique(sizes):
+        which = np.flatnonzero(sizes == size)
+        yield which, values[starts[which, None] + np.arange(size)]
+
+
+def group_means(
+    values: npt.NDArray[np.float64], sizes: npt.NDArray[np.intp]
+) -> npt.NDArray[np.float64]:
+    """The mean of each group of consecutive ``values`` (``sizes[i] >= 1`` of them in group
+    ``i``), equal to the last bit to ``np.mean`` of each group's values alone."""
+    means = np.empty(len(sizes))
+    for which, group in _groups_by_size(values, sizes):
+        means[which] = group.mean(axis=1)
+    return means
+
+
 # ---------------------------------------------------------------------------
 # agreement between raters
 # ---------------------------------------------------------------------------
@@ -210,6 +237,42 @@ def _is_missing_label(value: object) -> bool:
         return bool(np.isnan(value))  # type: ignore[arg-type]
     except TypeError:
         return False
+
+
+def _complete_labels(
+    rater_a: npt.ArrayLike, rater_b: npt.ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both raters' labels with every pair holding a missing label dropped: float arrays as
+    they are (``nan`` missing), anything else as Python objects (``None`` or ``nan``)."""
+    numeric = all(isinstance(r, np.ndarray) and r.dtype.kind == "f" for r in (rater_a, rater_b))
+    kind = float if numeric else object
+    a = np.asarray(rater_a, dtype=kind).ravel()
+    b = np.asarray(rater_b, dtype=kind).ravel()
+    if a.size != b.size:
+        raise ValueError(
+            f"rater_a and rater_b must have the same length, got {a.size} and {b.size}"
+        )
+    if numeric:
+        keep = ~(np.isnan(a) | np.isnan(b))
+    else:
+        keep = np.array(
+            [not (_is_missing_label(u) or _is_missing_label(v)) for u, v in zip(a, b, strict=True)],
+            dtype=bool,
+        )
+    return a[keep], b[keep]
+
+
+def _labels(labels: np.ndarray) -> set:
+    """The distinct labels (of a numeric array found without a Python loop)."""
+    return set((labels if labels.dtype == object else np.unique(labels)).tolist())
+
+
+def _positions(labels: np.ndarray, index: dict) -> npt.NDArray[np.intp]:
+    """Each label's position in ``index`` (a numeric array's looked up once per value)."""
+    if labels.dtype == object:
+        return np.array([index[v] for v in labels.tolist()], dtype=np.intp)
+    values, inverse = np.unique(labels, return_inverse=True)
+    return np.array([index[v] for v in values.tolist()], dtype=np.intp)[inverse.ravel()]
 
 
 def quadratic_weighted_kappa(
@@ -248,23 +311,14 @@ def quadratic_weighted_kappa(
     Raises:
         ValueError: mismatched lengths, or a label not in ``categories``.
     """
-    a = np.asarray(rater_a, dtype=object).ravel()
-    b = np.asarray(rater_b, dtype=object).ravel()
-    if a.size != b.size:
-        raise ValueError(
-            f"rater_a and rater_b must have the same length, got {a.size} and {b.size}"
-        )
-    keep = np.array(
-        [not (_is_missing_label(u) or _is_missing_label(v)) for u, v in zip(a, b, strict=True)],
-        dtype=bool,
-    )
-    a, b = a[keep], b[keep]
+    a, b = _complete_labels(rater_a, rater_b)
     if a.size == 0:
         return None
+    used = _labels(a) | _labels(b)
 
     if categories is None:
         try:
-            cats = sorted(set(a.tolist()) | set(b.tolist()))
+            cats = sorted(used)
         except TypeError as exc:
             raise ValueError("labels are not mutually orderable; pass categories") from exc
     else:
@@ -272,13 +326,14 @@ def quadratic_weighted_kappa(
         if len(set(cats)) != len(cats):
             raise ValueError("categories must not contain duplicates")
     index = {c: i for i, c in enumerate(cats)}
-    unknown = (set(a.tolist()) | set(b.tolist())) - set(index)
+    unknown = used - set(index)
     if unknown:
         raise ValueError(f"labels not in categories: {sorted(map(str, unknown))}")
 
     k = len(cats)
-    observed = np.zeros((k, k), dtype=float)
-    np.add.at(observed, ([index[v] for v in a], [index[v] for v in b]), 1.0)
+    cells = _positions(a, index) * k + _positions(b, index)
+    # the table of pair counts (whole numbers: exact in any order of counting)
+    observed = np.bincount(cells, minlength=k * k).reshape(k, k).astype(float)
     observed /= observed.sum()
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
     positions = np.array(cats, dtype=float) if by_value else np.arange(k, dtype=float)
@@ -442,17 +497,26 @@ def icc_1_1(ratings: npt.ArrayLike) -> float | None:
         ValueError: not 2-D or not numeric.
     """
     x = _as_float_array(ratings, "ratings (units x ratings)", 2)
-    groups = [row[~np.isnan(row)] for row in x]
-    groups = [group for group in groups if group.size >= 2]
-    n = len(groups)
+    present = ~np.isnan(x)
+    rated = present.sum(axis=1) >= 2
+    x, present = x[rated], present[rated]
+    n = x.shape[0]
     if n < 2:
         return None
-    sizes = np.array([group.size for group in groups], dtype=float)
+    values = x[present]  # unit by unit, each unit's ratings in their order
+    counts = present.sum(axis=1)
+    sizes = counts.astype(float)
     total = float(sizes.sum())
-    grand = float(np.concatenate(groups).mean())
-    means = np.array([group.mean() for group in groups])
+    grand = float(values.mean())
+    means = np.empty(n)
+    within = np.empty(n)
+    for which, group in _groups_by_size(values, counts):
+        group_mean = group.mean(axis=1)
+        means[which] = group_mean
+        within[which] = ((group - group_mean[:, None]) ** 2).sum(axis=1)
     ss_between = float((sizes * (means - grand) ** 2).sum())
-    ss_within = float(sum(((group - group.mean()) ** 2).sum() for group in groups))
+    # added unit after unit, as a Python sum over the units would
+    ss_within = float(np.cumsum(within)[-1])
     bms = ss_between / (n - 1)
     wms = ss_within / (total - n)
     k0 = (total - float((sizes**2).sum()) / total) / (n - 1)
