@@ -15,7 +15,7 @@ without a rubric version gets the version in force on its call's date
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -27,15 +27,13 @@ from salesassess.landing.files import LandedFile, LandingError, landing_files, o
 
 def reference_rules(column: Column) -> list[tuple[str, str]]:
     """The landing rules of a column that refers to another kind: a call must be in the
-    landing calls files and accepted in ``raw.calls``; a rep in the cycle's ``raw.reps``."""
+    landing calls files and accepted in ``raw.calls`` (the call index's row ``t._call``,
+    see :func:`build_call_index`); a rep in the cycle's ``raw.reps``."""
     value = f"t.{quote_identifier(column.name)}"
     if column.references == "calls":
         return [
-            ("unknown_call", f"{value} not in (select call_id from landing_call_index)"),
-            (
-                "call_quarantined",
-                f"{value} not in (select call_id from raw.calls where cycle = $cycle)",
-            ),
+            ("unknown_call", "t._call.call_id is null"),
+            ("call_quarantined", "not t._call.accepted"),
         ]
     if column.references == "reps":
         return [
@@ -64,35 +62,31 @@ def partition_condition(kind: LandingKind) -> str:
     """SQL deciding whether a row belongs to this partition (NULL: cannot tell)."""
     if kind.name == "calls":
         return "t.started_at >= $start and t.started_at < $end"
-    if kind.name in ("utterances", "scores"):
-        return (
-            "(select i.started_at >= $start and i.started_at < $end "
-            "from landing_call_index i where i.call_id = t.call_id)"
-        )
+    if placed_by_call(kind):
+        return "t._call.started_at >= $start and t._call.started_at < $end"
     if kind.name == "coaching_sessions":
         return "t.cycle = $cycle"
     return "true"  # reps and opportunities are snapshots: each cycle keeps its own copy
 
 
-def landed_sql(kind: LandingKind, sources: Sequence[LandedFile]) -> str:
-    """Every source's rows (see :meth:`LandedFile.select_sql`), or no row at all."""
-    if not sources:
-        return (
-            "select 0 as _file_index, cast(null as bigint) as _rec, "
-            "cast(null as bigint) as _row, "
-            + ", ".join(
-                f"cast(null as varchar) as {quote_identifier(c.name)}" for c in kind.columns
-            )
-            + " where false"
-        )
-    return " union all ".join(
-        source.select_sql(kind, index, carry=False) for index, source in enumerate(sources)
-    )
+def placed_by_call(kind: LandingKind) -> bool:
+    """Whether rows of ``kind`` are placed by their call (the call index, see
+    :func:`build_call_index`): transcripts and scores."""
+    return any(column.references == "calls" for column in kind.columns)
 
 
-def build_call_index(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> None:
+def typed_columns(kind: LandingKind, source: LandedFile) -> list[str]:
+    """SQL of the kind's typed columns over a row ``l`` of ``source``, each named."""
+    return [
+        f"{column.typed(*source.landed(column.name))} as {quote_identifier(column.name)}"
+        for column in kind.columns
+    ]
+
+
+def build_call_index(con: duckdb.DuckDBPyConnection, landing_dir: Path, cycle: str) -> None:
     """Every call id in the landing calls files with its start (its first occurrence in
-    file order that has one), to place transcript and score rows in their partition."""
+    file order that has one), to place transcript and score rows in their partition, and
+    whether ``raw.calls`` accepted it in ``cycle``."""
     con.execute(
         "create or replace temp table landing_call_rows "
         "(call_id varchar, started_at timestamptz, _file_index integer, _rec bigint)"
@@ -110,13 +104,16 @@ def build_call_index(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> None:
         start = f"cast(l.{source.columns['started_at']} as varchar)"
         con.execute(
             f"insert into landing_call_rows select {call_id}, {started.typed(start)}, "
-            f"{number}, {source.rec} from {table} l where {call_id} is not null"
+            f"{number}, {source.rec} from {source.table} l where {call_id} is not null"
         )
         drop_tables(con, source.temp_tables)
     con.execute(
-        "create or replace temp table landing_call_index as select call_id, "
-        "arg_min(started_at, (_file_index, _rec)) filter (where started_at is not null) "
-        "as started_at from landing_call_rows group by call_id"
+        "create or replace temp table landing_call_index as select call_id, started_at, "
+        "call_id in (select call_id from raw.calls where cycle = $cycle) as accepted from ("
+        "select call_id, arg_min(started_at, (_file_index, _rec)) "
+        "filter (where started_at is not null) as started_at "
+        "from landing_call_rows group by call_id)",
+        {"cycle": cycle},
     )
     con.execute("drop table landing_call_rows")
 
@@ -135,18 +132,13 @@ def resolved_rubric_version_sql() -> str:
     )
 
 
-def _scoped_sql(kind: LandingKind, sources: Sequence[LandedFile]) -> str:
-    """CTEs ending in ``scoped``: the landed rows with their file, record and row, whether
-    they belong to this partition (``in_partition``, NULL: cannot tell), their typed key and
-    the first rule they break (``violation``, NULL for a row of another partition)."""
-    typed_columns = ", ".join(
-        f"{column.typed('l.' + quote_identifier(column.name))} as {quote_identifier(column.name)}"
-        for column in kind.columns
-    )
+def _verdict_sql(kind: LandingKind, source: LandedFile, index: int) -> str:
+    """SQL: the rows of ``source`` (file number ``index``) that are not accepted, with their
+    file, record and row, the first rule they break (NULL for a row of another partition)
+    and, for a rule breaker, its raw content. One pass: the landed row travels as the
+    struct ``l``, turned into text only for the rows quarantined."""
     field_rules = [
-        rule
-        for column in kind.columns
-        for rule in column.rules(f"l.{quote_identifier(column.name)}")
+        rule for column in kind.columns for rule in column.rules(*source.landed(column.name))
     ]
     field_case = (
         "case "
@@ -166,27 +158,44 @@ def _scoped_sql(kind: LandingKind, sources: Sequence[LandedFile]) -> str:
         if kind.name == "scores"
         else ""
     )
-    key_columns = ", ".join(f"t.{quote_identifier(name)}" for name in kind.key)
+    landed = (
+        f"select {source.rec} as _rec, {source.row} as _row, l, "
+        f"{', '.join(typed_columns(kind, source))}, {field_case} as field_violation "
+        f"from {source.table} l {source.join}"
+    )
+    placed = f"select * from ({landed}) t"
+    if placed_by_call(kind):  # the call index's row of the row's call, as the struct _call
+        reference = next(column for column in kind.columns if column.references == "calls")
+        placed = (
+            f"select t.*, i as _call from ({landed}) t left join landing_call_index i "
+            f"on i.call_id = t.{quote_identifier(reference.name)}"
+        )
     return (
-        f"with landed as ({landed_sql(kind, sources)}), "
-        f"typed as (select l._file_index, l._rec, l._row, {typed_columns}, "
-        f"{field_case} as field_violation from landed l), "
-        f"placed as (select t.*{version_column}, ({partition_condition(kind)}) as in_partition "
-        "from typed t), "
-        # only what the verdict needs goes on (never the text columns)
-        f"scoped as (select t._file_index, t._rec, t._row, t.in_partition, {key_columns}, "
-        "case when t.in_partition is not false then "
-        f"coalesce(t.field_violation, {reference_case}) end as violation from placed t)"
+        f"select {index} as _file_index, _rec, _row, rule, case when rule is not null "
+        f"then cast({source.raw} as varchar) end as raw_content from ("
+        "select t._rec, t._row, t.l, t.in_partition, case when t.in_partition is not false "
+        f"then coalesce(t.field_violation, {reference_case}) end as rule from ("
+        f"select t.*, ({partition_condition(kind)}) as in_partition{version_column} from ("
+        f"{placed}) t) t) v where in_partition is false or rule is not null"
     )
 
 
-def _landed_column(name: str) -> str:
-    return f"l.{quote_identifier(name)}"
-
-
-def _typed_key(kind: LandingKind, text: Callable[[str], str]) -> list[str]:
-    """SQL of the typed key columns, ``text(name)`` giving a column's landed text."""
-    return [kind.column(name).typed(text(name)) for name in kind.key]
+def judge(
+    con: duckdb.DuckDBPyConnection,
+    kind: LandingKind,
+    sources: Sequence[LandedFile],
+    params: dict[str, object],
+) -> None:
+    """The temp table ``verdict``: every landed row that is not accepted, with its rule
+    (NULL for a row of another partition) and, when quarantined, its raw content. One
+    streamed pass over each file; only these rows are kept, so it stays small. Repeated
+    keys are found among the stored rows afterwards (:func:`find_duplicates`)."""
+    con.execute(
+        "create or replace temp table verdict (_file_index integer, _rec bigint, "
+        "_row bigint, rule varchar, raw_content varchar)"
+    )
+    for index, source in enumerate(sources):
+        execute_named(con, f"insert into verdict {_verdict_sql(kind, source, index)}", params)
 
 
 def _increases(current: Sequence[str], before: Sequence[str]) -> str:
@@ -201,52 +210,40 @@ def _increases(current: Sequence[str], before: Sequence[str]) -> str:
 
 
 def duplicate_suspects(
-    con: duckdb.DuckDBPyConnection, kind: LandingKind, sources: Sequence[LandedFile]
+    con: duckdb.DuckDBPyConnection, kind: LandingKind, rows: str, params: dict[str, object]
 ) -> str | None:
-    """Which landed rows may repeat an earlier row's typed key, found in one streamed pass
-    (no sort; memory for the values of the key's first column that start a block).
+    """Which of ``rows`` (SQL of the stored rows of a load: ``rowid`` as ``r`` in file
+    order, the typed key columns by name) may repeat an earlier row's key, found in one
+    streamed pass (no sort; memory for the values of the key's first column that start a
+    block).
 
-    Each file is read in its order (the row before each row is checked to be the one at
-    rowid - 1). Its rows form blocks of one value of the key's first column; within a block
-    the other key columns strictly increase (a NULL never does), except at a "broken" row.
-    Two rows with equal keys are then either in two blocks of the same first value (in one
-    file or two) or in one block with a broken row. So only the first values that start
-    two blocks or have a broken row (the temp table ``duplicate_suspects``, by hash: a
-    collision only adds a suspect) can repeat a key.
+    The rows are read in ``r`` order (checked: ``r`` rises from each row to the next). They
+    form blocks of one value of the key's first column; within a block the other key
+    columns strictly increase (a NULL never does), except at a "broken" row. Two rows with
+    equal keys are then either in two blocks of the same first value or in one block with
+    a broken row. So only the first values that start two blocks or have a broken row (the
+    temp table ``duplicate_suspects``, by hash: a collision only adds a suspect) can repeat
+    a key.
 
-    Returns None when no key can repeat, else SQL over a landed row ``l`` (see
-    :func:`landed_sql`) selecting the rows to rank: those of the suspected first values,
-    or all rows when a file was not read in its order.
+    Returns None when no key can repeat, else SQL over a row of ``rows`` selecting the rows
+    to rank: those of the suspected first values, or all rows when they were not read in
+    order.
     """
-    if not sources:
-        return None
-    per_file = []
-    for source in sources:
-
-        def text(name: str, source: LandedFile = source) -> str:
-            if name not in source.columns:
-                return "cast(null as varchar)"
-            return f"cast(l.{source.columns[name]} as varchar)"
-
-        keys = _typed_key(kind, text)
-        names = [f"k{position}" for position in range(len(keys))]
-        values = ", ".join(f"{key} as {name}" for key, name in zip(keys, names, strict=True))
-        lagged = ", ".join(f"lag({name}) over () as p{name}" for name in names)
-        continues = "pr is not null and k0 is not distinct from pk0"
-        rising = _increases(names[1:], [f"p{name}" for name in names[1:]])
-        per_file.append(
-            f"select k0, pr is not null and pr <> r - 1 as disordered, "
-            f"{continues} as continues, {continues} and not {rising} as broken from ("
-            f"select r, {', '.join(names)}, lag(r) over () as pr, {lagged} from ("
-            f"select l.rowid as r, {values} from {source.table} l))"
-        )
-    con.execute(
+    names = [quote_identifier(name) for name in kind.key]
+    lagged = ", ".join(f"lag({name}) over () as p{position}" for position, name in enumerate(names))
+    continues = f"pr is not null and {names[0]} is not distinct from p0"
+    rising = _increases(names[1:], [f"p{position}" for position in range(1, len(names))])
+    execute_named(
+        con,
         "create or replace temp table duplicate_suspects as select h, disordered from ("
         "select hash(k0) as h, bool_or(disordered) as disordered, bool_or(broken) as broken, "
         "count(*) filter (where not continues) as starts from ("
-        + " union all ".join(per_file)
-        + ") where disordered or broken or not continues group by 1) "
-        "where disordered or broken or starts > 1"
+        f"select {names[0]} as k0, pr is not null and pr >= r as disordered, "
+        f"{continues} as continues, {continues} and not {rising} as broken from ("
+        f"select *, lag(r) over () as pr, {lagged} from ({rows}))) "
+        "where disordered or broken or not continues group by 1) "
+        "where disordered or broken or starts > 1",
+        params,
     )
     disordered, suspects = con.execute(
         "select coalesce(bool_or(disordered), false), count(*) from duplicate_suspects"
@@ -255,48 +252,35 @@ def duplicate_suspects(
         return "true"
     if not suspects:
         return None
-    first = _typed_key(kind, _landed_column)[0]
-    return f"hash({first}) in (select h from duplicate_suspects)"
+    return f"hash({names[0]}) in (select h from duplicate_suspects)"
 
 
-def judge(
-    con: duckdb.DuckDBPyConnection,
-    kind: LandingKind,
-    sources: Sequence[LandedFile],
-    params: dict[str, object],
-) -> None:
-    """The temp table ``verdict``: every row that is not accepted, with its rule (NULL for a
-    row of another partition). Only these rows are kept, so it stays small.
-
-    A row is ``duplicate_key`` when an earlier row (file order) of this partition that
-    breaks no rule has its typed key. The keys are not sorted for that: only the rows that
-    :func:`duplicate_suspects` cannot prove unique are ranked, most often none.
-    """
-    execute_named(
-        con,
-        f"create or replace temp table verdict as {_scoped_sql(kind, sources)} "
-        "select _file_index, _rec, _row, violation as rule from scoped "
-        "where in_partition is false or violation is not null",
-        params,
+def find_duplicates(con: duckdb.DuckDBPyConnection, kind: LandingKind, cycle: str) -> None:
+    """The temp table ``duplicates``: the stored rows of partition ``cycle`` of
+    ``raw.<kind>`` (the rows of this load, in file order: see
+    :func:`salesassess.landing.raw_tables.store`) whose key an earlier one has, with their
+    ``rowid``, file and row. The stored rows are the accepted ones, so a row is
+    ``duplicate_key`` when an earlier row (file order) of this partition that breaks no rule
+    has its typed key. The keys are not sorted for that: only the rows that
+    :func:`duplicate_suspects` cannot prove unique are ranked, most often none."""
+    key = ", ".join(quote_identifier(name) for name in kind.key)
+    table = f"raw.{kind.name}"
+    rows = f"select rowid as r, {key} from {table} where cycle = $cycle"
+    con.execute(
+        "create or replace temp table duplicates "
+        "(row_id bigint, source_file varchar, source_row bigint)"
     )
     try:
-        suspects = duplicate_suspects(con, kind, sources)
+        suspects = duplicate_suspects(con, kind, rows, {"cycle": cycle})
         if suspects is None:
             return
-        # the suspects that break no rule and belong to this partition: not in the verdict
-        key = ", ".join(quote_identifier(name) for name in kind.key)
-        typed_key = ", ".join(
-            f"{typed} as {quote_identifier(name)}"
-            for typed, name in zip(_typed_key(kind, _landed_column), kind.key, strict=True)
-        )
-        con.execute(
-            "insert into verdict with suspected as (select l._file_index, l._rec, l._row, "
-            f"{typed_key} from ({landed_sql(kind, sources)}) l where {suspects}), "
-            "candidates as (select s.* from suspected s anti join verdict v "
-            "on v._file_index = s._file_index and v._rec = s._rec), "
-            "ranked as (select _file_index, _rec, _row, row_number() over ("
-            f"partition by {key} order by _file_index, _rec) as key_rank from candidates) "
-            "select _file_index, _rec, _row, 'duplicate_key' from ranked where key_rank > 1"
+        execute_named(
+            con,
+            "insert into duplicates select r, source_file, source_row from ("
+            "select rowid as r, source_file, source_row, row_number() over ("
+            f"partition by {key} order by rowid) as key_rank from {table} "
+            f"where cycle = $cycle and {suspects}) where key_rank > 1",
+            {"cycle": cycle},
         )
     finally:
         con.execute("drop table if exists duplicate_suspects")

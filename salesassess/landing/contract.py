@@ -20,6 +20,16 @@ from salesassess.method.vocabulary import SCORER_KINDS, SPEAKER_ROLES
 # a UTC offset right after a time of day (a bare date's "-22" is no offset)
 OFFSET_PATTERN = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$"
 CYCLE_PATTERN = r"^[0-9]{4}-Q[1-4]$"
+# landed column types (Parquet) whose values are whole numbers that fit a BIGINT
+WHOLE_NUMBER_TYPES = (
+    "BIGINT",
+    "INTEGER",
+    "SMALLINT",
+    "TINYINT",
+    "UINTEGER",
+    "USMALLINT",
+    "UTINYINT",
+)
 
 
 @dataclass(frozen=True)
@@ -50,13 +60,19 @@ class Column:
             "cycle": "varchar",
         }[self.type]
 
-    def typed(self, source: str) -> str:
-        """SQL turning the VARCHAR ``source`` into the typed value (NULL when unparsable)."""
+    def typed(self, source: str, landed: str = "VARCHAR") -> str:
+        """SQL turning ``source``, a landed column of DuckDB type ``landed`` (VARCHAR: the
+        landed text), into the typed value (NULL when unparsable)."""
+        if self.type == "integer" and landed in WHOLE_NUMBER_TYPES:
+            # its text would parse back to the same number
+            return f"cast({source} as bigint)"
+        source = as_text(source, landed)
         value = f"nullif(trim({source}), '')"
         if self.allowed:
             return f"lower({value})"
+        if self.type == "text":
+            return f"case when not {blank(source)} then {source} end"
         return {
-            "text": f"case when {value} is not null then {source} end",
             "integer": f"try_cast({value} as bigint)",
             "number": f"case when isfinite(try_cast({value} as double)) "
             f"then try_cast({value} as double) end",
@@ -69,12 +85,19 @@ class Column:
             "cycle": f"case when regexp_matches({value}, '{CYCLE_PATTERN}') then {value} end",
         }[self.type]
 
-    def rules(self, source: str) -> list[tuple[str, str]]:
-        """(rule, condition that breaks it) pairs over the landed text, checked in order."""
+    def rules(self, source: str, landed: str = "VARCHAR") -> list[tuple[str, str]]:
+        """(rule, condition that breaks it) pairs over the landed column ``source`` (of
+        DuckDB type ``landed``), checked in order."""
+        if self.type == "integer" and landed in WHOLE_NUMBER_TYPES:
+            missing = f"{source} is null"  # a whole number is never an invalid integer
+            return [(f"missing_value:{self.name}", missing)] if self.required else []
+        source = as_text(source, landed)
         value = f"nullif(trim({source}), '')"
         rules = []
         if self.required:
-            rules.append((f"missing_value:{self.name}", f"{value} is null"))
+            plain_text = self.type == "text" and not self.allowed
+            missing = blank(source) if plain_text else f"{value} is null"
+            rules.append((f"missing_value:{self.name}", missing))
         if self.allowed:
             allowed = ", ".join(f"'{option}'" for option in self.allowed)
             rules.append(
@@ -99,6 +122,21 @@ class Column:
                 )
             )
         return rules
+
+
+def as_text(source: str, landed: str = "VARCHAR") -> str:
+    """SQL: the landed column ``source`` (of DuckDB type ``landed``) as text."""
+    return source if landed == "VARCHAR" else f"cast({source} as varchar)"
+
+
+def blank(text: str) -> str:
+    """SQL: whether the text ``text`` is missing, NULL or nothing but the spaces ``trim``
+    removes (Unicode space separators). A text starting with a visible ASCII character is
+    not blank, decided without trimming it (a transcript line is long)."""
+    return (
+        f"(case when {text} between '!' and '~' then false "
+        f"else coalesce(trim({text}) = '', true) end)"
+    )
 
 
 @dataclass(frozen=True)

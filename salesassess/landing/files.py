@@ -1,8 +1,9 @@
 """Landing files: where they are, and how each is read into DuckDB.
 
-A landing kind's files (:func:`landing_files`) are CSV, Parquet or JSON Lines files; each
-is loaded into a temp table of VARCHAR columns (:func:`open_landing_file`), typed and
-checked afterwards by :mod:`salesassess.landing.checks`; :mod:`salesassess.landing.ingest` runs
+A landing kind's files (:func:`landing_files`) are CSV, Parquet or JSON Lines files; a CSV
+or JSON Lines file is loaded into a temp table of VARCHAR columns, a Parquet file read
+where it lies with its column types (:func:`open_landing_file`), typed and checked
+afterwards by :mod:`salesassess.landing.checks`; :mod:`salesassess.landing.ingest` runs
 the whole load of one kind.
 
 Reading is explicit, never sniffed: a CSV file's header is read with a quote-aware parser
@@ -108,10 +109,11 @@ def confine(path: Path, landing_dir: Path) -> None:
 
 @dataclass
 class LandedFile:
-    """One landing file loaded into a temp table of VARCHAR columns, and how to address it.
+    """One landing file as a relation ``table``, and how to address it: a temp table of
+    VARCHAR columns (CSV, JSON Lines), or the SQL reading a Parquet file where it lies.
 
     ``columns`` maps the file's contract columns to their column in ``table`` (CSV and
-    Parquet columns are stored by position, ``c0``, ``c1``..., whatever their name: a
+    Parquet columns are addressed by position, ``c0``, ``c1``..., whatever their name: a
     column named ``rowid`` or ``_rec`` is data). ``rec`` is SQL (over the alias ``l``, with
     ``join`` added to the FROM clause) giving a row's identity in ``table``; ``row`` its
     row number in the file (1 = first data row of a CSV, first line of a JSON Lines file,
@@ -129,27 +131,15 @@ class LandedFile:
     extra: str
     join: str = ""
     temp_tables: list[str] = field(default_factory=list)
+    # the DuckDB type of a contract column's landed column (Parquet), when not VARCHAR
+    types: dict[str, str] = field(default_factory=dict)
 
-    def select_sql(self, kind: LandingKind, index: int, *, carry: bool, where: str = "") -> str:
-        """SQL: this file's rows as the kind's contract columns (VARCHAR), with
-        ``_file_index`` (= ``index``), ``_rec`` and ``_row`` (and, with ``carry``, ``_extra``
-        and ``_file``), restricted by the condition ``where`` over ``l`` when given."""
-        columns = ", ".join(
-            f"cast(l.{self.columns[c.name]} as varchar) as {quote_identifier(c.name)}"
-            if c.name in self.columns
-            else f"cast(null as varchar) as {quote_identifier(c.name)}"
-            for c in kind.columns
-        )
-        carried = (
-            f", cast({self.extra} as varchar) as _extra, {sql_literal(str(self.path))} as _file"
-            if carry
-            else ""
-        )
-        return (
-            f"select {index} as _file_index, cast({self.rec} as bigint) as _rec, "
-            f"cast({self.row} as bigint) as _row, {columns}{carried} "
-            f"from {self.table} l {self.join}" + (f" where {where}" if where else "")
-        )
+    def landed(self, name: str) -> tuple[str, str]:
+        """SQL of contract column ``name``'s landed column (NULL when the file has none) and
+        its DuckDB type."""
+        if name not in self.columns:
+            return "cast(null as varchar)", "VARCHAR"
+        return f"l.{self.columns[name]}", self.types.get(name, "VARCHAR")
 
 
 def _check_size(path: Path) -> None:
@@ -485,34 +475,40 @@ def _open_parquet(
     table: str,
     keep: Sequence[str] | None,
 ) -> LandedFile:
+    """A Parquet file is read where it lies, each time (nothing copied): its columns keep
+    their types (``types``), its row is DuckDB's ``file_row_number``. Only a file that has a
+    column of that name is copied to the temp table ``table`` first."""
     source_sql = f"read_parquet({sql_literal(str(path))})"
     try:
-        names = [
-            name for name, *_ in con.execute(f"describe select * from {source_sql}").fetchall()
-        ]
+        described = con.execute(f"describe select * from {source_sql}").fetchall()
+        names = [name for name, *_ in described]
         _check_columns(path, len(names))
         _require_columns(path, kind, names, keep)
         columns, loaded, raw, extra = _positional(kind, names, keep)
-        con.execute(
-            f"create or replace temp table {table} as select "
-            + ", ".join(
-                f"{quote_identifier(names[position])} as c{position}" for position in loaded
-            )
-            + f" from {source_sql}"
+        selected = ", ".join(
+            f"{quote_identifier(names[position])} as c{position}" for position in loaded
         )
+        source = LandedFile(
+            path=path,
+            fmt="parquet",
+            table=f"(select file_row_number as _file_row, {selected} "
+            f"from read_parquet({sql_literal(str(path))}, file_row_number = true))",
+            columns=columns,
+            rec="l._file_row",  # the rows in file order
+            row="l._file_row + 1",
+            raw=raw,
+            extra=extra,
+            types={names[i]: str(described[i][1]) for i in loaded if names[i] in columns},
+        )
+        if "file_row_number" in (name.lower() for name in names):
+            con.execute(
+                f"create or replace temp table {table} as select {selected} from {source_sql}"
+            )
+            source.table, source.rec, source.row = table, "l.rowid", "l.rowid + 1"
+            source.temp_tables.append(table)
     except duckdb.Error as error:
         raise LandingError(path, "parsable_file", f"cannot be parsed as parquet: {error}") from None
-    return LandedFile(
-        path=path,
-        fmt="parquet",
-        table=table,
-        columns=columns,
-        rec="l.rowid",  # the rows in file order
-        row="l.rowid + 1",
-        raw=raw,
-        extra=extra,
-        temp_tables=[table],
-    )
+    return source
 
 
 def _open_jsonl(
@@ -627,7 +623,8 @@ def open_landing_file(
     record_rejects: bool = True,
     keep: Sequence[str] | None = None,
 ) -> LandedFile:
-    """Load one landing file into the temp table ``table`` (VARCHAR columns).
+    """Open one landing file: a CSV or JSON Lines file loaded into the temp table ``table``
+    (VARCHAR columns), a Parquet file read where it lies (see :func:`_open_parquet`).
 
     Rows the reader itself rejects (bad UTF-8, wrong column count, stray quote, a line
     that is not a JSON object) go to the temp table ``parse_rejects`` with their row number

@@ -23,7 +23,7 @@ import duckdb
 
 from salesassess.engines.warehouse import drop_tables, ensure_raw_schema
 from salesassess.landing.adapters.sources import store_adapter_log
-from salesassess.landing.checks import build_call_index, judge
+from salesassess.landing.checks import build_call_index, judge, placed_by_call
 from salesassess.landing.contract import KINDS
 from salesassess.landing.files import (
     LandedFile,
@@ -32,7 +32,7 @@ from salesassess.landing.files import (
     landing_files,
     open_landing_file,
 )
-from salesassess.landing.raw_tables import FileCounts, file_counts, store, store_rubrics
+from salesassess.landing.raw_tables import FileCounts, store, store_rubrics
 
 __all__ = ["FileCounts", "LandingError", "ingest_kind", "slice_status", "store_rubrics"]
 
@@ -60,16 +60,16 @@ def ingest_kind(
     create_parse_rejects(con)
     sources: list[LandedFile] = []
     try:
-        if kind.name in ("utterances", "scores"):
-            build_call_index(con, landing_dir)
+        if placed_by_call(kind):
+            build_call_index(con, landing_dir, cycle)
         for number, path in enumerate(files):
             sources.append(open_landing_file(con, kind, path, f"landed_{number}"))
         judge(con, kind, sources, params)
-        counts = file_counts(con, sources)
-        store(con, kind, sources, counts, params)
+        counts = store(con, kind, sources, params)
         store_adapter_log(con, kind.name, cycle, landing_dir)
     finally:
-        drop_tables(con, [t for source in sources for t in source.temp_tables] + ["verdict"])
+        temp_tables = [table for source in sources for table in source.temp_tables]
+        drop_tables(con, [*temp_tables, "verdict", "duplicates"])
     return counts
 
 

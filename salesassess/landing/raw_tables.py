@@ -2,8 +2,9 @@
 
 After :func:`salesassess.landing.checks.judge`, :func:`store` replaces the partition in
 one transaction: the accepted rows (typed, with their non-contract columns in ``extra``
-and their file and row), the quarantined rows with file, row number, rule and raw
-content, and per file the counts, which reconcile (:func:`file_counts`):
+and their file and row; a row repeating an earlier one's key is quarantined instead),
+the quarantined rows with file, row number, rule and raw content, and per file the
+counts, which reconcile (:func:`file_counts`):
 ``rows_read = accepted + quarantined + other_partition``. :func:`store_rubrics` writes
 the rubrics of a partition (``raw.rubric_criteria``, ``raw.rubric_anchors``).
 """
@@ -14,19 +15,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+from duckdb import sqltypes
 
 from salesassess.engines.warehouse import (
     ensure_raw_schema,
     execute_named,
     quote_identifier,
     rollback,
+    sql_literal,
 )
-from salesassess.landing.checks import resolved_rubric_version_sql
+from salesassess.landing.checks import (
+    find_duplicates,
+    resolved_rubric_version_sql,
+    typed_columns,
+)
 from salesassess.landing.contract import LandingKind
-from salesassess.landing.files import LandedFile
+from salesassess.landing.files import LandedFile, LandingError
 from salesassess.method.rubric import Rubric
 
-STORE_SLICE_ROWS = 500_000  # accepted rows are inserted in sorted slices of this many
+KEPT_FUNCTION = "landing_row_kept"  # the filter of a file's accepted rows, while they are stored
 
 
 @dataclass
@@ -44,10 +53,12 @@ def store(
     con: duckdb.DuckDBPyConnection,
     kind: LandingKind,
     sources: Sequence[LandedFile],
-    counts: Sequence[FileCounts],
     params: dict[str, object],
-) -> None:
-    """Replace the partition: accepted rows, quarantine and load_log, in one transaction."""
+) -> list[FileCounts]:
+    """Replace the partition in one transaction: the accepted rows (each file's in file
+    order, the files in their order), then the repeated keys among them moved to the
+    quarantine (:func:`~salesassess.landing.checks.find_duplicates`), the quarantine and
+    the load_log. Returns each file's counts, which reconcile."""
     cycle = params["cycle"]
     table_columns = ", ".join(
         f"{quote_identifier(column.name)} {column.sql_type}" for column in kind.columns
@@ -57,48 +68,21 @@ def store(
     # partitioned by it
     has_cycle = any(column.name == "cycle" for column in kind.columns)
     cycle_ddl = "" if has_cycle else "cycle varchar, "
-    cycle_select = "" if has_cycle else "$cycle, "
     con.execute(
         f"create table if not exists raw.{kind.name} ({cycle_ddl}{table_columns}"
         f"{version_ddl}, extra varchar, source_file varchar, source_row bigint, "
         "loaded_at timestamptz)"
     )
-    typed_columns = ", ".join(
-        f"{column.typed('l.' + quote_identifier(column.name))} as {quote_identifier(column.name)}"
-        for column in kind.columns
-    )
-    contract_columns = ", ".join(f"t.{quote_identifier(column.name)}" for column in kind.columns)
-    version_select = f", {resolved_rubric_version_sql()}" if kind.name == "scores" else ""
     con.execute("begin transaction")
     try:
         con.execute(f"delete from raw.{kind.name} where cycle = $cycle", {"cycle": cycle})
-        for index, source in enumerate(sources):
-            # in slices of the file, each sorted: rows keep file order, memory stays flat
-            low, high = con.execute(
-                f"select min({source.rec}), max({source.rec}) from {source.table} l"
-            ).fetchone()
-            if low is None:
-                continue
-            for first in _slices_with_accepted_rows(con, source, index, low, high):
-                where = f"{source.rec} >= {first} and {source.rec} < {first + STORE_SLICE_ROWS}"
-                # the verdict's rows of this slice only: a join over the whole verdict (the
-                # rows of other partitions among them) would cost every slice its size
-                rejected = (
-                    f"select _rec from verdict where _file_index = {index} "
-                    f"and _rec >= {first} and _rec < {first + STORE_SLICE_ROWS}"
-                )
-                execute_named(
-                    con,
-                    f"insert into raw.{kind.name} with landed as "
-                    f"({source.select_sql(kind, index, carry=True, where=where)}), "
-                    f"kept as (select l.* from landed l anti join ({rejected}) v "
-                    "on v._rec = l._rec), "
-                    "typed as (select l._rec, l._row, l._extra, l._file, "
-                    f"{typed_columns} from kept l) "
-                    f"select {cycle_select}{contract_columns}{version_select}, "
-                    "t._extra, t._file, t._row, now() from typed t order by t._rec",
-                    params,
-                )
+        stored = [
+            _store_file(con, kind, source, index, params) for index, source in enumerate(sources)
+        ]
+        find_duplicates(con, kind, cycle)
+        _quarantine_duplicates(con, sources)
+        con.execute(f"delete from raw.{kind.name} where rowid in (select row_id from duplicates)")
+        counts = file_counts(con, sources, stored)
         con.execute(
             "delete from raw.quarantine where cycle = $cycle and kind = $kind",
             {"cycle": cycle, "kind": kind.name},
@@ -107,10 +91,10 @@ def store(
             con.execute(
                 "insert into raw.quarantine select $cycle, $kind, $file, row_number, rule, "
                 "raw_content, now() from ("
-                f"select v._row as row_number, v.rule, cast({source.raw} as varchar) "
-                f"as raw_content from {source.table} l join verdict v "
-                f"on v._file_index = {index} and v._rec = {source.rec} "
-                "where v.rule is not null "
+                "select _row as row_number, rule, raw_content from verdict "
+                f"where _file_index = {index} and rule is not null "
+                "union all select row_number, rule, raw_content from duplicate_rows "
+                "where file = $file "
                 "union all select row_number, rule, raw_content from parse_rejects "
                 "where file = $file) order by row_number",
                 {"cycle": cycle, "kind": kind.name, "file": str(source.path)},
@@ -137,32 +121,91 @@ def store(
     except BaseException:
         rollback(con)
         raise
+    finally:
+        con.execute("drop table if exists duplicate_rows")
+    return counts
 
 
-def _slices_with_accepted_rows(
-    con: duckdb.DuckDBPyConnection, source: LandedFile, index: int, low: int, high: int
-) -> list[int]:
-    """The first record of each slice of ``source`` holding an accepted row: a slice whose
-    every row is in the verdict (rows of another partition, most often) is not read."""
-    slice_of = f"({source.rec} - {low}) // {STORE_SLICE_ROWS}"
-    landed = dict(
-        con.execute(f"select {slice_of}, count(*) from {source.table} l group by 1").fetchall()
+def _store_file(
+    con: duckdb.DuckDBPyConnection,
+    kind: LandingKind,
+    source: LandedFile,
+    index: int,
+    params: dict[str, object],
+) -> int:
+    """Append the accepted rows of ``source`` (file number ``index``: its rows not in the
+    verdict) to ``raw.<kind>`` in file order; the number of rows appended.
+
+    The rows are read once and filtered by their record (a function over a bitmap of the
+    verdict's records), not joined to the verdict: without a join (or a rubric version to
+    resolve, for scores) the statement is a scan, a filter and a batch insert, which keeps
+    the file's order in parallel. Otherwise (a CSV file with rejected rows, scores) the
+    rows are sorted."""
+    has_cycle = any(column.name == "cycle" for column in kind.columns)
+    cycle_select = "" if has_cycle else "$cycle, "
+    contract_columns = ", ".join(f"t.{quote_identifier(column.name)}" for column in kind.columns)
+    version_select = f", {resolved_rubric_version_sql()}" if kind.name == "scores" else ""
+    rejected = con.execute(
+        "select _rec from verdict where _file_index = $index", {"index": index}
+    ).fetchnumpy()["_rec"]
+    flags = np.zeros(int(rejected.max()) + 1 if len(rejected) else 0, dtype=bool)
+    flags[rejected] = True
+
+    def kept(records: pa.Array) -> pa.Array:
+        numbers = records.to_numpy()
+        rejected_here = np.zeros(len(numbers), dtype=bool)
+        inside = numbers < len(flags)
+        rejected_here[inside] = flags[numbers[inside]]
+        return pa.array(~rejected_here)
+
+    sql = (
+        f"insert into raw.{kind.name} with t as (select {source.rec} as _rec, "
+        f"{source.row} as _row, cast({source.extra} as varchar) as _extra, "
+        f"{', '.join(typed_columns(kind, source))} from {source.table} l {source.join} "
+        f"where {KEPT_FUNCTION}({source.rec})) "
+        f"select {cycle_select}{contract_columns}{version_select}, t._extra, "
+        f"{sql_literal(str(source.path))}, t._row, now() from t"
     )
-    judged = dict(
+    con.create_function(
+        KEPT_FUNCTION, kept, [sqltypes.BIGINT], sqltypes.BOOLEAN, type="arrow", side_effects=False
+    )
+    try:
+        plan = execute_named(con, f"explain {sql}", params).fetchall()[0][1]
+        if "BATCH_INSERT" not in plan.upper().replace(" ", "_"):
+            sql += " order by t._rec"
+        (appended,) = execute_named(con, sql, params).fetchone()
+    finally:
+        con.remove_function(KEPT_FUNCTION)
+    return appended
+
+
+def _quarantine_duplicates(con: duckdb.DuckDBPyConnection, sources: Sequence[LandedFile]) -> None:
+    """The temp table ``duplicate_rows``: the rows of the temp table ``duplicates`` as
+    quarantine rows (file, row number, rule, raw content read back from their file)."""
+    con.execute(
+        "create or replace temp table duplicate_rows "
+        "(file varchar, row_number bigint, rule varchar, raw_content varchar)"
+    )
+    files = {
+        file for (file,) in con.execute("select distinct source_file from duplicates").fetchall()
+    }
+    for source in sources:
+        if str(source.path) not in files:
+            continue
         con.execute(
-            f"select (_rec - {low}) // {STORE_SLICE_ROWS}, count(*) from verdict "
-            f"where _file_index = {index} group by 1"
-        ).fetchall()
-    )
-    return [
-        low + number * STORE_SLICE_ROWS
-        for number in range((high - low) // STORE_SLICE_ROWS + 1)
-        if landed.get(number, 0) > judged.get(number, 0)
-    ]
+            f"insert into duplicate_rows select $file, {source.row}, 'duplicate_key', "
+            f"cast({source.raw} as varchar) from {source.table} l {source.join} "
+            f"where {source.row} in (select source_row from duplicates where source_file = $file)",
+            {"file": str(source.path)},
+        )
 
 
-def file_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[LandedFile]) -> list[FileCounts]:
-    """Per file: rows read = accepted + quarantined (by rule or by the reader) + other."""
+def file_counts(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[LandedFile], stored: Sequence[int]
+) -> list[FileCounts]:
+    """Per file: rows read = accepted + quarantined (by rule, as a repeated key or by the
+    reader) + other partition. The rows stored (``stored``) must be the rows read that the
+    verdict did not keep, or the load fails."""
     judged = {
         index: (quarantined, other)
         for index, quarantined, other in con.execute(
@@ -172,17 +215,28 @@ def file_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[LandedFile]) -
     rejected = dict(
         con.execute("select file, count(*) from parse_rejects group by file").fetchall()
     )
+    repeated = dict(
+        con.execute("select source_file, count(*) from duplicates group by 1").fetchall()
+    )
     counts = []
     for index, source in enumerate(sources):
         parsed = con.execute(f"select count(*) from {source.table}").fetchone()[0]
         quarantined, other = judged.get(index, (0, 0))
+        if stored[index] != parsed - quarantined - other:
+            raise LandingError(
+                source.path,
+                "rows_accounted",
+                f"{parsed:,} rows read, {quarantined + other:,} not accepted, but "
+                f"{stored[index]:,} stored",
+            )
+        duplicates = repeated.get(str(source.path), 0)
         reader = rejected.get(str(source.path), 0)
         counts.append(
             FileCounts(
                 str(source.path),
                 rows_read=parsed + reader,
-                accepted=parsed - quarantined - other,
-                quarantined=quarantined + reader,
+                accepted=stored[index] - duplicates,
+                quarantined=quarantined + duplicates + reader,
                 other_partition=other,
             )
         )

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from salesassess.landing.checks import duplicate_suspects, landed_sql
+from salesassess.landing.checks import duplicate_suspects
 from salesassess.landing.contract import KINDS
-from salesassess.landing.files import open_landing_file
 from salesassess.landing.ingest import ingest_kind, store_rubrics
 from salesassess.method.calendar import cycle_window
 from salesassess.method.rubric import load_rubrics
@@ -134,22 +133,27 @@ def test_the_first_valid_row_of_a_key_wins_across_rows_files_and_typed_values(la
         # keys that do not repeat but cannot be told apart in one pass: ranked as well
         ({"u.csv": ["c1,2", "c1,1", "c2,1"]}, ["c1"]),
         ({"u.csv": ["c1,1", "c2,1", "c1,2"]}, ["c1"]),
-        ({"u.csv": ["c1,1"], "u_2.csv": ["c1,2"]}, ["c1"]),
+        # the stored rows of two files follow each other: one block, rising
+        ({"u.csv": ["c1,1"], "u_2.csv": ["c1,2"]}, None),
         ({"u.csv": ["c1,1", "c1,", "c2,3"]}, ["c1"]),
     ],
 )
-def test_only_the_calls_whose_keys_may_repeat_are_ranked(tmp_path, con, files, suspects):
+def test_only_the_calls_whose_keys_may_repeat_are_ranked(con, files, suspects):
+    # the stored rows of the files, in their order, with their typed keys
     kind = KINDS["utterances"]
-    sources = []
-    for number, (name, rows) in enumerate(files.items()):
-        path = tmp_path / name
-        path.write_text(UTTERANCES_HEADER + "".join(f"{row},0,1,rep,t\n" for row in rows))
-        sources.append(open_landing_file(con, kind, path, f"landed_{number}"))
-    condition = duplicate_suspects(con, kind, sources)
+    rows = [row.split(",") for file_rows in files.values() for row in file_rows]
+    con.execute("create table stored (call_id varchar, seq bigint)")
+    con.executemany("insert into stored values (?, try_cast(nullif(?, '') as bigint))", rows)
+    condition = duplicate_suspects(con, kind, "select rowid as r, call_id, seq from stored", {})
     if suspects is None:
         assert condition is None
         return
     ranked = con.execute(
-        f"select distinct call_id from ({landed_sql(kind, sources)}) l where {condition} order by 1"
+        f"select distinct call_id from stored where {condition} order by 1"
     ).fetchall()
     assert [call_id for (call_id,) in ranked] == suspects
+
+
+def test_rows_not_read_in_their_order_are_all_ranked(con):
+    rows = "select * from (values (1, 'c1', 1), (0, 'c2', 1)) t(r, call_id, seq)"
+    assert duplicate_suspects(con, KINDS["utterances"], rows, {}) == "true"
