@@ -76,8 +76,9 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: s
     return [
         row[0]
         for row in con.execute(
-            "select column_name from information_schema.columns where table_catalog = $c "
-            "and table_schema = $s and table_name = $t order by ordinal_position",
+            # duckdb_columns(): information_schema.columns is a view over it, twice as slow
+            "select column_name from duckdb_columns() where database_name = $c "
+            "and schema_name = $s and table_name = $t order by column_index",
             {"c": catalog, "s": schema, "t": table},
         ).fetchall()
     ]
