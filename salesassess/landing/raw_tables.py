@@ -35,7 +35,10 @@ from salesassess.landing.contract import LandingKind
 from salesassess.landing.files import LandedFile, LandingError
 from salesassess.method.rubric import Rubric
 
-KEPT_FUNCTION = "landing_row_kept"  # the filter of a file's accepted rows, while they are stored
+# the filter of a file's accepted rows while they are stored: the rejected records' runs
+# when there are at most KEPT_RUNS, else a function over a bitmap of them
+KEPT_RUNS = 64
+KEPT_FUNCTION = "landing_row_kept"
 
 
 @dataclass
@@ -136,46 +139,65 @@ def _store_file(
     """Append the accepted rows of ``source`` (file number ``index``: its rows not in the
     verdict) to ``raw.<kind>`` in file order; the number of rows appended.
 
-    The rows are read once and filtered by their record (a function over a bitmap of the
-    verdict's records), not joined to the verdict: without a join (or a rubric version to
-    resolve, for scores) the statement is a scan, a filter and a batch insert, which keeps
-    the file's order in parallel. Otherwise (a CSV file with rejected rows, scores) the
-    rows are sorted."""
+    The rows are read once and filtered by their record (outside the runs of the verdict's
+    records, or a function over a bitmap of them), not joined to the verdict: without a
+    join (or a rubric version to resolve, for scores) the statement is a scan, a filter and
+    a batch insert, which keeps the file's order in parallel. Otherwise (a CSV file with
+    rejected rows, scores) the rows are sorted."""
     has_cycle = any(column.name == "cycle" for column in kind.columns)
     cycle_select = "" if has_cycle else "$cycle, "
     contract_columns = ", ".join(f"t.{quote_identifier(column.name)}" for column in kind.columns)
     version_select = f", {resolved_rubric_version_sql()}" if kind.name == "scores" else ""
     rejected = con.execute(
-        "select _rec from verdict where _file_index = $index", {"index": index}
+        "select _rec from verdict where _file_index = $index order by _rec", {"index": index}
     ).fetchnumpy()["_rec"]
-    flags = np.zeros(int(rejected.max()) + 1 if len(rejected) else 0, dtype=bool)
-    flags[rejected] = True
+    function, kept_sql = None, "true"
+    # the rejected records as runs of consecutive ones (other partitions' calls, mostly)
+    runs = []
+    if len(rejected):
+        ends = np.flatnonzero(np.diff(rejected) != 1)
+        runs = list(zip(rejected[np.r_[0, ends + 1]], rejected[np.r_[ends, -1]], strict=True))
+    if 0 < len(runs) <= KEPT_RUNS:
+        kept_sql = " and ".join(
+            f"{source.rec} not between {first} and {last}" for first, last in runs
+        )
+    elif runs:
+        flags = np.zeros(int(rejected[-1]) + 1, dtype=bool)
+        flags[rejected] = True
 
-    def kept(records: pa.Array) -> pa.Array:
-        numbers = records.to_numpy()
-        rejected_here = np.zeros(len(numbers), dtype=bool)
-        inside = numbers < len(flags)
-        rejected_here[inside] = flags[numbers[inside]]
-        return pa.array(~rejected_here)
+        def function(records: pa.Array) -> pa.Array:
+            numbers = records.to_numpy()
+            rejected_here = np.zeros(len(numbers), dtype=bool)
+            inside = numbers < len(flags)
+            rejected_here[inside] = flags[numbers[inside]]
+            return pa.array(~rejected_here)
 
+        kept_sql = f"{KEPT_FUNCTION}({source.rec})"
     sql = (
         f"insert into raw.{kind.name} with t as (select {source.rec} as _rec, "
         f"{source.row} as _row, cast({source.extra} as varchar) as _extra, "
         f"{', '.join(typed_columns(kind, source))} from {source.table} l {source.join} "
-        f"where {KEPT_FUNCTION}({source.rec})) "
+        f"where {kept_sql}) "
         f"select {cycle_select}{contract_columns}{version_select}, t._extra, "
         f"{sql_literal(str(source.path))}, t._row, now() from t"
     )
-    con.create_function(
-        KEPT_FUNCTION, kept, [sqltypes.BIGINT], sqltypes.BOOLEAN, type="arrow", side_effects=False
-    )
+    if function is not None:
+        con.create_function(
+            KEPT_FUNCTION,
+            function,
+            [sqltypes.BIGINT],
+            sqltypes.BOOLEAN,
+            type="arrow",
+            side_effects=False,
+        )
     try:
         plan = execute_named(con, f"explain {sql}", params).fetchall()[0][1]
         if "BATCH_INSERT" not in plan.upper().replace(" ", "_"):
             sql += " order by t._rec"
         (appended,) = execute_named(con, sql, params).fetchone()
     finally:
-        con.remove_function(KEPT_FUNCTION)
+        if function is not None:
+            con.remove_function(KEPT_FUNCTION)
     return appended
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from salesassess.landing import raw_tables
 from salesassess.landing.checks import duplicate_suspects
 from salesassess.landing.contract import KINDS
 from salesassess.landing.ingest import ingest_kind, store_rubrics
@@ -52,7 +53,13 @@ def ingest(con, landing: Path, kind: str):
     return ingest_kind(con, kind, landing, cycle=Q3.cycle, start=Q3.start, end=Q3.end)
 
 
-def test_the_first_valid_row_of_a_key_wins_across_rows_files_and_typed_values(landing, con):
+# the rows of a file not accepted are skipped by their runs, or (more than KEPT_RUNS runs)
+# by a function over a bitmap of them: both keep the same rows in the same order
+@pytest.mark.parametrize("kept_runs", [raw_tables.KEPT_RUNS, 0], ids=["runs", "bitmap"])
+def test_the_first_valid_row_of_a_key_wins_across_rows_files_and_typed_values(
+    landing, con, monkeypatch, kept_runs
+):
+    monkeypatch.setattr(raw_tables, "KEPT_RUNS", kept_runs)
     (landing / "utterances.csv").write_text(
         UTTERANCES_HEADER + "c1,1,0,1000,rep,Hello\n"  # 1 accepted
         "c1,2,1000,2000,prospect,Hi\n"  # 2 accepted
