@@ -19,6 +19,7 @@ from salesassess.method.statistics import (
     PairedChangeResult,
     _two_way_mean_squares,
     fisher_z_interval,
+    group_means,
     icc_2_1,
     krippendorff_alpha,
     paired_change,
@@ -242,6 +243,17 @@ def test_icc_2_1_complete_cases_only_and_degenerate():
         icc_2_1([1, 2, 3])
 
 
+def test_group_means_are_numpy_means_of_each_group_to_the_last_bit():
+    # Agreement with numpy: groups of 1 to 39 values, so numpy's pairwise summation (from
+    # 8 values on) adds them in another order than a plain left-to-right sum would.
+    rng = np.random.default_rng(31)
+    sizes = rng.integers(1, 40, size=500)
+    values = rng.random(int(sizes.sum())) * 10
+    starts = np.cumsum(sizes) - sizes
+    expected = [float(np.mean(values[s : s + k])) for s, k in zip(starts, sizes, strict=True)]
+    assert group_means(values, sizes).tolist() == expected
+
+
 # ---------------------------------------------------------------------------
 # Quadratic weighted kappa
 # ---------------------------------------------------------------------------
@@ -304,6 +316,22 @@ def test_qwk_zero_expected_disagreement_is_none():
     assert quadratic_weighted_kappa([2, 2, 2], [2, 2, 2]) is None
     assert quadratic_weighted_kappa([], []) is None
     assert quadratic_weighted_kappa([nan, 1], [1, nan]) is None
+
+
+def test_qwk_of_float_arrays_equals_that_of_lists():
+    # Agreement between the two ways in: float arrays (nan missing) are counted without a
+    # Python loop, lists label by label; the same table of counts, the same kappa.
+    rng = np.random.default_rng(31)
+    a = rng.choice([1.0, 2.0, 2.5, 3.0, 4.0, 5.0, nan], size=2000)
+    b = rng.choice([1.0, 2.0, 3.0, 4.0, 5.0, nan], size=2000)
+    categories = [1, 2, 2.5, 3, 4, 5]
+    for by_value in (False, True):
+        assert quadratic_weighted_kappa(
+            a, b, categories, by_value=by_value
+        ) == quadratic_weighted_kappa(list(a), list(b), categories, by_value=by_value)
+    assert quadratic_weighted_kappa(a, b) == quadratic_weighted_kappa(list(a), list(b))
+    with pytest.raises(ValueError, match="not in categories"):
+        quadratic_weighted_kappa(a, b, categories=[1, 2, 3, 4, 5])
 
 
 # ---------------------------------------------------------------------------
