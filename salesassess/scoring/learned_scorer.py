@@ -114,19 +114,22 @@ class LearnedSettings:
 
 # --- the run ------------------------------------------------------------------------------
 def _human_targets(con, cycle: str, version: str, kinds: tuple[str, ...]) -> dict:
-    rows = con.execute(
-        "select criterion_id, call_id, avg(score), max(scored_at) from raw.scores "
-        "where cycle = $cycle and rubric_version_resolved = $version "
+    scored = (
+        "from raw.scores where cycle = $cycle and rubric_version_resolved = $version "
         f"and scorer_kind in ({', '.join(repr(k) for k in kinds)}) "
-        "and call_id in (select call_id from raw.utterances where cycle = $cycle) "
-        "group by all order by all",
-        {"cycle": cycle, "version": version},
-    ).fetchall()
+        "and call_id in (select call_id from raw.utterances where cycle = $cycle)"
+    )
+    params = {"cycle": cycle, "version": version}
+    rows = con.sql(
+        f"select criterion_id, call_id, avg(score) {scored} group by all order by all",
+        params=params,
+    ).to_arrow_table()
     targets: dict[str, dict[str, float]] = {}
-    latest = None
-    for criterion, call, score, scored_at in rows:
+    for criterion, call, score in zip(
+        *(column.to_pylist() for column in rows.columns), strict=True
+    ):
         targets.setdefault(criterion, {})[call] = float(score)
-        latest = max(filter(None, [latest, scored_at]), default=None)
+    (latest,) = con.execute(f"select max(scored_at) {scored}", params).fetchone()
     marks: list[tuple[str, str, int]] = []
     columns = {r[0] for r in con.execute("describe raw.scores").fetchall()}
     if "evidence_start_ms" in columns:
