@@ -170,7 +170,9 @@ def _rule_features(
     for i in range(1, read.num_columns):
         features[:, i - 1] = read.column(i).to_numpy(zero_copy_only=False)
     features[:, len(criteria) :] = np.log1p(features[:, len(criteria) :])
-    return calls, np.nan_to_num(features, nan=float(spec.scale_min))
+    # a criterion the rules left unscored (null; nothing here is infinite) is the bottom level
+    np.copyto(features, float(spec.scale_min), where=np.isnan(features))
+    return calls, features
 
 
 def learn_and_score(
