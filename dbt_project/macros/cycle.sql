@@ -1,20 +1,33 @@
-{#- The partition's window and key, passed by Dagster as vars (defaults in dbt_project.yml).
-    Windows are half-open: start <= t < end. -#}
+{#- The partition's window and key (salesassess.method.calendar: CycleWindow.dbt_vars,
+    CheckinWindow.dbt_vars), read here alone. Dagster passes them in the environment variable
+    ASSESSMENT_DBT_PARTITION (one JSON object), read at run time only: dbt's parse then never
+    depends on the partition, and a run of another partition reuses the partial parse (a
+    var given with --vars invalidates it). Without that variable (dbt on the command line,
+    unit tests' overrides) they are vars, defaults in dbt_project.yml. Windows are
+    half-open: start <= t < end. -#}
+{% macro partition_var(name) -%}
+    {%- if execute -%}
+        {%- set window = fromjson(env_var("ASSESSMENT_DBT_PARTITION", "{}")) -%}
+        {{- return(window.get(name, var(name))) -}}
+    {%- endif -%}
+    {{- return(var(name)) -}}
+{%- endmacro %}
+
 {% macro cycle_key() -%}
-    '{{ var("cycle") }}'
+    '{{ partition_var("cycle") }}'
 {%- endmacro %}
 
 {% macro in_cycle_window(column) -%}
-    ({{ column }} >= cast('{{ var("cycle_start") }}' as {{ type_timestamp_tz() }})
-    and {{ column }} < cast('{{ var("cycle_end") }}' as {{ type_timestamp_tz() }}))
+    ({{ column }} >= cast('{{ partition_var("cycle_start") }}' as {{ type_timestamp_tz() }})
+    and {{ column }} < cast('{{ partition_var("cycle_end") }}' as {{ type_timestamp_tz() }}))
 {%- endmacro %}
 
 {% macro cycle_start_date() -%}
-    cast(cast('{{ var("cycle_start") }}' as {{ type_timestamp_tz() }}) as date)
+    cast(cast('{{ partition_var("cycle_start") }}' as {{ type_timestamp_tz() }}) as date)
 {%- endmacro %}
 
 {% macro cycle_end_date() -%}
-    cast(cast('{{ var("cycle_end") }}' as {{ type_timestamp_tz() }}) as date)
+    cast(cast('{{ partition_var("cycle_end") }}' as {{ type_timestamp_tz() }}) as date)
 {%- endmacro %}
 
 {#- Marts keep every partition (cycle or check-in month); a run replaces only its own
@@ -61,13 +74,13 @@
 {%- endmacro %}
 
 {#- The partition label of the cycle's follow-up window in the raw tables (its one home is
-    salesassess.method.calendar.followup_label, passed as a var with the cycle). -#}
+    salesassess.method.calendar.followup_label, passed with the cycle). -#}
 {% macro followup_label() -%}
-    '{{ var("followup_label") }}'
+    '{{ partition_var("followup_label") }}'
 {%- endmacro %}
 
 {#- The cycle before this one, e.g. 2026-Q1 -> 2025-Q4 (salesassess.method.calendar.previous_cycle,
-    passed as a var with the cycle). -#}
+    passed with the cycle). -#}
 {% macro previous_cycle_key() -%}
-    '{{ var("previous_cycle") }}'
+    '{{ partition_var("previous_cycle") }}'
 {%- endmacro %}

@@ -132,12 +132,12 @@
 
 {#- The check-in month (``YYYY-MM``) and its partition label in the raw tables. -#}
 {% macro checkin_month() -%}
-    '{{ var("checkin_month") }}'
+    '{{ partition_var("checkin_month") }}'
 {%- endmacro %}
 
-{#- Its one home is salesassess.method.calendar.checkin_label, passed as a var with the month. -#}
+{#- Its one home is salesassess.method.calendar.checkin_label, passed with the month. -#}
 {% macro checkin_label() -%}
-    '{{ var("checkin_label") }}'
+    '{{ partition_var("checkin_label") }}'
 {%- endmacro %}
 
 {#- Check-ins keep every month; a run replaces only its own month's rows. -#}

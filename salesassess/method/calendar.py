@@ -24,6 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 FISCAL_START_MONTH_VARIABLE = "ASSESSMENT_FISCAL_START_MONTH"
 FIRST_CYCLE_VARIABLE = "ASSESSMENT_FIRST_CYCLE"
 DEFAULT_FIRST_CYCLE = "2016-01-01"
+# the partition's window for a dbt run (macro partition_var, dbt_project/macros/cycle.sql)
+PARTITION_VARIABLE = "ASSESSMENT_DBT_PARTITION"
 
 
 class CalendarError(ValueError):
@@ -213,19 +215,25 @@ def checkin_window(partition_key: str) -> CheckinWindow:
     )
 
 
+def _window(partition_key: str, monthly: bool) -> CycleWindow | CheckinWindow:
+    return checkin_window(partition_key) if monthly else cycle_window(partition_key)
+
+
 def partitioned_dbt_args(
     partition_key: str,
     method_settings: Mapping[str, object] | None = None,
     *,
     monthly: bool = False,
     extra_vars: Mapping[str, object] | None = None,
+    window_as_vars: bool = True,
 ) -> list[str]:
     """``dbt build`` arguments for one cycle (or check-in month): the method settings, then
-    the half-open window and cycle key (and ``extra_vars``) as vars. Unit tests are
-    design-time checks run by the test suite (tests/method/test_followup.py), not part of a
-    production build."""
-    window = checkin_window(partition_key) if monthly else cycle_window(partition_key)
-    dbt_vars = {**(method_settings or {}), **window.dbt_vars(), **(extra_vars or {})}
+    the half-open window and cycle key (and ``extra_vars``) as vars. With
+    ``window_as_vars=False`` the window is left out, for a run given
+    :func:`partition_environment` instead. Unit tests are design-time checks run by the test
+    suite (tests/method/test_followup.py), not part of a production build."""
+    window_vars = _window(partition_key, monthly).dbt_vars() if window_as_vars else {}
+    dbt_vars = {**(method_settings or {}), **window_vars, **(extra_vars or {})}
     return [
         "build",
         "--exclude-resource-type",
@@ -233,6 +241,14 @@ def partitioned_dbt_args(
         "--vars",
         json.dumps(dbt_vars, sort_keys=True),
     ]
+
+
+def partition_environment(partition_key: str, *, monthly: bool = False) -> dict[str, str]:
+    """The window of one cycle (or check-in month) as the environment of a dbt run: one
+    variable, read by the dbt macro ``partition_var`` at run time only. Unlike a var, it
+    leaves dbt's saved parse of the project valid from one partition to the next."""
+    window_vars = _window(partition_key, monthly).dbt_vars()
+    return {PARTITION_VARIABLE: json.dumps(window_vars, sort_keys=True)}
 
 
 def main(argv: list[str] | None = None) -> int:

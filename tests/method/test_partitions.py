@@ -1,18 +1,21 @@
 """Layer 2: pure helpers for cycles and dbt arguments."""
 
 import json
+import os
 from datetime import UTC, date, datetime
 
 import pytest
 
-from assets.dbt import partitioned_dbt_args
+from assets.dbt import _environment, _keep_partial_parse, partitioned_dbt_args
 from salesassess.method.calendar import (
+    PARTITION_VARIABLE,
     CalendarError,
     checkin_window,
     cycle_cron,
     cycle_key,
     cycle_window,
     latest_complete_partition,
+    partition_environment,
     previous_cycle,
 )
 
@@ -59,6 +62,55 @@ def test_dbt_args_carry_window_and_method_settings():
         "followup_label": "2026-Q2-followup",
         "min_scored_calls": 12,
     }
+
+
+def test_the_window_can_go_to_dbt_in_the_environment_instead():
+    """Dagster's runs: the method settings as vars (dbt's saved parse stays valid), the
+    window in one environment variable that the macro partition_var reads."""
+    args = partitioned_dbt_args(
+        "2026-11-01", {"min_scored_calls": 12}, monthly=True, window_as_vars=False
+    )
+    assert json.loads(args[4]) == {"min_scored_calls": 12}
+    environment = partition_environment("2026-11-01", monthly=True)
+    assert list(environment) == [PARTITION_VARIABLE]
+    window = json.loads(environment[PARTITION_VARIABLE])
+    assert window == checkin_window("2026-11-01").dbt_vars()
+    assert (window["checkin_month"], window["cycle"]) == ("2026-11", "2026-Q3")
+    assert json.loads(partition_environment("2026-04-01")[PARTITION_VARIABLE]) == {
+        "cycle": "2026-Q2",
+        "cycle_start": "2026-04-01T00:00:00+00:00",
+        "cycle_end": "2026-07-01T00:00:00+00:00",
+        "previous_cycle": "2026-Q1",
+        "followup_label": "2026-Q2-followup",
+    }
+
+
+def test_the_window_is_in_the_environment_only_while_dbt_starts(monkeypatch):
+    monkeypatch.delenv(PARTITION_VARIABLE, raising=False)
+    monkeypatch.setenv("ASSESSMENT_WAREHOUSE", "kept.duckdb")
+    with _environment({PARTITION_VARIABLE: "{}", "ASSESSMENT_WAREHOUSE": "w.duckdb"}):
+        assert (os.environ[PARTITION_VARIABLE], os.environ["ASSESSMENT_WAREHOUSE"]) == (
+            "{}",
+            "w.duckdb",
+        )
+    assert PARTITION_VARIABLE not in os.environ
+    assert os.environ["ASSESSMENT_WAREHOUSE"] == "kept.duckdb"
+
+
+def test_a_runs_parse_is_kept_whole_for_the_next_run(tmp_path):
+    run, project = tmp_path / "run", tmp_path / "target"
+    run.mkdir()
+    project.mkdir()
+    kept = project / "partial_parse.msgpack"
+    kept.write_bytes(b"previous")
+    _keep_partial_parse(run, project)  # the run saved no parse: the previous one stays
+    assert kept.read_bytes() == b"previous"
+    (run / "partial_parse.msgpack").write_bytes(b"this run's")
+    _keep_partial_parse(run, project)
+    assert [path.name for path in project.iterdir()] == ["partial_parse.msgpack"]
+    assert kept.read_bytes() == b"this run's"
+    _keep_partial_parse(run, tmp_path / "no such folder")  # cannot write there: nothing kept
+    assert not (tmp_path / "no such folder").exists()
 
 
 def test_a_quarter_in_2020_is_a_cycle_by_default():

@@ -30,7 +30,7 @@ window_calls as (
             and windows.criterion_id = checkin_scores.criterion_id
             and windows.window_start <= checkin_scores.started_at
             and checkin_scores.started_at
-            < cast('{{ var("checkin_end") }}' as {{ type_timestamp_tz() }})
+            < cast('{{ partition_var("checkin_end") }}' as {{ type_timestamp_tz() }})
 ),
 
 recent as (

@@ -3,5 +3,5 @@
 {{ window_call_scores(
     checkin_label(),
     "select label from " ~ source('raw', 'checkin_windows')
-    ~ " where month = '" ~ var('checkin_month') ~ "'"
+    ~ " where month = '" ~ partition_var('checkin_month') ~ "'"
 ) }}

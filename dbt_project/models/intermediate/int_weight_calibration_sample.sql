@@ -14,7 +14,7 @@ opportunities as (
 
 call_scores as (
     select * from {{ ref('fct_call_criterion_scores') }}
-    where started_at < cast('{{ var("cycle_end") }}' as {{ type_timestamp_tz() }})
+    where started_at < cast('{{ partition_var("cycle_end") }}' as {{ type_timestamp_tz() }})
 ),
 
 criteria as (
