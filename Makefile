@@ -49,7 +49,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 $(MANIFEST): $(STAMP) $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f) dbt_project/dbt_project.yml
-	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
+	$(PY) -m salesassess.engines.dbt_cli parse --quiet --target duckdb
 
 install: $(STAMP) $(MANIFEST) ## create .venv and install the pinned stack
 	@mkdir -p $(DAGSTER_HOME)

@@ -50,8 +50,14 @@ import duckdb
 import psutil
 
 from bench.phase import STEPS
+from orchestration.settings import AssessmentSettings
 from salesassess.demo.data import generate
-from salesassess.method.calendar import cycle_window
+from salesassess.engines.warehouse import duckdb_environment
+from salesassess.method.calendar import (
+    cycle_window,
+    partition_environment,
+    partitioned_dbt_args,
+)
 from salesassess.platform.environment import dbt_project_dir
 
 PARTITION = "2026-07-01"
@@ -246,20 +252,28 @@ def run_floor(landing: Path, workdir: Path, warehouse: Path, env: dict[str, str]
 
 def dbt_startup(env: dict[str, str]) -> float | None:
     """Seconds of a dbt run of one view (stg_raw__reps, rebuilt as it is) on the product's
-    warehouse: dbt's fixed start-up (the process, its parse, the adapter), which every
-    marts step pays whatever the data."""
+    warehouse, started as the Dagster runs start dbt (the same target, profile, vars and
+    partition environment, from the parse the marts step saved): dbt's fixed start-up (the
+    process, its partial parse, the adapter), which every marts step pays whatever the
+    data."""
     project = dbt_project_dir()
     dbt = Path(sys.executable).parent / "dbt"
+    warehouse = Path(env["ASSESSMENT_WAREHOUSE"])
+    run_env = {**env, **duckdb_environment(warehouse), **partition_environment(PARTITION)}
     with tempfile.TemporaryDirectory(prefix="dbt_startup_") as target:
         parsed = project / "target" / "partial_parse.msgpack"
         if parsed.exists():  # as the Dagster runs do: dbt's partial parse is reused
             (Path(target) / "partial_parse.msgpack").write_bytes(parsed.read_bytes())
-        command = [str(dbt), "run", "--select", "stg_raw__reps", "--profiles-dir", str(project)]
-        command += ["--target-path", target, "--log-path", target, "--vars"]
-        command += [json.dumps(cycle_window(PARTITION).dbt_vars())]
+        build = partitioned_dbt_args(
+            PARTITION, AssessmentSettings().method_settings(), window_as_vars=False
+        )
+        dbt_vars = build[build.index("--vars") : build.index("--vars") + 2]
+        command = [str(dbt), "run", "--select", "stg_raw__reps", "--target", "duckdb"]
+        command += [*dbt_vars, "--profiles-dir", str(project)]
+        command += ["--target-path", target, "--log-path", target]
         started = time.perf_counter()
         try:
-            measure(command, env, cwd=project)
+            measure(command, run_env, cwd=project)
         except SystemExit as failed:  # stated as unknown, the steps' figures still stand
             print(f"dbt's start-up not measured: {str(failed)[-300:]}")
             return None

@@ -114,22 +114,19 @@ class LearnedSettings:
 
 # --- the run ------------------------------------------------------------------------------
 def _human_targets(con, cycle: str, version: str, kinds: tuple[str, ...]) -> dict:
-    scored = (
-        "from raw.scores where cycle = $cycle and rubric_version_resolved = $version "
+    rows = con.execute(
+        "select criterion_id, call_id, avg(score), max(scored_at) from raw.scores "
+        "where cycle = $cycle and rubric_version_resolved = $version "
         f"and scorer_kind in ({', '.join(repr(k) for k in kinds)}) "
-        "and call_id in (select call_id from raw.utterances where cycle = $cycle)"
-    )
-    params = {"cycle": cycle, "version": version}
-    rows = con.sql(
-        f"select criterion_id, call_id, avg(score) {scored} group by all order by all",
-        params=params,
-    ).to_arrow_table()
+        "and call_id in (select call_id from raw.utterances where cycle = $cycle) "
+        "group by all order by all",
+        {"cycle": cycle, "version": version},
+    ).fetchall()
     targets: dict[str, dict[str, float]] = {}
-    for criterion, call, score in zip(
-        *(column.to_pylist() for column in rows.columns), strict=True
-    ):
+    latest = None
+    for criterion, call, score, scored_at in rows:
         targets.setdefault(criterion, {})[call] = float(score)
-    (latest,) = con.execute(f"select max(scored_at) {scored}", params).fetchone()
+        latest = max(filter(None, [latest, scored_at]), default=None)
     marks: list[tuple[str, str, int]] = []
     columns = {r[0] for r in con.execute("describe raw.scores").fetchall()}
     if "evidence_start_ms" in columns:
@@ -170,9 +167,7 @@ def _rule_features(
     for i in range(1, read.num_columns):
         features[:, i - 1] = read.column(i).to_numpy(zero_copy_only=False)
     features[:, len(criteria) :] = np.log1p(features[:, len(criteria) :])
-    # a criterion the rules left unscored (null; nothing here is infinite) is the bottom level
-    np.copyto(features, float(spec.scale_min), where=np.isnan(features))
-    return calls, features
+    return calls, np.nan_to_num(features, nan=float(spec.scale_min))
 
 
 def learn_and_score(
