@@ -16,10 +16,9 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from sklearn.linear_model import RidgeCV
-from threadpoolctl import threadpool_limits
 
 from salesassess.method.statistics import krippendorff_alpha, quadratic_weighted_kappa
-from salesassess.scoring.learned_text import WIDTH, in_order, position_columns
+from salesassess.scoring.learned_text import WIDTH, position_columns
 
 SEED = 17
 FOLDS = 5
@@ -31,8 +30,6 @@ SMOOTHING = 1.0  # added to every column's count in the utterance scorer's log r
 STACK_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0)
 POSITION_COLUMNS = position_columns()
 DENSE_BLOCK_VALUES = 16_000_000  # values of a dense block of the kernel's frequent columns
-LEVERAGE_BLOCK_VALUES = 4_000_000  # values of a block of squared eigenvectors
-PARALLEL = 1  # folds solved at a time, each on one BLAS thread (2: peak 1.75 -> 2.25 GiB at 100k)
 
 
 @dataclass
@@ -135,41 +132,32 @@ class Fit:
 
 
 def solve(
-    gram: np.ndarray,
-    targets: np.ndarray,
-    low: int,
-    high: int,
-    grid: tuple = ALPHA_GRID,
-    overwrite: bool = False,
+    gram: np.ndarray, targets: np.ndarray, low: int, high: int, grid: tuple = ALPHA_GRID
 ) -> Fit:
     """Ridge with an intercept in its dual form (calls << terms), on the centred linear
     kernel, per output: the penalty of ``grid`` (default :data:`ALPHA_GRID`; times the kernel's mean
     diagonal) with the least leave-one-out squared error, computed exactly from one
     eigendecomposition (the hat matrix's diagonal, as scikit-learn's RidgeCV does), and
     cut points fitted on that penalty's leave-one-out predictions
-    (:func:`fit_thresholds`). ``overwrite``: ``gram`` is a copy the solve may destroy."""
+    (:func:`fit_thresholds`)."""
     n = gram.shape[0]
     y = np.asarray(targets, dtype=np.float64).reshape(n, -1)
     means = gram.mean(axis=0)  # the kernel is symmetric: row means = column means
     # (I - 1/n) K (I - 1/n), in one array: calls x calls arrays are the scorer's largest
-    if overwrite:
-        centred = gram
-        centred -= means[:, None]
-    else:
-        centred = gram - means[:, None]
+    centred = gram - means[:, None]
     centred -= means[None, :]
     centred += means.mean()
     base = max(float(np.trace(centred)) / max(n, 1), 1e-12)
     # MRRR (LAPACK's syevr) works in O(calls) besides its output, where the divide and
     # conquer numpy uses needs twice the kernel's size
     values, vectors = scipy.linalg.eigh(centred, overwrite_a=True, check_finite=False, driver="evr")
-    del centred, gram  # with overwrite, the caller's copy goes too
+    del centred
     values = np.maximum(values, 0.0)
     y_mean = y.mean(axis=0)
     projected = vectors.T @ (y - y_mean)  # eigenbasis x outputs
-    # the hat matrix's diagonal for every penalty at once
+    # the hat matrix's diagonal for every penalty at once, the squared vectors freed after
     shrinks = values[:, None] / (values[:, None] + np.array(grid)[None, :] * base)
-    leverages = _squared_rows_product(vectors, shrinks) + 1.0 / n  # intercept included
+    leverages = (vectors**2) @ shrinks + 1.0 / n  # intercept included
     outputs = y.shape[1]
     dual = np.zeros((n, outputs))
     alpha = np.zeros(outputs)
@@ -189,16 +177,6 @@ def solve(
     for j in range(outputs):
         cuts[j] = fit_thresholds(best_loo[:, j], y[:, j], low, high)
     return Fit(dual, y_mean - means @ dual, alpha, cuts, best_loo)
-
-
-def _squared_rows_product(vectors: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """``(vectors ** 2) @ right``, squared a block of rows at a time (no second array the
-    size of ``vectors``)."""
-    out = np.empty((vectors.shape[0], right.shape[1]))
-    step = max(1, LEVERAGE_BLOCK_VALUES // max(vectors.shape[1], 1))
-    for start in range(0, vectors.shape[0], step):
-        out[start : start + step] = (vectors[start : start + step] ** 2) @ right
-    return out
 
 
 def fit_model(
@@ -446,53 +424,46 @@ def cross_validate(
 ) -> dict:
     """Each criterion's out-of-fold levels for its human-scored calls: per fold, penalty,
     weights, utterance scorer, stack and cut points from the other folds' calls only; the
-    criteria scored on the same calls share one eigendecomposition per fold. The folds are
-    independent: :data:`PARALLEL` of them are solved at a time, each on one BLAS thread
-    (LAPACK releases the GIL), so the figures are those of solving them one by one."""
+    criteria scored on the same calls share one eigendecomposition per fold."""
     groups: dict[tuple, list[str]] = {}
     for criterion, target in trainable.items():
         key = tuple(i for i, c in enumerate(training) if c in target)
         groups.setdefault(key, []).append(criterion)
-    tasks, outputs = [], []
+    levels = {}
     for key, criteria in groups.items():
         index = np.array(key)
         y = np.array([[trainable[c][training[i]] for c in criteria] for i in index])
         targets = {c: _target(trainable[c], training) for c in criteria}
         predicted = np.empty(y.shape)
-        outputs.append((criteria, predicted))
         for k in range(FOLDS):
             test = fold[index] == k
-            if test.any() and not test.all():
-                tasks.append((index, test, y, criteria, targets, predicted))
-
-    def held_out(task) -> None:
-        index, test, y, criteria, targets, predicted = task
-        fit, held = index[~test], index[test]
-        solved = solve(gram[np.ix_(fit, fit)], y[~test], low, high, overwrite=True)
-        continuous = gram[np.ix_(held, fit)] @ solved.dual + solved.intercept
-        for j, criterion in enumerate(criteria):
-            stacked = stack(
-                utterances,
-                call_counts,
-                criterion,
-                targets[criterion],
-                fit,
-                fold,
-                solved.loo[:, j],
-                low,
-                high,
-            )
-            if stacked is None:
-                predicted[test, j] = to_levels(continuous[:, j], solved.cuts[j], low)
+            if not test.any() or test.all():
                 continue
-            fitted, sums = stacked
-            final = fitted.intercept + fitted.text * continuous[:, j] + fitted.moments * sums[held]
-            predicted[test, j] = to_levels(final, fitted.cuts, low)
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        for _ in in_order(held_out, tasks, PARALLEL):
-            pass
-    return {c: predicted[:, j] for criteria, predicted in outputs for j, c in enumerate(criteria)}
+            fit, held = index[~test], index[test]
+            solved = solve(gram[np.ix_(fit, fit)], y[~test], low, high)
+            continuous = gram[np.ix_(held, fit)] @ solved.dual + solved.intercept
+            for j, criterion in enumerate(criteria):
+                stacked = stack(
+                    utterances,
+                    call_counts,
+                    criterion,
+                    targets[criterion],
+                    fit,
+                    fold,
+                    solved.loo[:, j],
+                    low,
+                    high,
+                )
+                if stacked is None:
+                    predicted[test, j] = to_levels(continuous[:, j], solved.cuts[j], low)
+                    continue
+                fitted, sums = stacked
+                final = (
+                    fitted.intercept + fitted.text * continuous[:, j] + fitted.moments * sums[held]
+                )
+                predicted[test, j] = to_levels(final, fitted.cuts, low)
+        levels.update({c: predicted[:, j] for j, c in enumerate(criteria)})
+    return levels
 
 
 def _target(target: dict, training: list[str]) -> np.ndarray:

@@ -20,7 +20,7 @@ and Arrow release the GIL).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -31,7 +31,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-S = TypeVar("S")
 T = TypeVar("T")
 HASH_BITS = 18
 WIDTH = 1 << HASH_BITS  # columns per speaker block
@@ -177,14 +176,8 @@ def transcript_batches(
     params: dict = {"cycle": cycle}
     join = ""
     if calls is not None:
-        con.register("_learned_wanted_view", pa.table({"call_id": pa.array(calls, pa.string())}))
-        try:
-            con.execute(
-                "create or replace temp table _learned_wanted as "
-                "select call_id from _learned_wanted_view"
-            )
-        finally:
-            con.unregister("_learned_wanted_view")
+        con.execute("create or replace temp table _learned_wanted (call_id varchar)")
+        con.executemany("insert into _learned_wanted values (?)", [(c,) for c in calls])
         join = "join _learned_wanted w on w.call_id = u.call_id"
     select = (
         "select u.call_id, u.seq, case when u.speaker_role = 'rep' then 0 else 1 end as role, "
@@ -212,17 +205,11 @@ def transcript_batches(
         return then(made) if then is not None else made
 
     # tokenising releases the GIL in numpy and Arrow: two batches at a time, yielded in order
-    yield from in_order(emit, (t for reader in readers() for t in _whole_calls(reader)))
-
-
-def in_order(work: Callable[[S], T], items: Iterable[S], threads: int = 2) -> Iterator[T]:
-    """``work`` of each item, ``threads`` items at a time in threads (numpy, scipy, Arrow
-    and LAPACK release the GIL), the results yielded in the items' order."""
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         in_flight: deque = deque()
-        for item in items:
-            in_flight.append(pool.submit(work, item))
-            if len(in_flight) == threads:
+        for table in (t for reader in readers() for t in _whole_calls(reader)):
+            in_flight.append(pool.submit(emit, table))
+            if len(in_flight) == 2:
                 yield in_flight.popleft().result()
         while in_flight:
             yield in_flight.popleft().result()
