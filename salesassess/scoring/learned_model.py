@@ -16,6 +16,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from sklearn.linear_model import RidgeCV
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from salesassess.method.statistics import krippendorff_alpha, quadratic_weighted_kappa
 from salesassess.scoring.learned_text import WIDTH, position_columns
@@ -30,6 +31,13 @@ SMOOTHING = 1.0  # added to every column's count in the utterance scorer's log r
 STACK_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0)
 POSITION_COLUMNS = position_columns()
 DENSE_BLOCK_VALUES = 16_000_000  # values of a dense block of the kernel's frequent columns
+# The learned scorer runs BLAS on one thread (its many small solves thrash on more); the
+# kernel's dense products and the folds' eigendecompositions, calls x calls each, get the
+# threads BLAS had at import (OPENBLAS_NUM_THREADS, else every core): 8.4 s -> 5.1 s per
+# fold of 3,835 calls on 2 cores
+BLAS_THREADS = max(
+    (pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"), default=1
+)
 
 
 @dataclass
@@ -112,9 +120,10 @@ def kernel(x: sp.csr_matrix) -> np.ndarray:
     rare = by_column[:, np.flatnonzero(calls_with < max(2, n // 100))].tocsr()
     gram = np.asarray((rare @ rare.T).todense())
     step = max(1, DENSE_BLOCK_VALUES // max(n, 1))
-    for start in range(0, len(frequent), step):
-        block = by_column[:, frequent[start : start + step]].toarray()
-        gram += block @ block.T
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        for start in range(0, len(frequent), step):
+            block = by_column[:, frequent[start : start + step]].toarray()
+            gram += block @ block.T
     return gram
 
 
@@ -150,7 +159,10 @@ def solve(
     base = max(float(np.trace(centred)) / max(n, 1), 1e-12)
     # MRRR (LAPACK's syevr) works in O(calls) besides its output, where the divide and
     # conquer numpy uses needs twice the kernel's size
-    values, vectors = scipy.linalg.eigh(centred, overwrite_a=True, check_finite=False, driver="evr")
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        values, vectors = scipy.linalg.eigh(
+            centred, overwrite_a=True, check_finite=False, driver="evr"
+        )
     del centred
     values = np.maximum(values, 0.0)
     y_mean = y.mean(axis=0)
