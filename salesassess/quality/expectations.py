@@ -129,13 +129,16 @@ def in_set(
 
 
 def in_table(column: str, table: str, key: str, cycle: str) -> Expectation:
-    """``column`` is a ``key`` of ``table`` in the same cycle (a semi-join)."""
+    """``column`` is a ``key`` of ``table`` in the same cycle (an anti-join: ``not in`` a
+    subquery without nulls, so a missing value is not a failure; DuckDB plans ``not
+    exists`` as a join to every distinct value of the column, 10.5 s against 0.6 s over the
+    utterances of a 1,000,000-call quarter)."""
     quote, value = current().quote, current().value
     return Expectation(
         UNEXPECTED_ROWS,
         (),
-        fails=f"f.{quote(column)} is not null and not exists (select 1 from {table} r "
-        f"where r.cycle = {value(cycle)} and r.{quote(key)} = f.{quote(column)})",
+        fails=f"f.{quote(column)} not in (select r.{quote(key)} from {table} r "
+        f"where r.cycle = {value(cycle)} and r.{quote(key)} is not null)",
         shown=f"{column} is one of {table}.{key} of {cycle}",
         tables=(table,),
     )
