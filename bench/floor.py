@@ -624,18 +624,30 @@ class Floor:
 
     # --- publish and pages ----------------------------------------------------------------
     def publish(self) -> None:
+        """The marts BI tools read, as the product publishes them: a DuckDB file and a
+        Parquet file per mart (the per-call per-criterion scores included, 5 rows a call)."""
         folder = self.out / "published"
         folder.mkdir(exist_ok=True)
+        published = folder / "published.duckdb"
+        published.unlink(missing_ok=True)
+        self.sql(f"attach {q(published)} as pub")
         for table in (
             "call_scores",
+            "consolidated",
             "rep_scorecards",
             "rep_criterion_scores",
             "priorities",
             "evidence",
+            "agreement",
+            "calibration",
             "correlations",
             "reliability",
+            "reps",
+            "rubric_criteria",
         ):
+            self.sql(f"create table pub.{table} as select * from {table}")
             self.sql(f"copy {table} to {q(folder / (table + '.parquet'))} (format parquet)")
+        self.sql("detach pub")
 
     def reports(self) -> None:
         folder = self.out / "reports"
