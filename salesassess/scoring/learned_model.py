@@ -152,8 +152,10 @@ def solve(
     n = gram.shape[0]
     y = np.asarray(targets, dtype=np.float64).reshape(n, -1)
     means = gram.mean(axis=0)  # the kernel is symmetric: row means = column means
-    # (I - 1/n) K (I - 1/n), in one array: calls x calls arrays are the scorer's largest
-    centred = gram - means[:, None]
+    # (I - 1/n) K (I - 1/n), in one array: calls x calls arrays are the scorer's largest;
+    # in LAPACK's (Fortran) order, so that the eigendecomposition works in it instead of
+    # in a copy (the same values: 118 MB less at 3,835 calls)
+    centred = np.subtract(gram, means[:, None], order="F")
     centred -= means[None, :]
     centred += means.mean()
     base = max(float(np.trace(centred)) / max(n, 1), 1e-12)
