@@ -183,7 +183,7 @@ def steps(
     chosen = [step for step in STEPS if not only or step in only]
     results: dict[str, list[tuple[float, int, int]]] = {step: [] for step in chosen}
     floors: list[dict] = []
-    startup = None
+    startup = dagster_run = None
     print(f"load before the steps: {load()}", flush=True)
     for run in range(runs):
         # --only: the steps again on the warehouse kept by the last run (each replaces its
@@ -207,6 +207,7 @@ def steps(
             )
             if run == 0:
                 startup = dbt_startup(env)
+                dagster_run = dagster_run_cost(env)
         if not only and (run < runs - 1 or not keep):  # --workdir keeps the last warehouse
             warehouse.unlink()
     calls = counts.get("calls.csv", 0)
@@ -229,7 +230,7 @@ def steps(
         "calls": calls,
         "seconds": total,
         "peak": max(m[1] for measured in results.values() for m in measured),
-        "floor": beside_floor(product, floors, startup, calls) if floors else None,
+        "floor": beside_floor(product, floors, startup, calls, dagster_run) if floors else None,
     }
 
 
@@ -248,6 +249,15 @@ def run_floor(landing: Path, workdir: Path, warehouse: Path, env: dict[str, str]
             print(f"  {line}")
     found = json.loads(re.search(r"FLOOR_STAGES (.*)", output).group(1))
     return {**found, "peak": peak}
+
+
+def dagster_run_cost(env: dict[str, str], runs: int = 3) -> float:
+    """Seconds of a Dagster run of an asset that does nothing, with the steps' resources
+    (``bench.phase --phase dagster_run``; median of ``runs``): the fixed cost every step's
+    run pays, whatever the data."""
+    command = [sys.executable, "-m", "bench.phase", "--phase", "dagster_run"]
+    command += ["--partition", PARTITION]
+    return statistics.median(run_step(command, env)[0] for _ in range(runs))
 
 
 def dbt_startup(env: dict[str, str]) -> float | None:
@@ -286,7 +296,11 @@ WHOLE_RATIO, WHOLE_SECONDS, WHOLE_AT, STEP_RATIO = 3.0, 240.0, 1_000_000, 5.0
 
 
 def beside_floor(
-    product: dict[str, float], floors: list[dict], startup: float | None, calls: int
+    product: dict[str, float],
+    floors: list[dict],
+    startup: float | None,
+    calls: int,
+    dagster_run: float | None = None,
 ) -> dict:
     """Each step beside its floor (medians over the runs), the totals and the targets;
     returns the ratios and how many targets were missed."""
@@ -362,6 +376,23 @@ def beside_floor(
         f"target: no step above {STEP_RATIO:.0f}x its floor (marts without dbt's start-up): "
         + (f"MISSED ({', '.join(above)})" if above else "ok")
     )
+    if dagster_run is not None:
+        # the steps that run in Dagster (the checks' steps run their suites without it)
+        net = {
+            step: dbt_apart.get(step, seconds) - dagster_run
+            for step, seconds in product.items()
+            if floor.get(step) and not step.startswith("checks_")
+        }
+        beyond = [
+            f"{step} {net[step]:.2f} s, {net[step] / floor[step]:.1f}x"
+            for step in net
+            if dbt_apart.get(step, product[step]) > STEP_RATIO * floor[step]
+        ]
+        print(
+            f"Dagster's fixed cost of a step's run: {dagster_run:.2f} s (a run of an asset that "
+            f"does nothing, median of 3); without it, the steps above {STEP_RATIO:.0f}x: "
+            + ("; ".join(beyond) if beyond else "none")
+        )
     return {"ratios": ratios, "missed": missed, "floor_seconds": floor_total}
 
 
