@@ -385,6 +385,8 @@ def beside_floor(
         }
         beyond = [
             f"{step} {net[step]:.2f} s, {net[step] / floor[step]:.1f}x"
+            if net[step] > 0
+            else f"{step} none beyond it"
             for step in net
             if dbt_apart.get(step, product[step]) > STEP_RATIO * floor[step]
         ]
