@@ -82,8 +82,10 @@ class Expectation:
         where = " and ".join(f"{column} == {value!r}" for column, value in self.where)
         return f"{self.kind}({arguments})" + (f" where {where}" if where else "")
 
-    def to_gx(self, rule: Rule, frame: Frame) -> gxe.Expectation:
-        """The GX expectation, named by ``rule`` in its ``meta``, over ``frame``'s batch."""
+    def to_gx(self, rule: Rule, frame: Frame, aggregate: bool = False) -> gxe.Expectation:
+        """The GX expectation, named by ``rule`` in its ``meta``, over the batch of the
+        partition's rows: ``frame`` is that batch, or, when ``aggregate``, the frame whose
+        SQL the rule's query reads instead (only an ``UnexpectedRowsExpectation`` can)."""
         common: dict[str, Any] = {
             "description": rule.description,
             "severity": GX_SEVERITY[rule.severity],
@@ -93,11 +95,16 @@ class Expectation:
             quote = current().quote
             columns = ", ".join(f"f.{quote(column)}" for column in frame.columns)
             order = ", ".join(f"f.{quote(column)}" for column in frame.order)
-            return ExpectNoUnexpectedRows(
-                unexpected_rows_query=f"select {columns} from (select * from {{batch}}) f "
-                f"where coalesce({self.fails}, false) order by {order}",
-                **common,
+            source = frame.sql if aggregate else "select * from {batch}"
+            query = (
+                f"select {columns} from ({source}) f "
+                f"where coalesce({self.fails}, false) order by {order}"
             )
+            if aggregate:  # GX prints a notice for a query that does not name the batch
+                query += " /* of the batch {batch} */"
+            return ExpectNoUnexpectedRows(unexpected_rows_query=query, **common)
+        if aggregate:
+            raise ValueError(f"{rule.name}: a rule of an aggregate frame selects its failing rows")
         arguments = {key: value for key, value in self.arguments if value is not None}
         if self.where:
             conditions = [Column(column) == value for column, value in self.where]
@@ -166,10 +173,6 @@ def _pair(kind: str, column_a: str, column_b: str) -> Expectation:
     return Expectation(kind, (("column_A", column_a), ("column_B", column_b), skip))
 
 
-def pair_equal(column_a: str, column_b: str) -> Expectation:
-    return _pair("expect_column_pair_values_to_be_equal", column_a, column_b)
-
-
 def pair_greater(column_a: str, column_b: str) -> Expectation:
     return _pair("expect_column_pair_values_a_to_be_greater_than_b", column_a, column_b)
 
@@ -210,9 +213,9 @@ class Reference:
 
 @dataclass(frozen=True)
 class Frame:
-    """Rows a suite validates, one GX batch: ``sql`` (the cycle's rows, the cycle written
-    in) selecting ``columns`` (what an example row shows) and ``order`` (the frame's
-    order: an example is the first failing row)."""
+    """Rows a suite's rules read: the GX batch (``rows``) or an aggregate that rules read
+    in their own query. ``sql`` (the cycle written in) selects ``columns`` (what an example
+    row shows) and ``order`` (the frame's order: an example is the first failing row)."""
 
     table: str
     sql: str
@@ -222,8 +225,8 @@ class Frame:
 
 @dataclass(frozen=True)
 class Suite:
-    """The rules of one table and the frames they are validated on (``rows``: the table's
-    partition; other frames: aggregates the engine computes, such as sums per group)."""
+    """The rules of one table and the frames they read (``rows``: the table's partition,
+    GX's batch; other frames: aggregates the engine computes, such as sums per group)."""
 
     name: str
     table: str

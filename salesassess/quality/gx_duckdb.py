@@ -14,7 +14,10 @@ On the same engine, ``expect_compound_columns_to_be_unique`` counts a key's rows
 :class:`DuckDBCompoundColumnsCount`: GX's SQL joins every row of the batch to its key's
 count (a hash join of the whole partition against a table as large, about three times the
 cost of grouping the key on a partition of 6 M transcript lines); here only the keys that
-repeat are joined, and every other row counts one.
+repeat are joined, and every other row counts one. ``expect_column_values_to_be_unique``
+counts a value's rows the same way (:class:`DuckDBColumnValuesCountPerValue`), where GX's
+SQL counts them in a window partitioned by the column (on DuckDB about twice the cost of the
+grouped count: 0.13-0.19 s against 0.06-0.09 s on 1,000,000 call scores).
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from typing import Literal
 import sqlalchemy as sa
 from great_expectations.datasource.fluent import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+from great_expectations.expectations.metrics.column_map_metrics.column_values_unique import (
+    ColumnValuesUnique,
+)
+from great_expectations.expectations.metrics.map_metric_provider import column_function_partial
 from great_expectations.expectations.metrics.map_metric_provider.multicolumn_function_partial import (  # noqa: E501
     multicolumn_function_partial,
 )
@@ -31,7 +38,15 @@ from great_expectations.expectations.metrics.multicolumn_map_metrics.compound_co
     CompoundColumnsUnique,
 )
 
-__all__ = ["DuckDBCompoundColumnsCount", "DuckDBDatasource", "DuckDBExecutionEngine"]
+__all__ = [
+    "DuckDBColumnValuesCountPerValue",
+    "DuckDBCompoundColumnsCount",
+    "DuckDBDatasource",
+    "DuckDBExecutionEngine",
+]
+
+#: a value or key repeats from this many rows on (GX's threshold)
+REPEATED = 2
 
 
 class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
@@ -52,6 +67,12 @@ class DuckDBDatasource(SQLDatasource):
     def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
         return DuckDBExecutionEngine
 
+    def test_connection(self, test_assets: bool = True) -> None:
+        """No test connection: GX would open the file only to close it (an engine and a
+        DuckDB connection of their own, about 20 ms a check), and its execution engine opens
+        it again. A file that does not open fails the first query, in the expectations'
+        results."""
+
 
 class DuckDBCompoundColumnsCount(CompoundColumnsUnique):
     """GX's ``compound_columns.count`` map on DuckDB: each row of the batch with the number
@@ -69,7 +90,7 @@ class DuckDBCompoundColumnsCount(CompoundColumnsUnique):
             sa.select(*column_list, sa.func.count().label("_num_rows"))
             .select_from(rows)
             .group_by(*column_list)
-            .having(sa.func.count() >= 2)  # noqa: PLR2004
+            .having(sa.func.count() >= REPEATED)
             .alias("repeated_keys")
         )
         same_key = sa.and_(*(repeated.c[name] == rows.c[name] for name in kwargs["_column_names"]))
@@ -77,4 +98,34 @@ class DuckDBCompoundColumnsCount(CompoundColumnsUnique):
             sa.select(rows, sa.func.coalesce(repeated.c._num_rows, 1).label("_num_rows"))
             .select_from(rows.join(repeated, onclause=same_key, isouter=True))
             .alias("rows_with_key_counts")
+        )
+
+
+class DuckDBColumnValuesCountPerValue(ColumnValuesUnique):
+    """GX's ``column_values.count_per_value`` map on DuckDB: the column of each row with the
+    number of rows of its value, as GX's own narrow projection (the column and
+    ``_num_rows``), but counted by grouping the values that repeat and joining them, where
+    GX counts in a window over every row. ``column_values.unique`` (GX's condition,
+    ``_num_rows < 2``), its counts and examples are unchanged; a missing value counts one
+    here, and GX's condition leaves missing values out either way."""
+
+    @column_function_partial(engine=DuckDBExecutionEngine)
+    def _duckdb_function(cls, column, _table, **kwargs):
+        label = "_num_rows"
+        while label in {str(name) for name in kwargs["_metrics"]["table.columns"]}:
+            label = f"_{label}"  # as GX's: no column of the table shadows the count
+        source = _table.subquery() if isinstance(_table, sa.Select) else _table
+        rows = sa.select(sa.column(column.name)).select_from(source).alias("rows")
+        value = rows.c[column.name]
+        repeated = (
+            sa.select(value.label("value"), sa.func.count().label("repeats"))
+            .where(value.is_not(None))
+            .group_by(value)
+            .having(sa.func.count() >= REPEATED)
+            .alias("repeated_values")
+        )
+        return (
+            sa.select(value, sa.func.coalesce(repeated.c.repeats, 1).label(label))
+            .select_from(rows.join(repeated, onclause=value == repeated.c.value, isouter=True))
+            .alias("column_values_count_per_value_subquery")
         )

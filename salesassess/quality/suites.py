@@ -21,7 +21,6 @@ from salesassess.quality.expectations import (
     in_set,
     in_table,
     not_null,
-    pair_equal,
     pair_greater,
     row_count_at_least,
     satisfies,
@@ -109,7 +108,7 @@ def _load_log_rule(severity: str = ERROR) -> Rule:
         "load_log_reconciles",
         "raw.load_log: rows_read = rows_accepted + rows_quarantined + rows_other_partition "
         "for every file",
-        pair_equal("rows_read", "rows_accounted"),
+        satisfies("rows_read = rows_accounted"),
         frame="load_log",
         severity=severity,
     )
@@ -303,7 +302,7 @@ def _rubric_criteria_suite(window: CycleWindow, reference: Reference) -> Suite:
             Rule(
                 "weights_sum_to_100",
                 "the weights of every rubric version sum to 100",
-                between("weight_total", 100, 100),
+                satisfies("weight_total = 100"),
                 frame="weights",
             ),
         ),

@@ -8,15 +8,16 @@ from the landing contract (:mod:`salesassess.landing.contract`), the same declar
 landing checks are generated from; rules that need the cycle's rubric and the marts'
 rules are declared there too.
 
-A suite's frames (``rows``: the partition's rows of the table; ``load_log``, ``weights``:
-small aggregates) are GX batches: on DuckDB a query asset per frame and partition of a
-SQL datasource on the warehouse file (:mod:`salesassess.quality.gx_duckdb`), on Spark a
-dataframe asset of Spark SQL over the same tables (:mod:`salesassess.quality.spark`). Each
-frame's expectations form a GX ``ExpectationSuite``, which a ``Checkpoint`` validates; its
-``UpdateDataDocsAction`` adds the validation result (JSON) and its page to the warehouse's
-Data Docs site (:func:`data_docs_dir`). Every query GX sends is an aggregate, a ``LIMIT``
-query for example rows or an ``UnexpectedRowsExpectation``'s failing rows: nothing reads a
-table into Python.
+A suite is one GX ``ExpectationSuite`` over one batch, the partition's rows of the table:
+on DuckDB a query asset per table and partition of a SQL datasource on the warehouse file
+(:mod:`salesassess.quality.gx_duckdb`), on Spark a dataframe asset of Spark SQL over the
+same tables (:mod:`salesassess.quality.spark`). Its rules over a small aggregate (the
+``load_log`` files of the kind, the rubric's ``weights`` per version) are
+``UnexpectedRowsExpectation``s whose query reads that aggregate. A ``Checkpoint``
+validates the suite, and its validation result (JSON) and page are added to the
+warehouse's Data Docs site (:func:`data_docs_dir`), as ``UpdateDataDocsAction`` does. Every
+query GX sends is an aggregate, a ``LIMIT`` query for example rows or an
+``UnexpectedRowsExpectation``'s failing rows: nothing reads a table into Python.
 
 ``run_quality`` returns a ``QualityResult``: passed, the first failing rule, the number of
 failing rows, an example failing row, each expectation's observed value and failing count,
@@ -32,7 +33,7 @@ import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
@@ -64,7 +65,6 @@ __all__ = [
     "WarehouseTables",
     "data_docs_dir",
     "data_docs_index",
-    "evaluate",
     "read_reference",
     "run_quality",
     "validate_suite",
@@ -102,7 +102,7 @@ class Tables(Protocol):
     def plain(self, value: Any) -> Any: ...
 
 
-@dataclass(frozen=True)
+@dataclass
 class WarehouseTables:
     """The DuckDB warehouse file: read directly for its catalogue and the cycle's rubric,
     and by GX's SQL datasource (read-only, with the warehouse's memory limit, temporary
@@ -110,9 +110,30 @@ class WarehouseTables:
 
     path: Path
     dialect: Dialect = DUCKDB
+    _connection: Any = field(default=None, init=False, repr=False, compare=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[WarehouseTables]:
+        """One connection for the reads before GX's (the catalogue, the cycle's rubric):
+        opening the warehouse costs about as much as such a query. It is closed before GX
+        opens the file with a configuration of its own."""
+        with connect(self.path, read_only=True) as con:
+            self._connection = con
+            try:
+                yield self
+            finally:
+                self._connection = None
+
+    @contextmanager
+    def _connected(self) -> Iterator[Any]:
+        if self._connection is not None:
+            yield self._connection
+        else:
+            with connect(self.path, read_only=True) as con:
+                yield con
 
     def rows(self, sql: str, cycle: str) -> list[Sequence[Any]]:
-        with connect(self.path, read_only=True) as con:
+        with self._connected() as con:
             return execute_named(con, sql, {"cycle": cycle}).fetchall()
 
     def has_table(self, table: str) -> bool:
@@ -121,7 +142,7 @@ class WarehouseTables:
     @cached_property
     def catalogue(self) -> frozenset[str]:
         """The warehouse's tables and views (``schema.name``), read once per check."""
-        with connect(self.path, read_only=True) as con:
+        with self._connected() as con:
             listed = con.execute(
                 "select table_schema || '.' || table_name from information_schema.tables"
             ).fetchall()
@@ -399,25 +420,21 @@ def _outcome(rule, frame: Frame, result, tables: Tables) -> tuple[RuleOutcome, i
     )
 
 
-def _validate_frame(
-    context: AbstractDataContext,
-    tables: Tables,
-    suite: Suite,
-    frame_name: str,
-    cycle: str,
-) -> _Validated:
-    """One frame's expectations as a GX suite, validated by a checkpoint that updates the
-    Data Docs site."""
-    frame = suite.frames[frame_name]
-    rules = [rule for rule in suite.rules if rule.frame == frame_name]
-    name = suite.name if frame_name == "rows" else f"{suite.name}.{frame_name}"
+def _validate(context: AbstractDataContext, tables: Tables, suite: Suite, cycle: str) -> _Validated:
+    """The suite's expectations as one GX suite over its rows' batch (a rule of an aggregate
+    frame reads that frame's SQL in its own query), validated by a checkpoint: one
+    validation result and one Data Docs page per table and partition."""
+    rows_frame = suite.frames["rows"]
     with using(tables.dialect):
-        expectations = [rule.expectation.to_gx(rule, frame) for rule in rules]
+        expectations = [
+            rule.expectation.to_gx(rule, suite.frames[rule.frame], rule.frame != "rows")
+            for rule in suite.rules
+        ]
     gx_suite = context.suites.add_or_update(
-        gx.ExpectationSuite(name=name, expectations=expectations)
+        gx.ExpectationSuite(name=suite.name, expectations=expectations)
     )
-    partition = f"{name}-{cycle}"
-    batch, parameters = tables.batch(context, partition, frame.sql)
+    partition = f"{suite.name}-{cycle}"
+    batch, parameters = tables.batch(context, partition, rows_frame.sql)
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=partition, data=batch, suite=gx_suite)
     )
@@ -428,7 +445,7 @@ def _validate_frame(
             result_format={
                 "result_format": "SUMMARY",
                 "partial_unexpected_count": PARTIAL_UNEXPECTED,
-                "unexpected_index_column_names": list(frame.columns),
+                "unexpected_index_column_names": list(rows_frame.columns),
             },
         )
     )
@@ -436,8 +453,8 @@ def _validate_frame(
     ((identifier, validation),) = run.run_results.items()
     by_rule = {result.expectation_config.meta["rule"]: result for result in validation.results}
     outcomes, rows = [], 0
-    for rule in rules:
-        outcome, counted = _outcome(rule, frame, by_rule[rule.name], tables)
+    for rule in suite.rules:
+        outcome, counted = _outcome(rule, suite.frames[rule.frame], by_rule[rule.name], tables)
         outcomes.append(outcome)
         rows = max(rows, counted or 0)
     result_file = context.validation_results_store.store_backend.get_url_for_key(
@@ -447,20 +464,19 @@ def _validate_frame(
 
 
 def _close(context: AbstractDataContext) -> None:
-    """Close the warehouse connections GX opened: the datasource's (its connection test)
-    and its execution engine's (a DuckDB file takes connections of one configuration at a
-    time in a process, and the next step opens it with the warehouse's own)."""
+    """Close the warehouse connection GX's execution engine opened (a DuckDB file takes
+    connections of one configuration at a time in a process, and the next step opens it
+    with the warehouse's own; the datasource opens none: see ``DuckDBDatasource``)."""
     for source in context.data_sources.all().values():
         if isinstance(source, SQLDatasource):
             source.get_execution_engine().engine.dispose()
-            source.get_engine().dispose()
 
 
 def validate_suite(
     tables: Tables, suite: Suite, cycle: str, data_docs: Path | str
 ) -> QualityResult:
-    """Have GX validate every frame of ``suite`` (built in the dialect of ``tables``) for
-    ``cycle``, its results and pages added to the GX folder ``data_docs``."""
+    """Have GX validate ``suite`` (built in the dialect of ``tables``) for ``cycle``, its
+    result and page added to the GX folder ``data_docs``."""
     root = Path(data_docs)
     index = str(root / "data_docs" / "index.html")
     missing = sorted(table for table in suite.tables if not tables.has_table(table))
@@ -482,38 +498,29 @@ def validate_suite(
             index,
         )
 
-    outcomes: list[RuleOutcome] = []
-    failing_rows = rows_checked = 0
-    result_files: list[str] = []
-    identifiers: list[ValidationResultIdentifier] = []
     context = gx_context(root)
     try:
-        for frame_name in suite.frames:
-            if not any(rule.frame == frame_name for rule in suite.rules):
-                continue
-            validated = _validate_frame(context, tables, suite, frame_name, cycle)
-            identifiers.append(validated.identifier)
-            outcomes += validated.outcomes
-            result_files.append(validated.result_file)
-            failed = [outcome.failing_rows for outcome in validated.outcomes]
-            if frame_name == "rows":
-                rows_checked = validated.rows
-                failing_rows += max(failed, default=0)
-            else:
-                failing_rows += sum(failed)
+        validated = _validate(context, tables, suite, cycle)
     finally:
         _close(context)
-    # the partition's pages and the index, once per suite (a build per frame would render
-    # the index once per frame); one check at a time writes the site
+    # one check at a time writes the site
     with _site_lock(root):
-        context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=identifiers)
+        context.build_data_docs(
+            site_names=[DATA_DOCS_SITE], resource_identifiers=[validated.identifier]
+        )
     (site,) = context.get_docs_sites_urls(
-        resource_identifier=identifiers[0], site_name=DATA_DOCS_SITE
+        resource_identifier=validated.identifier, site_name=DATA_DOCS_SITE
     )
     page = site["site_url"].removeprefix("file://")
-
-    order = {rule.name: position for position, rule in enumerate(suite.rules)}
-    outcomes.sort(key=lambda outcome: order[outcome.rule])
+    outcomes, rows_checked = validated.outcomes, validated.rows
+    # the most rows of the partition one expectation finds failing, plus every failing row
+    # of the aggregate frames (rubric versions, load_log files)
+    in_rows = [
+        o.failing_rows for o, r in zip(outcomes, suite.rules, strict=True) if r.frame == "rows"
+    ]
+    failing_rows = max(in_rows, default=0) + sum(
+        o.failing_rows for o, r in zip(outcomes, suite.rules, strict=True) if r.frame != "rows"
+    )
     failed = [outcome for outcome in outcomes if not outcome.passed]
     common = {
         "suite": suite.name,
@@ -522,7 +529,7 @@ def validate_suite(
         "outcomes": tuple(outcomes),
         "engine": tables.dialect.name,
         "data_docs": page,
-        "validation_results": tuple(result_files),
+        "validation_results": (validated.result_file,),
     }
     if not failed:
         description = (
@@ -556,18 +563,12 @@ def validate_suite(
     )
 
 
-def evaluate(
-    tables: Tables, table: str, window: CycleWindow, data_docs: Path | str
-) -> QualityResult:
-    """Build ``table``'s suite for the cycle, in the dialect of ``tables``, and have GX
-    validate it there."""
-    reference = read_reference(tables, window.cycle)
-    suite = build_suite(table, window, reference, tables.dialect)
-    return validate_suite(tables, suite, window.cycle, data_docs)
-
-
 def run_quality(warehouse: Path | str, table: str, window: CycleWindow) -> QualityResult:
-    """Validate ``table``'s suite for the cycle in the warehouse (read-only), its results
-    added to the warehouse's Data Docs."""
+    """Build ``table``'s suite for the cycle and have GX validate it in the warehouse
+    (read-only), its results added to the warehouse's Data Docs."""
     warehouse = Path(warehouse)
-    return evaluate(WarehouseTables(warehouse), table, window, data_docs_dir(warehouse))
+    tables = WarehouseTables(warehouse)
+    with tables.reading():  # the catalogue is read with the rubric (read_reference)
+        reference = read_reference(tables, window.cycle)
+    suite = build_suite(table, window, reference, tables.dialect)
+    return validate_suite(tables, suite, window.cycle, data_docs_dir(warehouse))
