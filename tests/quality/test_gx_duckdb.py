@@ -194,6 +194,23 @@ def test_data_docs_views_compile_gx_templates_once_and_render_as_gx_does(warehou
     assert varying.sub("-", cached_page) == varying.sub("-", gx_page)
 
 
+def _validate_one(path, name, expectation, result_format):
+    """``expectation`` validated by GX on the DuckDB file's table ``t``: its result and the
+    execution engine it ran on."""
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_duckdb(name="w", connection_string=f"duckdb:///{path}")
+    batch = source.add_query_asset("t", query="select * from t").add_batch_definition_whole_table(
+        "all"
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=[expectation]))
+    definition = gx.ValidationDefinition(name=name, data=batch, suite=suite)
+    validation = definition.run(result_format=result_format)
+    ((result,),) = [validation.results]
+    engine = source.get_execution_engine()
+    engine.engine.dispose()
+    return result, engine
+
+
 def test_compound_key_uniqueness_counts_every_row_of_a_repeated_key(tmp_path):
     """expect_compound_columns_to_be_unique on DuckDB (DuckDBCompoundColumnsCount): by hand,
     keys (a,1) x3, (a,2), (b,1) x2, (b,NULL) x2, (NULL,NULL): the five rows of the two
@@ -205,26 +222,13 @@ def test_compound_key_uniqueness_counts_every_row_of_a_repeated_key(tmp_path):
             "insert into t values ('a', 1, 1), ('a', 1, 2), ('a', 1, 3), ('a', 2, 4), "
             "('b', 1, 5), ('b', 1, 6), ('b', null, 7), ('b', null, 8), (null, null, 9)"
         )
-    context = gx.get_context(mode="ephemeral")
-    source = context.data_sources.add_duckdb(name="w", connection_string=f"duckdb:///{path}")
-    batch = source.add_query_asset("t", query="select * from t").add_batch_definition_whole_table(
-        "all"
-    )
-    suite = context.suites.add(
-        gx.ExpectationSuite(
-            name="keys",
-            expectations=[gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["k", "n"])],
-        )
-    )
-    definition = gx.ValidationDefinition(name="keys", data=batch, suite=suite)
-    validation = definition.run(result_format={"result_format": "COMPLETE"})
-    ((result,),) = [validation.results]
-    source.get_execution_engine().engine.dispose()
+    expectation = gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["k", "n"])
+    result, engine = _validate_one(path, "keys", expectation, {"result_format": "COMPLETE"})
     assert not result.success
     assert result.result["unexpected_count"] == 5
     keys = sorted((row["k"], row["n"]) for row in result.result["unexpected_list"])
     assert keys == [("a", 1)] * 3 + [("b", 1)] * 2
-    provider, _ = get_metric_provider("compound_columns.count.map", source.get_execution_engine())
+    provider, _ = get_metric_provider("compound_columns.count.map", engine)
     assert provider is DuckDBCompoundColumnsCount
 
 
@@ -239,23 +243,12 @@ def test_value_uniqueness_counts_every_row_of_a_repeated_value(tmp_path):
             "insert into t values ('a', 1), ('a', 2), ('a', 3), ('b', 4), ('c', 5), ('c', 6), "
             "(null, 7), (null, 8)"
         )
-    context = gx.get_context(mode="ephemeral")
-    source = context.data_sources.add_duckdb(name="w", connection_string=f"duckdb:///{path}")
-    batch = source.add_query_asset("t", query="select * from t").add_batch_definition_whole_table(
-        "all"
+    result, engine = _validate_one(
+        path,
+        "values",
+        gx.expectations.ExpectColumnValuesToBeUnique(column="k"),
+        {"result_format": "SUMMARY", "unexpected_index_column_names": ["v"]},
     )
-    suite = context.suites.add(
-        gx.ExpectationSuite(
-            name="values",
-            expectations=[gx.expectations.ExpectColumnValuesToBeUnique(column="k")],
-        )
-    )
-    definition = gx.ValidationDefinition(name="values", data=batch, suite=suite)
-    validation = definition.run(
-        result_format={"result_format": "SUMMARY", "unexpected_index_column_names": ["v"]}
-    )
-    ((result,),) = [validation.results]
-    source.get_execution_engine().engine.dispose()
     assert not result.success
     assert result.result["unexpected_count"] == 5
     assert result.result["missing_count"] == 2
@@ -267,7 +260,5 @@ def test_value_uniqueness_counts_every_row_of_a_repeated_value(tmp_path):
         5,
         6,
     ]
-    provider, _ = get_metric_provider(
-        "column_values.count_per_value.map", source.get_execution_engine()
-    )
+    provider, _ = get_metric_provider("column_values.count_per_value.map", engine)
     assert provider is DuckDBColumnValuesCountPerValue
